@@ -1,0 +1,1 @@
+"""onewindow.kiosk"""

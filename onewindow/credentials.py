@@ -1,0 +1,66 @@
+"""PIN and password hashes, device tokens, and comparing them without leaking timing."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+# scrypt with 16 MiB of memory: slow enough to make guessing a stolen hash costly, quick enough on a Pi 4.
+_N, _R, _P = 2**14, 8, 1
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def hash_secret(secret: str) -> str:
+    """A `pin_hash` or `password_hash` for the hall file: scrypt$N$r$p$salt$hash."""
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(secret.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    return f"scrypt${_N}${_R}${_P}${_b64(salt)}${_b64(digest)}"
+
+
+def hash_format_problem(value: str) -> str | None:
+    """Why a hash in the hall file cannot be right, or None."""
+    parts = value.split("$")
+    if len(parts) != 6 or parts[0] != "scrypt":
+        return "is not a hash from `onewindow hash-pin` (scrypt$N$r$p$salt$hash); never write the PIN itself"
+    try:
+        n, r, p = int(parts[1]), int(parts[2]), int(parts[3])
+        _unb64(parts[4])
+        if len(_unb64(parts[5])) != 32 or n < 2 or n & (n - 1) or n > 2**20 or not (0 < r <= 32 and 0 < p <= 16):
+            raise ValueError
+    except ValueError:
+        return "is a damaged scrypt hash: make a new one with `onewindow hash-pin`"
+    return None
+
+
+def verify_secret(secret: str, stored: str) -> bool:
+    if hash_format_problem(stored):
+        return False
+    _, n, r, p, salt, digest = stored.split("$")
+    try:
+        computed = hashlib.scrypt(secret.encode(), salt=_unb64(salt), n=int(n), r=int(r), p=int(p), dklen=32)
+    except (ValueError, MemoryError):
+        return False
+    return hmac.compare_digest(computed, _unb64(digest))
+
+
+def new_token() -> tuple[str, str]:
+    """A device token and the `token_sha256` the hall file keeps instead of it."""
+    token = secrets.token_urlsafe(32)
+    return token, token_sha256(token)
+
+
+def token_sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def same_digest(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())

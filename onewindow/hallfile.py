@@ -1,0 +1,274 @@
+"""The hall file the core reads: services, windows, clerks, users and devices, validated strictly."""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .configfile import ConfigError, ConfigFile, Table, known, show
+from .credentials import hash_format_problem
+
+LOCALES = ("zh-Hans", "zh-Hant", "en")
+DEVICE_KINDS = ("kiosk", "display", "caller", "evaluator")
+USER_ROLES = ("manager", "technician", "auditor")
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    name: str
+    prefix: str
+    minutes: float
+    share: float | None = None
+    guide: str = ""
+
+
+@dataclass(frozen=True)
+class WindowSpec:
+    number: int
+    services: tuple[str, ...]
+    name: str | None = None
+    closed: bool = False
+
+
+@dataclass(frozen=True)
+class Clerk:
+    id: str
+    name: str
+    pin_hash: str
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    password_hash: str
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str
+    kind: str
+    token_sha256: str
+    windows: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class HallConfig:
+    name: str
+    locale: str = "zh-Hans"
+    timezone: str = "Asia/Shanghai"
+    recall_limit: int = 3
+    rating_window_s: int = 120
+    require_sign_in: bool = True
+    priority: bool = True
+    services: tuple[Service, ...] = ()
+    windows: tuple[WindowSpec, ...] = ()
+    clerks: tuple[Clerk, ...] = ()
+    users: tuple[User, ...] = ()
+    devices: tuple[Device, ...] = ()
+    path: str = ""
+    _by_id: dict[str, Service] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_id.update({s.id: s for s in self.services})
+
+    def service(self, service_id: str) -> Service:
+        return self._by_id[service_id]
+
+    def has_service(self, service_id: str) -> bool:
+        return service_id in self._by_id
+
+    def shares(self) -> dict[str, float]:
+        """Each service's expected share of arrivals; services without `share` split what is left evenly."""
+        given = {s.id: s.share for s in self.services if s.share is not None}
+        rest = [s.id for s in self.services if s.share is None]
+        left = max(0.0, 1.0 - sum(given.values()))
+        out = dict(given)
+        for sid in rest:
+            out[sid] = left / len(rest) if rest else 0.0
+        total = sum(out.values()) or 1.0
+        return {sid: v / total for sid, v in out.items()}
+
+
+SLUG = r"[a-z][a-z0-9_-]{0,31}"
+IDENT = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}"
+
+
+class _Unique:
+    """Duplicate detection that names the earlier entry's line."""
+
+    def __init__(self) -> None:
+        self.seen: dict[object, int | None] = {}
+
+    def check(self, table: Table, key: str, value: object, what: str = "") -> bool:
+        if value is None:
+            return True
+        if value in self.seen:
+            first = self.seen[value]
+            table.error(key, f"{show(value)} is used twice{' ' + what if what else ''} "
+                             f"(first at line {first})" if first else f"{show(value)} is used twice")
+            return False
+        self.seen[value] = table.line(key)
+        return True
+
+
+def read_hall(file: ConfigFile) -> HallConfig | None:
+    """Read and check a hall file; errors collect on `file`, None when any was found."""
+    if not file.valid_toml:
+        return None
+    hall = file.table("hall", required=True)
+    name = locale = timezone = None
+    recall_limit, rating_window_s, require_sign_in, priority = 3, 120, True, True
+    if hall is not None:
+        name = hall.str("name")
+        locale = hall.str("locale", "zh-Hans", choices=LOCALES)
+        timezone = hall.str("timezone", "Asia/Shanghai")
+        if timezone is not None:
+            try:
+                zoneinfo.ZoneInfo(timezone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                hall.error("timezone", f"{show(timezone)} is not a time zone this machine knows "
+                                       "(e.g. \"Asia/Shanghai\")")
+        recall_limit = hall.int("recall_limit", 3, minval=0, maxval=20)
+        rating_window_s = hall.int("rating_window_s", 120, minval=5, maxval=3600)
+        require_sign_in = hall.bool("require_sign_in", True)
+        priority = hall.bool("priority", True)
+        hall.finish()
+
+    services = _read_services(file)
+    service_ids = [s.id for s in services]
+    windows = _read_windows(file, service_ids)
+    window_numbers = [w.number for w in windows]
+    for service in services:
+        if not any(service.id in w.services for w in windows):
+            entry = next(t for t in file.tables("service") if t.data.get("id") == service.id)
+            entry.error("id", f"no [[window]] serves {show(service.id)}: add it to some window's services")
+    clerks = _read_clerks(file)
+    users = _read_users(file)
+    devices = _read_devices(file, window_numbers)
+    file.finish()
+    if file.errors or None in (name, locale, timezone, recall_limit, rating_window_s, require_sign_in, priority):
+        return None
+    return HallConfig(name=name, locale=locale, timezone=timezone, recall_limit=recall_limit,
+                      rating_window_s=rating_window_s, require_sign_in=require_sign_in, priority=priority,
+                      services=tuple(services), windows=tuple(windows), clerks=tuple(clerks),
+                      users=tuple(users), devices=tuple(devices), path=str(file.path))
+
+
+def _read_services(file: ConfigFile) -> list[Service]:
+    entries = file.tables("service")
+    if not entries and "service" not in file.data:
+        file.error(None, "[[service]]", "the hall needs at least one service")
+    ids, prefixes = _Unique(), _Unique()
+    out = []
+    for t in entries:
+        t.name_by("id")
+        sid = t.str("id", pattern=SLUG, pattern_help="lower-case letters, digits, - and _, starting with a letter")
+        name = t.str("name", max_length=40)
+        prefix = t.str("prefix", pattern=r"[A-Z]{1,2}", pattern_help="one or two capital letters")
+        minutes = t.float("minutes", above=0, maxval=480)
+        share = t.float("share", None, minval=0, maxval=1)
+        guide = t.str("guide", "", max_length=2000)
+        t.finish()
+        if not (ids.check(t, "id", sid) & prefixes.check(t, "prefix", prefix, "by another service")):
+            continue
+        if None not in (sid, name, prefix, minutes) and t.ok:
+            out.append(Service(id=sid, name=name, prefix=prefix, minutes=minutes, share=share, guide=guide or ""))
+    return out
+
+
+def _read_windows(file: ConfigFile, service_ids: list[str]) -> list[WindowSpec]:
+    entries = file.tables("window")
+    if not entries and "window" not in file.data:
+        file.error(None, "[[window]]", "the hall needs at least one window")
+    numbers = _Unique()
+    out = []
+    for t in entries:
+        t.name_by("number")
+        number = t.int("number", minval=1, maxval=999)
+        services = t.list("services")
+        if services is not None:
+            unknown = [s for s in services if s not in service_ids]
+            for s in unknown:
+                t.error("services", f"unknown service {show(s)} (known: {known(service_ids)})")
+            doubled = sorted({s for s in services if services.count(s) > 1})
+            if doubled:
+                t.error("services", f"{show(doubled[0])} is listed twice")
+        name = t.str("name", None, max_length=20)
+        closed = t.bool("closed", False)
+        t.finish()
+        if numbers.check(t, "number", number) and t.ok and number is not None and services:
+            out.append(WindowSpec(number=number, services=tuple(services), name=name, closed=closed))
+    return sorted(out, key=lambda w: w.number)
+
+
+def _read_clerks(file: ConfigFile) -> list[Clerk]:
+    ids = _Unique()
+    out = []
+    for t in file.tables("clerk"):
+        t.name_by("id")
+        cid = t.str("id", pattern=IDENT, pattern_help="letters, digits, '.', '-' and '_'")
+        name = t.str("name", max_length=20)
+        pin_hash = t.get("pin_hash", kind=str, kind_name="a string", check=hash_format_problem)
+        t.finish()
+        if ids.check(t, "id", cid) and t.ok:
+            out.append(Clerk(id=cid, name=name, pin_hash=pin_hash))
+    return out
+
+
+def _read_users(file: ConfigFile) -> list[User]:
+    names = _Unique()
+    out = []
+    for t in file.tables("user"):
+        t.name_by("name")
+        name = t.str("name", pattern=IDENT, pattern_help="letters, digits, '.', '-' and '_'")
+        role = t.str("role", choices=USER_ROLES)
+        password_hash = t.get("password_hash", kind=str, kind_name="a string", check=hash_format_problem)
+        t.finish()
+        if names.check(t, "name", name) and t.ok:
+            out.append(User(name=name, role=role, password_hash=password_hash))
+    return out
+
+
+def _read_devices(file: ConfigFile, window_numbers: list[int]) -> list[Device]:
+    ids, tokens = _Unique(), _Unique()
+    out = []
+    for t in file.tables("device"):
+        t.name_by("id")
+        did = t.str("id", pattern=IDENT, pattern_help="letters, digits, '.', '-' and '_'")
+        kind = t.str("kind", choices=DEVICE_KINDS)
+        token = t.str("token_sha256", pattern=r"[0-9a-f]{64}",
+                      pattern_help="64 lower-case hex digits from `onewindow new-token`, never the token itself")
+        windows: list[int] = []
+        if kind in ("caller", "evaluator"):
+            windows = t.list("windows", item=int, item_name="window numbers") or []
+            for n in windows:
+                if n not in window_numbers:
+                    t.error("windows", f"unknown window {n} (known: {known(map(str, window_numbers), 12)})")
+        elif kind is not None and t.has("windows"):
+            t.get("windows")
+            t.error("windows", f"only callers and evaluators act for windows, not a {kind}")
+        t.finish()
+        if ids.check(t, "id", did) & tokens.check(t, "token_sha256", token, "by another device") and t.ok:
+            out.append(Device(id=did, kind=kind, token_sha256=token, windows=tuple(windows)))
+    return out
+
+
+def load_hall(path: str | Path) -> HallConfig:
+    """The hall file at `path`, or ConfigError listing every problem."""
+    file = ConfigFile(path)
+    hall = read_hall(file)
+    if hall is None:
+        raise ConfigError(file.errors or [f"{file.name}: not a valid hall file"])
+    return hall
+
+
+def default_window_name(number: int, locale: str) -> str:
+    return f"Window {number}" if locale == "en" else f"{number}号窗口"
+
+
+def is_hall_file(file: ConfigFile) -> bool:
+    return "hall" in file.data or "service" in file.data or "window" in file.data
+
