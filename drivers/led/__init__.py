@@ -1,0 +1,1 @@
+"""led drivers."""

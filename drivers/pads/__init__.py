@@ -1,0 +1,1 @@
+"""pads drivers."""
