@@ -1,10 +1,197 @@
-"""The one command: `onewindow <role>` starts each process of the hall."""
+"""The one command: `onewindow <role>` starts each process of the hall, and the technician's tools."""
 
 from __future__ import annotations
 
+import argparse
+import getpass
+import importlib
+import logging
+import os
 import sys
+from pathlib import Path
+
+from .configfile import ConfigError, ConfigFile
+from .credentials import hash_secret, new_token
+from .hallfile import is_hall_file, read_hall
+from .rolefile import check_against_hall, read_role
+
+DEFAULT_DB = os.environ.get("ONEWINDOW_DB", "var/onewindow.sqlite")
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def cmd_core(args: argparse.Namespace) -> int:
+    from onewindow.dispatch.core import Core
+    from onewindow.dispatch.server import run
+    from onewindow.dispatch.store import Store, StoreError
+    from onewindow.hallfile import load_hall
+
+    hall = load_hall(args.config)
+    try:
+        store = Store(args.db)
+        core = Core(hall, store)
+    except StoreError as exc:
+        print(f"onewindow core: {exc}", file=sys.stderr)
+        return 1
+    try:
+        return run(core, args.host, args.port, heartbeat_s=args.heartbeat)
+    except OSError as exc:
+        print(f"onewindow core: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    files = [ConfigFile(path) for path in args.files]
+    halls = [(f, read_hall(f)) for f in files if f.valid_toml and is_hall_file(f)]
+    hall = next((h for _, h in halls if h is not None), None)
+    errors: list[str] = []
+    for f in files:
+        if f.valid_toml and is_hall_file(f):
+            errors += f.errors
+            continue
+        role = read_role(f) if f.valid_toml else None
+        if role is not None and hall is not None:
+            check_against_hall(f, role, hall)
+        errors += f.errors
+    if errors:
+        for line in errors:
+            print(line)
+        print(f"{len(errors)} error{'s' if len(errors) > 1 else ''} in {len(files)} "
+              f"file{'s' if len(files) > 1 else ''}", file=sys.stderr)
+        return 1
+    for f in files:
+        print(f"{f.name}: ok")
+    return 0
+
+
+def cmd_hash_pin(args: argparse.Namespace) -> int:
+    if sys.stdin.isatty():
+        pin = getpass.getpass("PIN: ")
+        if getpass.getpass("again: ") != pin:
+            print("the two entries differ", file=sys.stderr)
+            return 1
+    else:
+        pin = sys.stdin.readline().rstrip("\r\n")
+    if not pin:
+        print("an empty PIN cannot be hashed", file=sys.stderr)
+        return 1
+    print(hash_secret(pin))
+    return 0
+
+
+def cmd_new_token(args: argparse.Namespace) -> int:
+    token, digest = new_token()
+    print(f'token = "{token}"          # for the device\'s role file')
+    print(f'token_sha256 = "{digest}"  # for its [[device]] in the hall file')
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from onewindow.dispatch.store import Store, StoreError, verify_audit
+
+    if "://" not in args.db and not Path(args.db).exists():
+        print(f"no database at {args.db}", file=sys.stderr)
+        return 1
+    try:
+        store = Store(args.db)
+        ok, message = verify_audit(store)
+    except StoreError as exc:
+        print(f"onewindow audit: {exc}", file=sys.stderr)
+        return 1
+    print(("ok: " if ok else "ALTERED: ") + message)
+    return 0 if ok else 1
+
+
+def _role_main(module: str) -> object:
+    def run(args: argparse.Namespace) -> int:
+        return importlib.import_module(module).main(args)  # type: ignore[no-any-return]
+    return run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="onewindow", description=__doc__)
+    parser.add_argument("--log-level", default=os.environ.get("ONEWINDOW_LOG", "info"),
+                        help="debug, info, warning or error (default info)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("core", help="the dispatch core", description="Run the dispatch core for one hall.")
+    p.add_argument("--config", required=True, metavar="HALL", help="the hall file (TOML)")
+    p.add_argument("--db", default=DEFAULT_DB, metavar="PATH or URL",
+                   help=f"SQLite file or database URL such as postgresql://user@host/db (default {DEFAULT_DB})")
+    p.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
+    p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    p.add_argument("--heartbeat", type=float, default=15.0, help=argparse.SUPPRESS)
+    p.set_defaults(run=cmd_core)
+
+    for role, text in (("kiosk", "the ticket kiosk"), ("display", "the call display: TV, LED boards and voice"),
+                       ("caller", "caller and evaluator keypads")):
+        p = sub.add_parser(role, help=text, description=f"Run {text}.")
+        p.add_argument("--config", required=True, metavar="ROLE", help="the role file (TOML)")
+        if role == "display":
+            p.add_argument("--snapshot", metavar="FILE.png", help="render the TV page once to FILE.png and exit")
+        p.set_defaults(run=_role_main(f"onewindow.{role}.main"))
+
+    p = sub.add_parser("check-config", help="check hall and role files",
+                       description="Check hall and role files; exit 0 when all are valid, 1 listing every error. "
+                                   "Given the hall file too, role files are checked against its devices.")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(run=cmd_check_config)
+
+    p = sub.add_parser("hash-pin", help="make a pin_hash (or password_hash) from standard input",
+                       description="Read a PIN or password on standard input (not echoed on a terminal) and "
+                                   "print the hash for the hall file.")
+    p.set_defaults(run=cmd_hash_pin)
+
+    p = sub.add_parser("new-token", help="make a device token and its token_sha256",
+                       description="Print a new device token (for the role file) and its sha256 (for the hall).")
+    p.set_defaults(run=cmd_new_token)
+
+    p = sub.add_parser("print-test", help="print a sample ticket on the kiosk's printer",
+                       description="Print a sample ticket; exit 0 when printed, 1 with a plain message when the "
+                                   "printer is away, offline or out of paper.")
+    p.add_argument("--config", required=True, metavar="ROLE", help="the kiosk's role file")
+    p.set_defaults(run=_role_main("onewindow.kiosk.printtest"))
+
+    p = sub.add_parser("audit", help="the operation log", description="Check the operation log.")
+    audit_sub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    v = audit_sub.add_parser("verify", help="check the hash chain and report the first altered entry")
+    v.add_argument("--db", default=DEFAULT_DB, metavar="PATH or URL")
+    v.set_defaults(run=cmd_audit_verify)
+
+    p = sub.add_parser("simulate", help="a day of the hall on a virtual clock",
+                       description="Run simulated days through the core's own assignment code and through one "
+                                   "shared first-come queue over the same windows, and compare the waits.")
+    p.add_argument("--config", required=True, metavar="HALL")
+    p.add_argument("--load", type=float, required=True, metavar="RHO", help="offered load, e.g. 0.85")
+    p.add_argument("--hours", type=float, default=8.0)
+    p.add_argument("--seeds", type=int, default=20)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_role_main("onewindow.dispatch.simulate"))
+
+    p = sub.add_parser("demo", help="a whole simulated hall on this machine",
+                       description="Run the core, the example hall, simulated citizens and clerks, the kiosk "
+                                   "and the display, and print where to look.")
+    p.set_defaults(run=_role_main("onewindow.dispatch.demo"))
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    print("onewindow: not yet", file=sys.stderr)
-    return 2
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.log_level)
+    try:
+        return int(args.run(args))
+    except ConfigError as exc:
+        for line in exc.errors:
+            print(line, file=sys.stderr)
+        print(f"onewindow {args.command}: refusing to start with an invalid configuration", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

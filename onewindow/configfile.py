@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
@@ -128,17 +129,17 @@ class ConfigFile:
     def __init__(self, path: str | Path, text: str | None = None):
         self.path = Path(path)
         self.name = self.path.name
-        self.errors: list[str] = []
+        self._errors: list[tuple[int, int, str]] = []
         self.data: dict[str, Any] = {}
         self._read_tables: set[str] = set()
         if text is None:
             try:
                 text = self.path.read_text(encoding="utf-8")
             except FileNotFoundError:
-                self.errors.append(f"{self.name}: no such file ({self.path})")
+                self.error(None, "", f"no such file ({self.path})")
                 text = None
             except (OSError, UnicodeDecodeError) as exc:
-                self.errors.append(f"{self.name}: cannot read: {exc}")
+                self.error(None, "", f"cannot read: {exc}")
                 text = None
         self.readable = text is not None
         self.lines = _LineIndex(text or "")
@@ -148,9 +149,10 @@ class ConfigFile:
             except tomllib.TOMLDecodeError as exc:
                 message = str(exc)
                 where = re.search(r"\(at line (\d+), column (\d+)\)", message)
-                line = where.group(1) if where else "?"
+                line = where.group(1) if where else str(max(1, len(text.splitlines())))
+                message = message.replace("(at end of document)", "(the file ends too early)")
                 message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
-                self.errors.append(f"{self.name}:{line}: not valid TOML: {message}")
+                self.error(int(line), "", f"not valid TOML: {message}")
                 self.readable = False
 
     @property
@@ -159,7 +161,12 @@ class ConfigFile:
 
     def error(self, line: int | None, where: str, message: str) -> None:
         at = f"{self.name}:{line}" if line else self.name
-        self.errors.append(f"{at} {where}: {message}" if where else f"{at}: {message}")
+        self._errors.append((line or 0, len(self._errors), f"{at} {where}: {message}" if where else f"{at}: {message}"))
+
+    @property
+    def errors(self) -> list[str]:
+        """Every error so far, in the order of the file's lines."""
+        return [message for _, _, message in sorted(self._errors)]
 
     def root(self) -> Table:
         return Table(self, (), 0, self.data, label="")
@@ -332,7 +339,7 @@ class Table:
     def bool(self, key: str, default: Any = REQUIRED) -> Any:
         return self.get(key, default, kind=bool, kind_name="true or false")
 
-    def list(self, key: str, default: Any = REQUIRED, *, item: type = str, item_name: str = "strings",
+    def list(self, key: str, default: Any = REQUIRED, *, item: type = builtins.str, item_name: str = "strings",
              nonempty: bool = True) -> Any:
         def check(value: list[Any]) -> str | None:
             if nonempty and not value:

@@ -138,13 +138,16 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
         hall.finish()
 
     services = _read_services(file)
-    service_ids = [s.id for s in services]
+    # references are checked against every entry that names itself, even one with other mistakes,
+    # so that one error does not cascade into many
+    service_ids = _named(file, "service", "id", str)
     windows = _read_windows(file, service_ids)
-    window_numbers = [w.number for w in windows]
-    for service in services:
-        if not any(service.id in w.services for w in windows):
-            entry = next(t for t in file.tables("service") if t.data.get("id") == service.id)
-            entry.error("id", f"no [[window]] serves {show(service.id)}: add it to some window's services")
+    window_numbers = _named(file, "window", "number", int)
+    served = {s for t in file.data.get("window", []) if isinstance(t, dict)
+              for s in (t.get("services") if isinstance(t.get("services"), list) else [])}
+    for entry in file.tables("service"):
+        if entry.data.get("id") in service_ids and entry.data["id"] not in served:
+            entry.error("id", f"no [[window]] serves {show(entry.data['id'])}: add it to some window's services")
     clerks = _read_clerks(file)
     users = _read_users(file)
     devices = _read_devices(file, window_numbers)
@@ -155,6 +158,25 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
                       rating_window_s=rating_window_s, require_sign_in=require_sign_in, priority=priority,
                       services=tuple(services), windows=tuple(windows), clerks=tuple(clerks),
                       users=tuple(users), devices=tuple(devices), path=str(file.path))
+
+
+def number_ranges(numbers: list[int]) -> str:
+    """1, 2, 3, 5 as "1-3, 5"."""
+    out: list[str] = []
+    for n in sorted(set(numbers)):
+        if out and out[-1].split("-")[-1] == str(n - 1):
+            out[-1] = f"{out[-1].split('-')[0]}-{n}"
+        else:
+            out.append(str(n))
+    return ", ".join(out)
+
+
+def _named(file: ConfigFile, table: str, key: str, kind: type) -> list:
+    entries = file.data.get(table, [])
+    if not isinstance(entries, list):
+        return []
+    return [t[key] for t in entries if isinstance(t, dict) and isinstance(t.get(key), kind)
+            and not isinstance(t.get(key), bool)]
 
 
 def _read_services(file: ConfigFile) -> list[Service]:
@@ -246,7 +268,7 @@ def _read_devices(file: ConfigFile, window_numbers: list[int]) -> list[Device]:
             windows = t.list("windows", item=int, item_name="window numbers") or []
             for n in windows:
                 if n not in window_numbers:
-                    t.error("windows", f"unknown window {n} (known: {known(map(str, window_numbers), 12)})")
+                    t.error("windows", f"unknown window {n} (known: {number_ranges(window_numbers)})")
         elif kind is not None and t.has("windows"):
             t.get("windows")
             t.error("windows", f"only callers and evaluators act for windows, not a {kind}")

@@ -1,0 +1,160 @@
+"""The core's one hall: the domain's state behind a lock, written through to the store, published as events."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+from onewindow.hallfile import HallConfig
+
+from .domain import Clock, Hall, HallError, Policy
+from .store import Store, StoredEvent, StoreError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Broker:
+    """Hands committed events to every follower; a follower behind the recent ones reads the store."""
+
+    def __init__(self, store: Store, keep: int = 2000):
+        self.store = store
+        self.cond = threading.Condition()
+        self.recent: deque[StoredEvent] = deque(maxlen=keep)
+        self.last_seq = store.last_seq
+        self.closed = False
+        self.followers = 0
+
+    def publish(self, stored: list[StoredEvent]) -> None:
+        if not stored:
+            return
+        with self.cond:
+            self.recent.extend(stored)
+            self.last_seq = stored[-1].seq
+            self.cond.notify_all()
+
+    def close(self) -> None:
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+
+    def follow(self, after: int | None, heartbeat_s: float) -> Iterator[StoredEvent | None]:
+        """Every event after `after` (None: only new ones), then live ones; None when a heartbeat is due."""
+        with self.cond:
+            self.followers += 1
+            if after is None or after > self.last_seq:
+                # a client ahead of us followed a database that was replaced: carry on from here
+                after = self.last_seq
+        try:
+            while True:
+                with self.cond:
+                    if self.closed:
+                        return
+                    batch = self._recent_after(after)
+                    if batch == []:
+                        self.cond.wait(timeout=heartbeat_s)
+                        if self.closed:
+                            return
+                        batch = self._recent_after(after)
+                if batch == []:
+                    yield None
+                    continue
+                if batch is None:
+                    batch = self.store.events_after(after, limit=500)
+                for e in batch:
+                    yield e
+                    after = e.seq
+        finally:
+            with self.cond:
+                self.followers -= 1
+
+    def _recent_after(self, after: int) -> list[StoredEvent] | None:
+        """The recent events after `after`, [] when there are none yet, None when they left the window."""
+        if after >= self.last_seq:
+            return []
+        if not self.recent or self.recent[0].seq > after + 1:
+            return None
+        start = after + 1 - self.recent[0].seq
+        return list(self.recent)[start:]
+
+
+class Core:
+    """Runs each command on the hall under one lock and commits its changes before anyone is answered."""
+
+    def __init__(self, config: HallConfig, store: Store, clock: Clock = time.time, policy: Policy | None = None,
+                 device_timeout_s: float = 30.0):
+        self.config = config
+        self.store = store
+        self.clock = clock
+        self.policy = policy
+        self.device_timeout_s = device_timeout_s
+        self.lock = threading.RLock()
+        self.broker = Broker(store)
+        self.hall = self._load()
+        self.stale = False
+        self.execute(lambda hall: hall.roll_day())
+
+    def _load(self) -> Hall:
+        hall = Hall(self.config, self.clock, self.policy, device_timeout_s=self.device_timeout_s)
+        state = self.store.load(hall.local_day(self.clock()))
+        hall.restore(state["tickets"], state["windows"], state["devices"], state["ratings"], state["day"])
+        return hall
+
+    def _reload(self) -> None:
+        try:
+            self.hall = self._load()
+            self.stale = False
+        except StoreError:
+            self.stale = True
+            raise
+
+    def execute(self, command: Callable[[Hall], T]) -> T:
+        """Run a command; its changes are on disk and published before this returns."""
+        with self.lock:
+            if self.stale:
+                self._reload()
+            self.hall.roll_day()
+            try:
+                result = command(self.hall)
+            except HallError:
+                self._commit()  # what the day's roll changed before the refusal
+                raise
+            except Exception:
+                log.exception("a command failed half-way; reloading the hall from the database")
+                self._reload()
+                raise
+            self._commit()
+            return result
+
+    def _commit(self) -> None:
+        changes = self.hall.take_changes()
+        if not changes:
+            return
+        try:
+            stored = self.store.commit(changes)
+        except StoreError:
+            log.error("database write failed; reloading the hall from what was committed")
+            try:
+                self._reload()
+            except StoreError:
+                log.error("the database cannot be read either; refusing commands until it can")
+            raise
+        self.broker.publish(stored)
+
+    def read(self, query: Callable[[Hall], T]) -> T:
+        with self.lock:
+            if self.stale:
+                self._reload()
+            return query(self.hall)
+
+    def tick(self) -> None:
+        """Housekeeping from the main loop: midnight, silent devices."""
+        self.execute(lambda hall: hall.check_devices())
+
+    def close(self) -> None:
+        self.broker.close()
+        self.store.close()

@@ -1,0 +1,86 @@
+"""Serving the core: cheroot's threaded WSGI server, grown as event-stream followers hold threads."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from cheroot import wsgi
+
+from onewindow import systemd
+
+from .app import create_app
+from .core import Core
+
+log = logging.getLogger(__name__)
+
+# Each event-stream follower holds a worker thread for as long as it follows; keep this many idle beside them.
+SPARE_THREADS = 8
+MAX_THREADS = 1000
+
+
+class GrowingPool:
+    """WSGI middleware that grows the server's thread pool before followers can exhaust it."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]):
+        self.app = app
+        self.server: wsgi.Server | None = None
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        pool = self.server.requests if self.server is not None else None
+        if pool is not None and pool.idle < SPARE_THREADS // 2 and self.lock.acquire(blocking=False):
+            # grow beside the request: cheroot's grow() waits for the new threads to start
+            threading.Thread(target=self._grow, args=(pool,), name="grow-pool", daemon=True).start()
+        return self.app(environ, start_response)
+
+    def _grow(self, pool: Any) -> None:
+        try:
+            pool.grow(SPARE_THREADS)  # never beyond the pool's max
+        finally:
+            self.lock.release()
+
+
+def make_server(core: Core, host: str, port: int, heartbeat_s: float = 15.0) -> wsgi.Server:
+    app = GrowingPool(create_app(core, heartbeat_s=heartbeat_s))
+    server = wsgi.Server((host, port), app, numthreads=SPARE_THREADS * 2, max=MAX_THREADS,
+                         server_name="onewindow", shutdown_timeout=2, timeout=30)
+    app.server = server
+    return server
+
+
+def run(core: Core, host: str, port: int, heartbeat_s: float = 15.0, tick_s: float = 1.0) -> int:
+    """Serve until SIGTERM or SIGINT; the main loop does the hall's housekeeping and feeds the watchdog."""
+    server = make_server(core, host, port, heartbeat_s)
+    server.prepare()
+    bound = server.bind_addr
+    thread = threading.Thread(target=server.serve, name="http", daemon=True)
+    thread.start()
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    log.info("core serving %s on http://%s:%s/", core.config.name, bound[0], bound[1])
+    systemd.notify("READY=1")
+    watchdog = systemd.watchdog_interval_s()
+    last_watchdog = 0.0
+    while not stop.wait(tick_s):
+        try:
+            core.tick()
+        except Exception:
+            log.exception("housekeeping failed")
+        if watchdog is not None and time.monotonic() - last_watchdog >= watchdog and thread.is_alive():
+            systemd.notify("WATCHDOG=1")
+            last_watchdog = time.monotonic()
+        if not thread.is_alive():
+            log.error("the HTTP server stopped")
+            return 1
+    systemd.notify("STOPPING=1")
+    core.broker.close()
+    server.stop()
+    core.close()
+    log.info("core stopped")
+    return 0

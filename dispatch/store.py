@@ -1,0 +1,396 @@
+"""Keeping the hall on disk: SQLAlchemy Core over SQLite (WAL, synced) by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from .domain import OPEN, Changes, DeviceState, Rating, Ticket, Window
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+GENESIS = "0" * 64
+
+metadata = MetaData()
+
+meta = Table("meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text))
+
+tickets = Table(
+    "tickets", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("day", String(10), nullable=False, index=True),
+    Column("number", String(16), nullable=False),
+    Column("counter", Integer, nullable=False),
+    Column("order_no", Integer, nullable=False),
+    Column("service", String(64), nullable=False),
+    Column("issued_service", String(64), nullable=False),
+    Column("window", Integer, nullable=False),
+    Column("printed_window", Integer, nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("priority", Boolean, nullable=False),
+    Column("issued_at", Float, nullable=False),
+    Column("called_at", Float),
+    Column("called_window", Integer),
+    Column("started_at", Float),
+    Column("finished_at", Float),
+    Column("served_window", Integer),
+    Column("handled_s", Float),
+    Column("clerk", String(64)),
+    Column("recalls", Integer, nullable=False, default=0),
+    Column("transfers", Integer, nullable=False, default=0),
+    Column("device", String(64)),
+    Column("idempotency_key", String(200)),
+    Column("end_reason", String(32)),
+)
+
+windows = Table(
+    "windows", metadata,
+    Column("number", Integer, primary_key=True, autoincrement=False),
+    Column("day", String(10)),
+    Column("closed", Boolean, nullable=False),
+    Column("paused", Boolean, nullable=False),
+    Column("pause_reason", Text),
+    Column("clerk", String(64)),
+    Column("signed_in_at", Float),
+    Column("current", String(64)),
+    Column("current_since", Float),
+    Column("armed_ticket", String(64)),
+    Column("armed_until", Float),
+)
+
+ratings = Table(
+    "ratings", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ticket_id", String(64), nullable=False, unique=True),
+    Column("day", String(10), nullable=False, index=True),
+    Column("number", String(16), nullable=False),
+    Column("service", String(64), nullable=False),
+    Column("window", Integer, nullable=False),
+    Column("clerk", String(64)),
+    Column("score", Integer, nullable=False),
+    Column("at", Float, nullable=False),
+    Column("follow_up", Text),
+    Column("follow_up_by", String(128)),
+    Column("follow_up_at", Float),
+)
+
+devices = Table(
+    "devices", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("last_seen", Float),
+    Column("online", Boolean, nullable=False),
+    Column("status", Text, nullable=False),
+)
+
+events = Table(
+    "events", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", Float, nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("data", Text, nullable=False),
+)
+
+audit = Table(
+    "audit", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", Float, nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("prev", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+
+class StoreError(Exception):
+    """The database could not be read or written; the message is for the person running the core."""
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    seq: int
+    type: str
+    data: dict[str, Any]
+    at: float
+
+    def sse(self) -> str:
+        return f"id: {self.seq}\nevent: {self.type}\ndata: {json.dumps(self.data, ensure_ascii=False)}\n\n"
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def chain_hash(prev: str, seq: int, at: float, actor: str, action: str, data: str) -> str:
+    body = canonical([seq, repr(float(at)), actor, action, data])
+    return hashlib.sha256((prev + body).encode()).hexdigest()
+
+
+def engine_for(db: str) -> Engine:
+    """An engine for a file path (SQLite) or a database URL (postgresql://…, sqlite:///…)."""
+    if "://" not in db:
+        path = Path(db)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = f"sqlite:///{path}"
+    elif db.startswith("postgresql://") or db.startswith("postgres://"):
+        db = "postgresql+psycopg://" + db.split("://", 1)[1]
+    engine = create_engine(db, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            # FULL: a transaction the kiosk was told about survives a power cut, WAL or not
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+    return engine
+
+
+class Store:
+    """Everything the core keeps; one transaction per command, committed before anyone is answered."""
+
+    def __init__(self, db: str):
+        self.db = db
+        try:
+            self.engine = engine_for(db)
+            self._prepare()
+            with self.engine.connect() as conn:
+                self.last_seq = conn.execute(select(func.coalesce(func.max(events.c.seq), 0))).scalar_one()
+                head = conn.execute(select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)).first()
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot open the database {_safe_url(db)}: {_reason(exc)}") from exc
+        self.audit_seq, self.audit_head = (head[0], head[1]) if head else (0, GENESIS)
+
+    # --- schema -------------------------------------------------------------------------------
+    def _prepare(self) -> None:
+        with self.engine.begin() as conn:
+            existing = self.engine.dialect.has_table(conn, "meta")
+            if not existing:
+                metadata.create_all(conn)
+                conn.execute(insert(meta), [
+                    {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                    {"key": "secret_key", "value": secrets.token_hex(32)},
+                    {"key": "created_by", "value": "onewindow"},
+                ])
+                return
+            version = int(conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one())
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"the database is from a newer onewindow (schema {version}, this release knows "
+                                 f"{SCHEMA_VERSION}): upgrade onewindow or use another database")
+            for step in range(version, SCHEMA_VERSION):
+                MIGRATIONS[step](conn)
+                conn.execute(update(meta).where(meta.c.key == "schema_version").values(value=str(step + 1)))
+                log.info("database migrated to schema %d", step + 1)
+
+    def meta_value(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar_one_or_none()
+
+    def schema_version(self) -> int:
+        return int(self.meta_value("schema_version") or 0)
+
+    # --- loading ------------------------------------------------------------------------------
+    def load(self, day: str) -> dict[str, Any]:
+        """What the hall needs to rebuild `day`: its tickets, open ones from before, windows, devices, ratings."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(tickets).where((tickets.c.day == day) | tickets.c.status.in_(OPEN)))
+            ticket_list = [_ticket(r._mapping) for r in rows]
+            window_rows = [dict(r._mapping) for r in conn.execute(select(windows))]
+            device_list = [DeviceState(r.id, r.kind, r.last_seen, r.online, json.loads(r.status))
+                           for r in conn.execute(select(devices))]
+            rating_list = [_rating(r._mapping) for r in conn.execute(select(ratings).where(ratings.c.day == day))]
+        days = {r["day"] for r in window_rows if r["day"]}
+        return {"tickets": ticket_list, "windows": window_rows, "devices": device_list, "ratings": rating_list,
+                "day": max(days) if days else None}
+
+    def tickets_of(self, day: str) -> list[Ticket]:
+        with self.engine.connect() as conn:
+            return [_ticket(r._mapping) for r in conn.execute(select(tickets).where(tickets.c.day == day))]
+
+    def ratings_of(self, day: str | None = None, flagged: bool = False) -> list[Rating]:
+        query = select(ratings).order_by(ratings.c.id)
+        if day is not None:
+            query = query.where(ratings.c.day == day)
+        if flagged:
+            query = query.where(ratings.c.score <= 2)
+        with self.engine.connect() as conn:
+            return [_rating(r._mapping) for r in conn.execute(query)]
+
+    def rating(self, rating_id: int) -> Rating | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(ratings).where(ratings.c.id == rating_id)).first()
+        return _rating(row._mapping) if row else None
+
+    def ping(self) -> None:
+        """Read and write once, for /healthz."""
+        with self.engine.begin() as conn:
+            value = str(conn.execute(select(func.count()).select_from(meta)).scalar_one())
+            if conn.execute(update(meta).where(meta.c.key == "health").values(value=value)).rowcount == 0:
+                conn.execute(insert(meta).values(key="health", value=value))
+
+    # --- writing ------------------------------------------------------------------------------
+    def commit(self, changes: Changes) -> list[StoredEvent]:
+        """Write one command's changes atomically; the events with their sequence numbers."""
+        seq, audit_seq, head = self.last_seq, self.audit_seq, self.audit_head
+        stored: list[StoredEvent] = []
+        try:
+            with self.engine.begin() as conn:
+                for t in changes.tickets.values():
+                    _upsert(conn, tickets, "id", _ticket_row(t))
+                for w in changes.windows.values():
+                    _upsert(conn, windows, "number", _window_row(w, changes.day))
+                for r in changes.ratings:
+                    row = _rating_row(r)
+                    if r.id is None:
+                        r.id = conn.execute(insert(ratings).values(**row)).inserted_primary_key[0]
+                    else:
+                        conn.execute(update(ratings).where(ratings.c.id == r.id).values(**row))
+                for d in changes.devices.values():
+                    _upsert(conn, devices, "id", {"id": d.id, "kind": d.kind, "last_seen": d.last_seen,
+                                                  "online": d.online, "status": canonical(d.status)})
+                event_rows = []
+                for e in changes.events:
+                    seq += 1
+                    event_rows.append({"seq": seq, "at": e.at, "type": e.type, "data": canonical(e.data)})
+                    stored.append(StoredEvent(seq, e.type, e.data, e.at))
+                if event_rows:
+                    conn.execute(insert(events), event_rows)
+                audit_rows = []
+                for a in changes.audit:
+                    audit_seq += 1
+                    data = canonical(a.data)
+                    digest = chain_hash(head, audit_seq, a.at, a.actor, a.action, data)
+                    audit_rows.append({"seq": audit_seq, "at": a.at, "actor": a.actor, "action": a.action,
+                                       "data": data, "prev": head, "hash": digest})
+                    head = digest
+                if audit_rows:
+                    conn.execute(insert(audit), audit_rows)
+                    _upsert(conn, meta, "key", {"key": "audit_head", "value": f"{audit_seq}:{head}"})
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot write to the database: {_reason(exc)}") from exc
+        self.last_seq, self.audit_seq, self.audit_head = seq, audit_seq, head
+        return stored
+
+    def events_after(self, seq: int, limit: int = 500) -> list[StoredEvent]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(events).where(events.c.seq > seq).order_by(events.c.seq).limit(limit))
+            return [StoredEvent(r.seq, r.type, json.loads(r.data), r.at) for r in rows]
+
+    def audit_entries(self) -> Iterator[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            for r in conn.execution_options(yield_per=1000).execute(select(audit).order_by(audit.c.seq)):
+                yield dict(r._mapping)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def verify_audit(store: Store) -> tuple[bool, str]:
+    """Walk the operation log's hash chain; (True, summary) or (False, the first entry that is wrong)."""
+    expected_seq, prev = 1, GENESIS
+    count = 0
+    for row in store.audit_entries():
+        if row["seq"] != expected_seq:
+            return False, (f"entry {expected_seq} is missing: after entry {expected_seq - 1} comes "
+                           f"entry {row['seq']}")
+        if row["prev"] != prev:
+            return False, f"entry {row['seq']} does not follow entry {row['seq'] - 1}: the chain was rewritten"
+        digest = chain_hash(prev, row["seq"], row["at"], row["actor"], row["action"], row["data"])
+        if digest != row["hash"]:
+            return False, (f"entry {row['seq']} was altered ({row['action']} by {row['actor']}): "
+                           "its content no longer matches its hash")
+        prev, expected_seq, count = row["hash"], expected_seq + 1, count + 1
+    head = store.meta_value("audit_head")
+    if head:
+        head_seq, head_hash = head.split(":", 1)
+        if int(head_seq) != count or head_hash != prev:
+            return False, (f"entries after {count} were removed: the log's head says it ends at entry {head_seq}")
+    elif count:
+        return False, "the log's head record is missing"
+    return True, f"{count} entries, chain intact"
+
+
+MIGRATIONS: dict[int, Any] = {
+    # schema version n -> n+1: a function taking a connection, e.g. {1: _add_window_note_column}
+}
+
+
+def _upsert(conn: Any, table: Table, key: str, row: dict[str, Any]) -> None:
+    if conn.execute(update(table).where(table.c[key] == row[key]).values(**row)).rowcount == 0:
+        conn.execute(insert(table).values(**row))
+
+
+_TICKET_FIELDS = ("id", "day", "number", "counter", "service", "issued_service", "window", "printed_window",
+                  "status", "priority", "issued_at", "called_at", "called_window", "started_at", "finished_at",
+                  "served_window", "handled_s", "clerk", "recalls", "transfers", "device", "idempotency_key",
+                  "end_reason")
+
+
+def _ticket_row(t: Ticket) -> dict[str, Any]:
+    row = {name: getattr(t, name) for name in _TICKET_FIELDS}
+    row["order_no"] = t.order
+    return row
+
+
+def _ticket(row: Any) -> Ticket:
+    return Ticket(order=row["order_no"], **{name: row[name] for name in _TICKET_FIELDS})
+
+
+def _window_row(w: Window, day: str) -> dict[str, Any]:
+    return {"number": w.number, "day": day, "closed": w.closed, "paused": w.paused, "pause_reason": w.pause_reason,
+            "clerk": w.clerk, "signed_in_at": w.signed_in_at, "current": w.current.id if w.current else None,
+            "current_since": w.current_since, "armed_ticket": w.armed_ticket, "armed_until": w.armed_until}
+
+
+_RATING_FIELDS = ("ticket_id", "day", "number", "service", "window", "clerk", "score", "at", "follow_up",
+                  "follow_up_by", "follow_up_at")
+
+
+def _rating_row(r: Rating) -> dict[str, Any]:
+    return {name: getattr(r, name) for name in _RATING_FIELDS}
+
+
+def _rating(row: Any) -> Rating:
+    return Rating(id=row["id"], **{name: row[name] for name in _RATING_FIELDS})
+
+
+def _reason(exc: Exception) -> str:
+    orig = getattr(exc, "orig", None)
+    return str(orig or exc).splitlines()[0]
+
+
+def _safe_url(db: str) -> str:
+    """The database's name without a password."""
+    if "://" in db and "@" in db:
+        scheme, rest = db.split("://", 1)
+        return f"{scheme}://…@{rest.split('@', 1)[1]}"
+    return db
+
