@@ -1,1 +1,11 @@
-"""keypad drivers."""
+"""USB keypads read through evdev: key names, key maps, the reconnecting reader, its fake and the readers
+of [[keypad]] and [keymap.NAME] tables."""
+
+from .fake import FakeKeypad
+from .keymap import ACTIONS, BUILTIN, NUMPAD, Keymap, key_code, key_name, read_keymap, read_keymaps
+from .reader import EvdevKeypad, KeypadReader, KeypadState
+from .settings import KeypadSettings, read_keypad, read_keypads
+
+__all__ = ["ACTIONS", "BUILTIN", "NUMPAD", "EvdevKeypad", "FakeKeypad", "KeypadReader", "KeypadSettings",
+           "KeypadState", "Keymap", "key_code", "key_name", "read_keymap", "read_keymaps", "read_keypad",
+           "read_keypads"]
