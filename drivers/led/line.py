@@ -169,10 +169,11 @@ class LedLine:
             self._sent.clear()
 
     def _sleep(self, seconds: float) -> None:
-        if seconds <= 0:
-            return
+        """Wait `seconds` by the line's clock, or less when the line is closed."""
+        until = self._clock() + seconds
         with self._cond:
-            self._cond.wait_for(lambda: self._stopping, timeout=seconds)
+            while not self._stopping and (left := until - self._clock()) > 0:
+                self._cond.wait(left)
 
 
 def open_led_lines(boards: Iterable[LedSettings], **options: Any) -> dict[str, LedLine]:
