@@ -96,7 +96,7 @@ class Printer:
                 raise LinkAway(f"unexpected error: {exc}") from exc
         except LinkAway as exc:
             if not self._away_logged:
-                log.warning("printer %s is away: %s (logged once until it is back)", self.where, exc)
+                log.warning("printer %s is away: %s (not logged again until it answers)", self.where, exc)
                 self._away_logged = True
             raise
         if self._away_logged:

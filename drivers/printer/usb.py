@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from onewindow.configfile import show
+
 from .link import LinkAway, LinkLost
 
 if TYPE_CHECKING:
@@ -33,7 +35,7 @@ class UsbOptions:
 
 def _usb_id(value: Any) -> str | None:
     if isinstance(value, bool):
-        return f"{value} is not a USB id"
+        return f"{show(value)} is not a USB id"
     if isinstance(value, int):
         return None if 0 < value <= 0xFFFF else f"{value:#x} is not a USB id (0x0001 to 0xffff)"
     if isinstance(value, str):
@@ -43,7 +45,7 @@ def _usb_id(value: Any) -> str | None:
             number = -1
         if 0 < number <= 0xFFFF:
             return None
-    return f"{value!r} is not a USB id (write it as lsusb shows it, e.g. 0x0416 or \"0416\")"
+    return f"{show(value)} is not a USB id (write it as lsusb shows it, e.g. 0x0416 or \"0416\")"
 
 
 def _as_int(value: Any) -> int:

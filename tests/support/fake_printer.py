@@ -12,8 +12,11 @@ import select
 import socket
 import struct
 import threading
+import time
 import tty
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 FINE = 0x12  # DLE EOT 1: online; DLE EOT 4: paper fine
 OFFLINE = 0x1A  # DLE EOT 1 with bit 3: offline
@@ -248,3 +251,29 @@ class SerialPrinter:
         self.unplug()
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
+
+
+def finishes(action: Callable[[], Any], seconds: float = 30) -> Any:
+    """Run `action` on a thread; fail instead of hanging the test run when it never returns."""
+    out: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            out["value"] = action()
+        except BaseException as exc:  # handed back to the test
+            out["error"] = exc
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), f"{action} did not return within {seconds} s"
+    if "error" in out:
+        raise out["error"]
+    return out.get("value")
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "the fake printer never got there"
+        time.sleep(0.01)
