@@ -27,7 +27,7 @@ _TICKET = re.compile(r"([A-Z]{1,2})([0-9]{1,6})")
 # Pauses in seconds: a breath after the chime and after the recall prefix, a short break before the
 # window part, and a small gap between words so that syllables do not run together.
 _WORD_GAP = 0.03
-_PAUSES_AFTER = {"chime": 0.35, "zaici_hujiao": 0.3, "calling_again": 0.3}
+_PAUSES_AFTER = {"chime": 0.25, "zaici_hujiao": 0.3, "calling_again": 0.3}
 _PAUSES_BEFORE = {"dao": 0.08, "please_go_to_window": 0.25}
 
 _ZH_WORDS = ("qing", "hao", "dao", "hao_chuangkou", "banli", "zaici_hujiao", "shi", "bai", "qian", "yi4",

@@ -81,7 +81,7 @@ class MixerPlayer:
         except pygame.error as exc:
             return self._fail(f"no sound device ({exc})")
         if self.problem is not None:
-            self.log.info("voice: sound device ready again (%s Hz)", pygame.mixer.get_init()[0])
+            self.log.info("voice: sound device ready again (%s)", pygame.mixer.get_init())
         self.ready, self.problem = True, None
         return True
 

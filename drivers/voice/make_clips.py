@@ -189,9 +189,9 @@ def level(pcm: Pcm, target_dbfs: float) -> Pcm:
 
 def chime() -> Pcm:
     """A soft ding-dong: E5 then C5, each a sine with a little second partial and a bell-like decay."""
-    length = 1.5
+    length = 1.2
     out = []
-    notes = ((0.0, 659.26), (0.42, 523.25))
+    notes = ((0.0, 659.26), (0.36, 523.25))
     for i in range(round(length * RATE)):
         t = i / RATE
         value = 0.0
@@ -200,7 +200,7 @@ def chime() -> Pcm:
             if u < 0:
                 continue
             attack = min(1.0, u / 0.008)
-            value += attack * (math.exp(-u / 0.45) * math.sin(2 * math.pi * freq * u)
+            value += attack * (math.exp(-u / 0.35) * math.sin(2 * math.pi * freq * u)
                                + 0.2 * math.exp(-u / 0.2) * math.sin(2 * math.pi * 2 * freq * u))
         fade = min(1.0, (length - t) / 0.15)
         out.append(value * fade)
