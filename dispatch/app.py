@@ -128,6 +128,28 @@ def read_body(fields: dict[str, tuple[type | tuple[type, ...], bool]]) -> dict[s
     return body
 
 
+PART_STATES = ("ok", "warning", "fault", "unknown")
+
+
+def check_parts(parts: dict[str, Any]) -> dict[str, Any]:
+    """A device's parts (printer, led-1, keypad-3, …): each a state, a message and a few plain details."""
+    if len(parts) > 32:
+        raise ApiError(400, "bad_field", "at most 32 parts")
+    for name, part in parts.items():
+        if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,40}", name):
+            raise ApiError(400, "bad_field", f"part name {name[:40]!r} must be 1-40 letters, digits or _.:-")
+        if not isinstance(part, dict) or part.get("state") not in PART_STATES:
+            raise ApiError(400, "bad_field", f"part {name!r} needs a state: {', '.join(PART_STATES)}")
+        if len(part) > 12:
+            raise ApiError(400, "bad_field", f"part {name!r} has too many details")
+        for key, value in part.items():
+            plain = value is None or isinstance(value, bool | int | str) or (
+                isinstance(value, float) and value == value and abs(value) != float("inf"))
+            if not re.fullmatch(r"[a-z_]{1,32}", key) or not plain or (isinstance(value, str) and len(value) > 200):
+                raise ApiError(400, "bad_field", f"part {name!r}: {key[:32]!r} must be a short plain value")
+    return parts
+
+
 # --- views -------------------------------------------------------------------------------------------
 
 def ticket_view(hall: Hall, t: Ticket) -> dict[str, Any]:
@@ -437,17 +459,13 @@ def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | No
             raise ApiError(404, "unknown_device", f"there is no device {device_id!r}")
         if p.kind != "device" or p.id != device_id:
             raise ApiError(403, "forbidden", "a device reports only its own status")
-        try:
-            raw = request.get_data(cache=True)
-            status = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant) if raw.strip() else {}
-        except RequestEntityTooLarge:
-            raise ApiError(413, "body_too_large", f"the body is larger than {MAX_BODY} bytes") from None
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            raise ApiError(400, "bad_json", "the body is not valid JSON") from None
-        if not isinstance(status, dict):
-            raise ApiError(400, "bad_json", "the status must be a JSON object")
-        if len(raw) > 4096:
+        body = read_body({"ok": (bool, True), "message": (str, False), "parts": (dict, False),
+                          "version": (str, False)})
+        if len(request.get_data(cache=True)) > 4096:
             raise ApiError(413, "body_too_large", "a status report is at most 4096 bytes")
+        status = {"ok": body["ok"], "message": body.get("message", ""), "parts": check_parts(body.get("parts", {}))}
+        if "version" in body:
+            status["version"] = body["version"]
         d = core.execute(lambda hall: hall.device_status(device_id, status, p.actor))
         return {"device": d.id, "kind": d.kind, "online": d.online, "status": d.status}
 

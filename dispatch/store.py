@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Boolean,
@@ -133,6 +134,22 @@ class StoreError(Exception):
     """The database could not be read or written; the message is for the person running the core."""
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _storage(method: F) -> F:
+    """Database errors leave the store as StoreError, with the database's own reason."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot use the database: {_reason(exc)}") from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
 @dataclass(frozen=True)
 class StoredEvent:
     seq: int
@@ -210,6 +227,7 @@ class Store:
                 conn.execute(update(meta).where(meta.c.key == "schema_version").values(value=str(step + 1)))
                 log.info("database migrated to schema %d", step + 1)
 
+    @_storage
     def meta_value(self, key: str) -> str | None:
         with self.engine.connect() as conn:
             return conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar_one_or_none()
@@ -218,6 +236,7 @@ class Store:
         return int(self.meta_value("schema_version") or 0)
 
     # --- loading ------------------------------------------------------------------------------
+    @_storage
     def load(self, day: str) -> dict[str, Any]:
         """What the hall needs to rebuild `day`: its tickets, open ones from before, windows, devices, ratings."""
         with self.engine.connect() as conn:
@@ -231,10 +250,12 @@ class Store:
         return {"tickets": ticket_list, "windows": window_rows, "devices": device_list, "ratings": rating_list,
                 "day": max(days) if days else None}
 
+    @_storage
     def tickets_of(self, day: str) -> list[Ticket]:
         with self.engine.connect() as conn:
             return [_ticket(r._mapping) for r in conn.execute(select(tickets).where(tickets.c.day == day))]
 
+    @_storage
     def ratings_of(self, day: str | None = None, flagged: bool = False) -> list[Rating]:
         query = select(ratings).order_by(ratings.c.id)
         if day is not None:
@@ -244,11 +265,13 @@ class Store:
         with self.engine.connect() as conn:
             return [_rating(r._mapping) for r in conn.execute(query)]
 
+    @_storage
     def rating(self, rating_id: int) -> Rating | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(ratings).where(ratings.c.id == rating_id)).first()
         return _rating(row._mapping) if row else None
 
+    @_storage
     def ping(self) -> None:
         """Read and write once, for /healthz."""
         with self.engine.begin() as conn:
@@ -299,11 +322,13 @@ class Store:
         self.last_seq, self.audit_seq, self.audit_head = seq, audit_seq, head
         return stored
 
+    @_storage
     def events_after(self, seq: int, limit: int = 500) -> list[StoredEvent]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(events).where(events.c.seq > seq).order_by(events.c.seq).limit(limit))
             return [StoredEvent(r.seq, r.type, json.loads(r.data), r.at) for r in rows]
 
+    @_storage
     def audit_entries(self) -> Iterator[dict[str, Any]]:
         with self.engine.connect() as conn:
             for r in conn.execution_options(yield_per=1000).execute(select(audit).order_by(audit.c.seq)):

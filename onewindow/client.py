@@ -68,6 +68,16 @@ class CoreClient:
             conn.sock.settimeout(timeout)
         return conn
 
+    def close(self) -> None:
+        """Close this thread's connection (others close with their threads)."""
+        self._drop()
+
+    def __enter__(self) -> CoreClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def _drop(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:

@@ -152,3 +152,36 @@ def serve(folder: Path, *, clock: Clock | None = None, db: str | None = None, he
         server.stop()
         thread.join(timeout=5)
         core.close()
+
+
+def raw_request(url: str, method: str, path: str, data: bytes | None = None,
+                headers: dict[str, str] | None = None, timeout: float = 10.0) -> tuple[int, object]:
+    """One HTTP request with exactly these bytes; (status, parsed JSON or None)."""
+    import http.client
+    import json
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    try:
+        conn.request(method, path, body=data, headers=headers or {})
+        response = conn.getresponse()
+        body = response.read()
+    finally:
+        conn.close()
+    try:
+        parsed = json.loads(body) if body else None
+    except ValueError:
+        parsed = body
+    return response.status, parsed
+
+
+def bearer(device: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(device)}", "Content-Type": "application/json"}
+
+
+def basic(user: str, password: str | None = None) -> dict[str, str]:
+    import base64
+
+    secret = base64.b64encode(f"{user}:{password or PASSWORDS[user]}".encode()).decode()
+    return {"Authorization": f"Basic {secret}"}

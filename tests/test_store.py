@@ -1,0 +1,231 @@
+"""Storage: a real SQLite file (and PostgreSQL by URL), restarts, power cuts, old databases, database faults."""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from onewindow.client import CoreClient, CoreRefused, CoreUnreachable
+from onewindow.dispatch.core import Core
+from onewindow.dispatch.store import SCHEMA_VERSION, Store, StoreError, verify_audit
+from onewindow.hallfile import load_hall
+from tests.support.hall import PINS, TZ, Clock, bearer, raw_request, serve, token, write_hall
+from tests.support.process import CoreProcess
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_sqlite_runs_in_wal_mode_with_full_sync(tmp_path):
+    store = Store(str(tmp_path / "hall.sqlite"))
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    assert store.schema_version() == SCHEMA_VERSION
+    store.close()
+
+
+def test_restart_restores_queues_current_tickets_clerks_and_armed_ratings(tmp_path):
+    clock = Clock()
+    with serve(tmp_path, clock=clock) as hall:
+        kiosk, caller = hall.client("kiosk-1"), hall.client("caller-1")
+        tickets = [kiosk.issue("general") for _ in range(5)]
+        caller.act(1, "sign-in", {"clerk": "c01", "pin": PINS["c01"]})
+        caller.act(1, "call")
+        caller.act(2, "pause", {"reason": "培训"})
+        caller.act(3, "sign-in", {"clerk": "c03", "pin": PINS["c03"]})
+        caller.act(3, "call")
+        caller.act(3, "finish")
+        before = raw_request(hall.url, "GET", "/api/v1/hall")[1]
+        kiosk.close()
+        caller.close()
+    with serve(tmp_path, clock=clock, db=str(tmp_path / "hall.sqlite")) as hall:
+        after = raw_request(hall.url, "GET", "/api/v1/hall")[1]
+        assert after["windows"] == before["windows"]
+        assert after["services"] == before["services"]
+        for t in tickets:
+            status, seen = raw_request(hall.url, "GET", f"/api/v1/tickets/{t['id']}")
+            assert status == 200 and seen["number"] == t["number"]
+        # the armed evaluator of window 3 survived too
+        status, rating = raw_request(hall.url, "POST", "/api/v1/windows/3/rating", b'{"score": 5}', bearer("eval-1"))
+        assert status == 201
+        with hall.client("kiosk-1") as kiosk:
+            assert kiosk.issue("general")["number"] == "A006"
+
+
+def test_a_database_from_release_0_1_still_opens_and_continues(tmp_path):
+    """tests/data/schema-1.sqlite was written by onewindow 0.1 (schema 1); every later release must open it."""
+    db = tmp_path / "hall.sqlite"
+    shutil.copy(DATA / "schema-1.sqlite", db)
+    config = load_hall(write_hall(tmp_path))
+    clock = Clock(datetime(2026, 11, 27, 11, 0, tzinfo=TZ))
+    store = Store(str(db))
+    assert verify_audit(store)[0]
+    core = Core(config, store, clock=clock)
+    numbers = sorted(t.number for t in store.tickets_of("2026-11-27"))
+    assert numbers == ["A001", "A002", "A003", "A004", "E001"]
+    t, _ = core.execute(lambda hall: hall.issue("general", False, "device:kiosk-1"))
+    assert t.number == "A005"
+    assert core.broker.last_seq > 10 and verify_audit(store)[0]
+    assert core.read(lambda hall: hall.windows[1].clerk) == "c01"
+    clock.set(datetime(2026, 11, 28, 8, 0, tzinfo=TZ))
+    t, _ = core.execute(lambda hall: hall.issue("general", False, "device:kiosk-1"))
+    assert t.number == "A001" and t.day == "2026-11-28"
+    core.close()
+
+
+def test_a_database_from_a_newer_release_is_refused_plainly(tmp_path):
+    db = tmp_path / "hall.sqlite"
+    Store(str(db)).close()
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match="newer onewindow"):
+        Store(str(db))
+
+
+def test_a_database_that_cannot_be_written_answers_503_and_the_hall_recovers(tmp_path):
+    with serve(tmp_path) as hall, hall.client("kiosk-1") as kiosk:
+        first = kiosk.issue("general")
+        blocker = sqlite3.connect(hall.db, timeout=1)
+        blocker.execute("BEGIN EXCLUSIVE")  # another program holds the database: writes time out
+        try:
+            status, answer = raw_request(hall.url, "POST", "/api/v1/tickets", b'{"service":"general"}',
+                                         bearer("kiosk-1"), timeout=30)
+            assert (status, answer["error"]["code"]) == (503, "storage_unavailable")
+            assert raw_request(hall.url, "GET", "/healthz", timeout=30)[0] == 503
+        finally:
+            blocker.rollback()
+            blocker.close()
+        second = kiosk.issue("general")
+        assert (first["number"], second["number"]) == ("A001", "A002")  # nothing half-done remained
+        assert raw_request(hall.url, "GET", "/healthz")[0] == 200
+
+
+def test_killed_at_random_moments_it_loses_no_acknowledged_ticket_and_repeats_no_number(tmp_path):
+    acknowledged: list[dict] = []
+    stop = threading.Event()
+    errors: list[str] = []
+
+    with CoreProcess(tmp_path) as core:
+        caller = CoreClient(core.url, token("caller-1"))
+        caller.act(1, "sign-in", {"clerk": "c01", "pin": PINS["c01"]})
+
+        def kiosk(name: str) -> None:
+            client = CoreClient(core.url, token(name))
+            while not stop.is_set():
+                try:
+                    acknowledged.append(client.issue(random.choice(["general", "card"]), deadline_s=20))
+                except CoreUnreachable:
+                    pass
+                except CoreRefused as exc:
+                    errors.append(str(exc))
+            client.close()
+
+        def clerk() -> None:
+            client = CoreClient(core.url, token("caller-1"))
+            while not stop.is_set():
+                try:
+                    client.act(random.choice([1, 2, 3]), "call")
+                except (CoreUnreachable, CoreRefused):
+                    pass
+                time.sleep(0.01)
+            client.close()
+
+        workers = [threading.Thread(target=kiosk, args=(n,)) for n in ("kiosk-1", "kiosk-2")]
+        workers.append(threading.Thread(target=clerk))
+        for w in workers:
+            w.start()
+        rng = random.Random(7)
+        try:
+            for _ in range(5):
+                time.sleep(rng.uniform(0.3, 1.2))
+                core.stop("SIGKILL")
+                core.start()
+            time.sleep(0.5)
+        finally:
+            stop.set()
+            for w in workers:
+                w.join(timeout=60)
+        assert not errors
+        assert len(acknowledged) > 20
+        check = CoreClient(core.url)
+        for t in acknowledged:
+            seen = check.ticket(t["id"])
+            assert seen["number"] == t["number"] and seen["service"] == t["service"]
+        check.close()
+        caller.close()
+    with sqlite3.connect(tmp_path / "core.sqlite") as conn:
+        rows = conn.execute("SELECT day, number FROM tickets").fetchall()
+        seqs = [r[0] for r in conn.execute("SELECT seq FROM events ORDER BY seq")]
+    assert len(rows) == len(set(rows))  # no number twice on one day
+    assert seqs == list(range(1, len(seqs) + 1))  # no event id twice or lost
+    assert len({t["id"] for t in acknowledged}) == len(acknowledged)
+    store = Store(str(tmp_path / "core.sqlite"))
+    assert verify_audit(store)[0]
+    store.close()
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------------------
+
+def _postgres_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+    return found[-1].parent if found else None
+
+
+@pytest.fixture
+def postgres(tmp_path):
+    """A throwaway PostgreSQL cluster on a free port, run as the `postgres` user."""
+    import os
+    import pwd
+
+    from tests.support.process import free_port
+
+    binaries = _postgres_bin()
+    assert binaries is not None, "PostgreSQL is not installed: `make test` installs it (Debian package postgresql)"
+    # outside pytest's private temporary folder, which the postgres user cannot enter
+    base = Path(tempfile.mkdtemp(prefix="onewindow-pg-"))
+    data, sock_dir = base / "data", base / "sock"
+    data.mkdir()
+    sock_dir.mkdir()
+    run_as: list[str] = []
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        for path in (base, data, sock_dir):
+            os.chown(path, user.pw_uid, user.pw_gid)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+    subprocess.run([*run_as, str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "hall"],
+                   check=True, capture_output=True)
+    subprocess.run([*run_as, str(binaries / "pg_ctl"), "-D", str(data), "-w", "-l", str(base / "pg.log"),
+                    "-o", f"-p {port} -k {sock_dir} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
+                   check=True, capture_output=True)
+    try:
+        yield f"postgresql://hall@127.0.0.1:{port}/postgres"
+    finally:
+        subprocess.run([*run_as, str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_postgresql_by_url_runs_the_same_hall_and_survives_a_restart(tmp_path, postgres):
+    with serve(tmp_path, db=postgres) as hall, hall.client("kiosk-1") as kiosk, hall.client("caller-1") as caller:
+        first = kiosk.issue("general")
+        caller.act(1, "sign-in", {"clerk": "c01", "pin": PINS["c01"]})
+        assert caller.act(1, "call")["number"] == first["number"]
+        caller.act(1, "finish")
+        assert raw_request(hall.url, "POST", "/api/v1/windows/1/rating", json.dumps({"score": 4}).encode(),
+                           bearer("eval-1"))[0] == 201
+        seq = hall.core.broker.last_seq
+    with serve(tmp_path, db=postgres) as hall, hall.client("kiosk-1") as kiosk:
+        assert kiosk.issue("general")["number"] == "A002"
+        assert hall.core.broker.last_seq == seq + 1
+        assert verify_audit(hall.core.store)[0]
