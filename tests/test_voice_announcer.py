@@ -70,7 +70,8 @@ def test_rapid_calls_are_spoken_in_order_and_never_overlap() -> None:
     ]
     for before, after in zip(player.played, player.played[1:], strict=False):
         assert after.start >= before.end + 0.8 - 1e-9
-    assert (announcer.spoken, announcer.stale, announcer.dropped, announcer.state) == (3, 0, 0, "idle")
+    assert announcer.health == {"state": "idle", "problem": None, "spoken": 3, "stale": 0, "dropped": 0,
+                                "missing_clips": []}
 
 
 def test_repeats_with_a_gap_and_the_chime_only_first() -> None:
@@ -240,8 +241,9 @@ _CHILD = textwrap.dedent("""
     announcer.close()
     import pygame
     pygame.mixer.quit()                     # flushes the disk driver's file
+    health = announcer.health
     print(json.dumps({"idle": idle, "state": state, "spoken": announcer.spoken, "stale": announcer.stale,
-                      "dropped": announcer.dropped}))
+                      "dropped": announcer.dropped, "problem": health["problem"]}))
 """)
 
 
@@ -254,16 +256,17 @@ def _run_child(plan: dict[str, object], tmp_path: Path, driver: str = "disk") ->
     return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr, out.read_bytes() if out.exists() else b""
 
 
-def _tones(folder: Path, names: tuple[str, ...]) -> None:
+def _tones(folder: Path, names: tuple[str, ...], rate: int = 16000, channels: int = 1) -> None:
     """A short distinct tone for every clip name, so that a test announcement lasts about a second."""
     folder.mkdir()
     for i, name in enumerate(names):
         freq = 300 + 37 * i
-        samples = array.array("h", (round(9000 * math.sin(2 * math.pi * freq * n / 16000)) for n in range(800)))
+        samples = array.array("h", (round(9000 * math.sin(2 * math.pi * freq * n / rate))
+                                    for n in range(rate // 20) for _ in range(channels)))
         with wave.open(str(folder / f"{name}.wav"), "wb") as w:
-            w.setnchannels(1)
+            w.setnchannels(channels)
             w.setsampwidth(2)
-            w.setframerate(16000)
+            w.setframerate(rate)
             w.writeframes(samples.tobytes())
 
 
@@ -301,7 +304,7 @@ def test_disk_audio_holds_each_announcement_whole_in_order_and_skips_the_stale(t
             "calls": [["call", "A001", 3, 0], ["call", "A002", 12, 60], ["recall", "B7", 5, 0],
                       ["call", "YB100", 126, 0]]}
     result, log, raw = _run_child(plan, tmp_path)
-    assert result == {"idle": True, "state": "idle", "spoken": 3, "stale": 1, "dropped": 0}
+    assert result == {"idle": True, "state": "idle", "spoken": 3, "stale": 1, "dropped": 0, "problem": None}
     stream = array.array("h", raw)
     sounds = _expected(ClipSet(tmp_path / "clips"), plan, "zh-Hans")
     spans = _find_in_order(raw, sounds, 16000)
@@ -317,7 +320,7 @@ def test_disk_audio_of_a_shipped_mandarin_call(tmp_path: Path) -> None:
     plan = {"clips": str(shipped_folder("zh-Hans")), "locale": "zh-Hans", "repeat": 1, "gap_s": 0.5,
             "calls": [["call", "A001", 3, 0]]}
     result, _log, raw = _run_child(plan, tmp_path)
-    assert result["spoken"] == 1
+    assert result["spoken"] == 1 and result["problem"] is None
     expected = _sound(ClipSet(shipped_folder("zh-Hans")), "call", "A001", 3, chime=True)
     [(start, end)] = _find_in_order(raw, [expected], 16000)
     assert end - start == pytest.approx(expected.duration)
@@ -329,12 +332,28 @@ def test_disk_audio_of_a_shipped_mandarin_call(tmp_path: Path) -> None:
         w.writeframes(raw)
 
 
+def test_disk_audio_of_recordings_at_44khz_stereo(tmp_path: Path) -> None:
+    # a technician's recorder wrote 44.1 kHz stereo: joined at 44.1 kHz, SDL converts it for the 16 kHz mixer
+    _tones(tmp_path / "clips", clip_names("zh-Hans"), rate=44100, channels=2)
+    plan = {"clips": str(tmp_path / "clips"), "locale": "zh-Hans", "repeat": 1, "gap_s": 0.2,
+            "calls": [["call", "A001", 3, 0]]}
+    result, _log, raw = _run_child(plan, tmp_path)
+    assert result["spoken"] == 1
+    expected = _sound(ClipSet(tmp_path / "clips"), "call", "A001", 3, chime=True)
+    assert expected.rate == 44100
+    stream = array.array("h", raw)
+    sound = [i for i, v in enumerate(stream) if abs(v) > 200]
+    # counted in samples, not timed: the converted sound spans as many 16 kHz samples as it lasts
+    assert (sound[-1] - sound[0]) / 16000 == pytest.approx(expected.duration, abs=0.02)
+
+
 def test_without_a_sound_card_the_announcer_logs_once_and_keeps_going(tmp_path: Path) -> None:
     _tones(tmp_path / "clips", clip_names("en"))
     plan = {"clips": str(tmp_path / "clips"), "locale": "en", "repeat": 2, "gap_s": 0.2, "retry_s": 600,
             "calls": [["call", "A001", 3, 0], ["call", "A002", 4, 0], ["recall", "A001", 3, 0]]}
     result, log, _raw = _run_child(plan, tmp_path, driver="nosuchdriver")
-    assert result == {"idle": True, "state": "offline", "spoken": 0, "stale": 0, "dropped": 3}
+    assert result == {"idle": True, "state": "offline", "spoken": 0, "stale": 0, "dropped": 3,
+                      "problem": "no sound device (Audio target 'nosuchdriver' not available)"}
     warnings = [line for line in log.splitlines() if line.startswith("LOG WARNING")]
     assert warnings == ["LOG WARNING voice: no sound device (Audio target 'nosuchdriver' not available); "
                         "announcements are dropped until it works (retrying every 600 s)"]

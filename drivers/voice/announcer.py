@@ -160,7 +160,7 @@ class Announcer:
         self._last_end: float | None = None
         self._busy = False
         self._queue: queue.Queue[Any] = queue.Queue()
-        clips.check(clip_names(locale))
+        self._missing = clips.check(clip_names(locale))
         self._thread = threading.Thread(target=self._run, name="voice", daemon=True)
         self._thread.start()
 
@@ -196,6 +196,12 @@ class Announcer:
         if self.offline:
             return "offline"
         return "speaking" if self._busy or self._queue.unfinished_tasks else "idle"
+
+    @property
+    def health(self) -> dict[str, object]:
+        """What the display reports to the core about its voice."""
+        return {"state": self.state, "problem": getattr(self.player, "problem", None), "spoken": self.spoken,
+                "stale": self.stale, "dropped": self.dropped, "missing_clips": self._missing}
 
     def wait_until_idle(self, timeout: float) -> bool:
         """True once everything queued so far has been spoken or dropped (tests and shutdown)."""
