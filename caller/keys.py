@@ -31,7 +31,9 @@ The built-in `numpad` layout, for a plain 17-key USB numeric keypad at the clerk
 
 Keys that change a ticket are single, separate keys; digits only ever prepare the next key. A typed
 number in front of a key that takes none (say 3 then +) is a slip: it is cleared and nothing is sent,
-so a stray digit never turns into a call. No-show, the one step a citizen cannot undo, needs its key twice.
+so a stray digit never turns into a call. The same holds for the first key in the 5 s after typed
+digits were forgotten, so a slowly typed PIN never turns its Enter into "finish". No-show, the one
+step a citizen cannot undo, needs its key twice.
 
 On an evaluator keypad the digits 1 to 5 are the rating at once (5 非常满意, 4 满意, 3 基本满意,
 2 不满意, 1 非常不满意); every other key does nothing.
@@ -85,6 +87,7 @@ class KeySequencer:
         self._pin_length = pin_length
         self._typed = ""
         self._typed_at = 0.0
+        self._forgotten = False   # digits timed out within the last timeout_s
         self._armed_at: float | None = None
 
     @property
@@ -123,7 +126,11 @@ class KeySequencer:
             if len(self._typed) < MAX_TYPED:
                 self._typed += action
             self._typed_at = now
+            self._forgotten = False
             return None
+        if self._forgotten:  # the digits typed for this key were forgotten a moment ago
+            self._forgotten = False
+            return Command("clear")
         typed, self._typed = self._typed, ""
         if action == "clear":
             return Command("clear")
@@ -152,6 +159,9 @@ class KeySequencer:
     def _expire(self, now: float) -> None:
         if self._typed and now - self._typed_at > self._timeout_s:
             self._typed = ""
+            self._forgotten = True
+        if self._forgotten and now - self._typed_at > 2 * self._timeout_s:
+            self._forgotten = False
         if self._armed_at is not None and now - self._armed_at > self._confirm_s:
             self._armed_at = None
 

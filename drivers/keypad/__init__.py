@@ -3,9 +3,9 @@ of [[keypad]] and [keymap.NAME] tables."""
 
 from .fake import FakeKeypad
 from .keymap import ACTIONS, BUILTIN, NUMPAD, Keymap, key_code, key_name, read_keymap, read_keymaps
-from .reader import EvdevKeypad, KeypadReader, KeypadState
+from .reader import EvdevKeypad, KeypadReader, KeypadState, pressed_keys
 from .settings import KeypadSettings, read_keypad, read_keypads
 
 __all__ = ["ACTIONS", "BUILTIN", "NUMPAD", "EvdevKeypad", "FakeKeypad", "KeypadReader", "KeypadSettings",
-           "KeypadState", "Keymap", "key_code", "key_name", "read_keymap", "read_keymaps", "read_keypad",
-           "read_keypads"]
+           "KeypadState", "Keymap", "key_code", "key_name", "pressed_keys", "read_keymap", "read_keymaps",
+           "read_keypad", "read_keypads"]

@@ -45,11 +45,10 @@ def key_name(code: int) -> str:
         from evdev import ecodes
     except ImportError:
         return f"CODE_{code}"
-    names = ecodes.KEY.get(code) or ecodes.BTN.get(code)
-    if not names:
-        return f"CODE_{code}"
-    name = names[0] if isinstance(names, list | tuple) else names
-    return name.removeprefix("KEY_")
+    names = ecodes.KEY.get(code) or ecodes.BTN.get(code) or ()
+    # several names for one code come sorted; KEY_MIN_INTERESTING and KEY_MAX are bounds, not keys
+    names = [n for n in ([names] if isinstance(names, str) else names) if n not in ("KEY_MIN_INTERESTING", "KEY_MAX")]
+    return names[0].removeprefix("KEY_") if names else f"CODE_{code}"
 
 
 def key_code(name: str) -> int | None:

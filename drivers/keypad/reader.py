@@ -9,7 +9,7 @@ import logging
 import os
 import select
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -20,6 +20,13 @@ log = logging.getLogger(__name__)
 EV_KEY = 1        # linux/input-event-codes.h; events of other types (EV_SYN, EV_MSC) are not keys
 KEY_DOWN = 1      # value 1 is a press; 0 is the release and 2 the auto-repeat of a held key
 RETRY_S = 2.0     # how often a missing keypad's path is looked at again
+
+
+def pressed_keys(events: Iterable[Any]) -> Iterator[str]:
+    """The names of the keys pressed down in a stream of evdev events (releases, repeats, SYN left out)."""
+    for event in events:
+        if event.type == EV_KEY and event.value == KEY_DOWN:
+            yield key_name(event.code)
 
 
 class KeypadDevice(Protocol):
@@ -176,11 +183,10 @@ class KeypadReader:
             self._set("ok", f"keypad {self.path} open")
             events = device.read_loop()
             try:
-                for event in events:
+                for key in pressed_keys(events):
                     if self._stop.is_set():
                         return
-                    if event.type == EV_KEY and event.value == KEY_DOWN:
-                        self._deliver(key_name(event.code))
+                    self._deliver(key)
             finally:
                 closing = getattr(events, "close", None)
                 if closing is not None:
