@@ -23,7 +23,7 @@ def fake(tmp_path: Path) -> Iterator[SerialPrinter]:
     printer.close()
 
 
-def serial_printer(fake: SerialPrinter, mode: str = "gb18030"):
+def serial_printer(fake: SerialPrinter, mode: str = "gb18030", status_timeout_s: float = 5):
     file = ConfigFile("kiosk.toml", f"""\
 [printer]
 type = "serial"
@@ -31,7 +31,7 @@ device = "{fake.path}"
 baudrate = 115200
 mode = "{mode}"
 timeout_s = 3
-status_timeout_s = 0.2
+status_timeout_s = {status_timeout_s}
 """)
     settings = read_printer(file.table("printer", required=True))
     assert file.errors == [] and settings is not None
@@ -48,6 +48,11 @@ def test_status_over_the_serial_line(fake):
     fake.status.paper = 0x12
     fake.status.printer = OFFLINE
     assert printer.status().message == "offline (cover open?)"
+    printer.close()
+
+
+def test_silent_serial_printer_is_unknown(fake):
+    printer = serial_printer(fake, status_timeout_s=0.2)
     fake.status.printer = None
     status = finishes(printer.status)
     assert (status.online, status.paper) == (None, "unknown")

@@ -149,8 +149,8 @@ def test_sample_ticket_for_print_test():
 # --- print-test ------------------------------------------------------------------------------------------
 
 def lan(fake: NetworkPrinter) -> PrinterSettings:
-    return PrinterSettings(type="network", connection=NetworkOptions(*fake.address), timeout_s=3,
-                           status_timeout_s=0.2)
+    return PrinterSettings(type="network", connection=NetworkOptions(*fake.address), timeout_s=5,
+                           status_timeout_s=5)
 
 
 def test_print_test_answers_in_plain_words():

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from . import commands, fake, file, network, serial, usb
 from .commands import Paper
+from .fonts import FontMissing
 from .gb18030 import encode_gb18030
 from .layout import TicketLayout
 from .link import Link, LinkAway, LinkLost
@@ -74,6 +75,7 @@ class Printer:
         self._away_logged = False
         self.last_status: PrinterStatus | None = None
         self.tickets_printed = 0
+        self._printing = False
 
     @property
     def where(self) -> str:
@@ -180,9 +182,16 @@ class Printer:
         """Ask the printer (DLE EOT 1, 4, and 2 when offline). Never raises; no answer is "unknown".
 
         Takes up to timeout_s when the printer must be reopened and does not answer; call it off the UI thread.
+        While another thread is printing it returns the last status instead of waiting for the ticket.
         """
-        with self._lock:
+        # while a ticket is going out (a minute of raster at 9600 baud) the answer from just before it stands
+        while not self._lock.acquire(timeout=0.05):
+            if self._printing:
+                return self.last_status or PrinterStatus(online=None, paper="unknown", message="busy printing")
+        try:
             return self._status_locked()
+        finally:
+            self._lock.release()
 
     # --- printing ---------------------------------------------------------------------------------------
 
@@ -198,31 +207,41 @@ class Printer:
         Refuses (nothing sent) when the printer is away, offline or out of paper; raises when the printer
         goes away mid-ticket or reports a problem right after it (the ticket may be incomplete).
         """
-        pieces = self.encode(layout)
+        try:
+            pieces = self.encode(layout)
+        except (FontMissing, OSError) as exc:
+            raise PrinterError(f"cannot draw the ticket: {exc}") from exc
         pause = self.settings.band_pause_ms / 1000
         with self._lock:
-            before = self._status_locked()
-            if not before.can_print:
-                raise PrinterError(before.message, before)
+            self._printing = True
             try:
-                for i, piece in enumerate(pieces):
-                    if pause and i:
-                        time.sleep(pause)
-                    self.link.write(piece)
-                self.link.end_job()
-            except Exception as exc:
-                if not isinstance(exc, LinkLost):
-                    log.exception("printer %s: unexpected error while printing", self.where)
-                self._drop(exc)
-                status = PrinterStatus(online=False, paper="unknown", reachable=False,
-                                       message=f"printer lost mid-ticket ({exc})")
-                self.last_status = status
-                raise PrinterError(f"printer lost mid-ticket, the ticket may be incomplete ({exc})", status) \
-                    from exc
-            after = self._after_ticket()
-            if not after.can_print:
-                raise PrinterError(f"{after.message}; the ticket may be incomplete", after)
-            self.tickets_printed += 1
+                self._print_locked(pieces, pause)
+            finally:
+                self._printing = False
+
+    def _print_locked(self, pieces: list[bytes], pause: float) -> None:
+        before = self._status_locked()
+        if not before.can_print:
+            raise PrinterError(before.message, before)
+        try:
+            for i, piece in enumerate(pieces):
+                if pause and i:
+                    time.sleep(pause)
+                self.link.write(piece)
+            self.link.end_job()
+        except Exception as exc:
+            if not isinstance(exc, LinkLost):
+                log.exception("printer %s: unexpected error while printing", self.where)
+            self._drop(exc)
+            status = PrinterStatus(online=False, paper="unknown", reachable=False,
+                                   message=f"printer lost mid-ticket ({exc})")
+            self.last_status = status
+            raise PrinterError(f"printer lost mid-ticket, the ticket may be incomplete ({exc})", status) \
+                from exc
+        after = self._after_ticket()
+        if not after.can_print:
+            raise PrinterError(f"{after.message}; the ticket may be incomplete", after)
+        self.tickets_printed += 1
 
     def _after_ticket(self) -> PrinterStatus:
         """Status right after a ticket, on the same connection: a peer that closed is a lost ticket."""
