@@ -45,9 +45,9 @@ def key_name(code: int) -> str:
         from evdev import ecodes
     except ImportError:
         return f"CODE_{code}"
-    names = ecodes.KEY.get(code) or ecodes.BTN.get(code) or ()
+    found = ecodes.KEY.get(code) or ecodes.BTN.get(code) or ()
     # several names for one code come sorted; KEY_MIN_INTERESTING and KEY_MAX are bounds, not keys
-    names = [n for n in ([names] if isinstance(names, str) else names) if n not in ("KEY_MIN_INTERESTING", "KEY_MAX")]
+    names = [n for n in ([found] if isinstance(found, str) else found) if n not in ("KEY_MIN_INTERESTING", "KEY_MAX")]
     return names[0].removeprefix("KEY_") if names else f"CODE_{code}"
 
 

@@ -121,8 +121,8 @@ class PadBus:
                 return
             self._parser = FrameParser()
             with self._lock:  # pads may have been powered down with the adapter: show them again
-                for address, frame in self._shown.items():
-                    self._outbox.setdefault(("display", address), frame)
+                for address, shown in self._shown.items():
+                    self._outbox.setdefault(("display", address), shown)
         port = self._link.port
         assert port is not None
         try:

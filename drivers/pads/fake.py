@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 from . import ff68
 from .ff68 import FrameParser
@@ -51,11 +52,11 @@ class FakePadLine:
         with self._cond:
             self.plugged = True
 
-    def wait_for(self, predicate: object, timeout: float = 5.0) -> bool:
+    def wait_for(self, predicate: Callable[[], object], timeout: float = 5.0) -> bool:
         """Wait until `predicate()` holds (checked whenever the host writes); for tests."""
         deadline = time.monotonic() + timeout
         with self._cond:
-            while not predicate():  # type: ignore[operator]
+            while not predicate():
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False

@@ -40,7 +40,7 @@ def read_bus(table: Table) -> BusSettings | None:
     protocol = table.str("protocol", "ff68", choices=BUS_PROTOCOLS)
     if not table.has("pads"):
         table.error("pads", "is required: the pads on this line, e.g. pads = [{ address = 3, window = 3 }]")
-    elements = table.elements("pads")
+    elements: list[Table] = table.elements("pads")
     if table.has("pads") and isinstance(table.data["pads"], list) and not table.data["pads"]:
         table.error("pads", "must not be empty: list the pads on this line, e.g. [{ address = 3, window = 3 }]")
     pads: list[PadSettings] = []
