@@ -88,24 +88,27 @@ class Printer:
         if self._open:
             return False
         try:
-            try:
-                self.link.open()
-            except LinkAway:
-                raise
-            except Exception as exc:
-                # a backend library failing in a way we did not foresee must not take the kiosk down
-                log.exception("printer %s: unexpected error opening it", self.where)
-                raise LinkAway(f"unexpected error: {exc}") from exc
+            self.link.open()
         except LinkAway as exc:
-            if not self._away_logged:
-                log.warning("printer %s is away: %s (not logged again until it answers)", self.where, exc)
-                self._away_logged = True
+            self._note_away(exc)
             raise
+        except Exception as exc:
+            # a backend library failing in a way we did not foresee must not take the kiosk down
+            if not self._away_logged:
+                log.exception("printer %s: unexpected error opening it", self.where)
+            away = LinkAway(f"unexpected error: {exc}")
+            self._note_away(away)
+            raise away from exc
         if self._away_logged:
             log.info("printer %s is back", self.where)
             self._away_logged = False
         self._open = True
         return True
+
+    def _note_away(self, exc: LinkAway) -> None:
+        if not self._away_logged:
+            log.warning("printer %s is away: %s (not logged again until it answers)", self.where, exc)
+            self._away_logged = True
 
     def _drop(self, reason: object) -> None:
         if self._open:
@@ -122,7 +125,7 @@ class Printer:
 
     # --- status -----------------------------------------------------------------------------------------
 
-    def _away(self, exc: Exception) -> PrinterStatus:
+    def _away(self) -> PrinterStatus:
         return PrinterStatus(online=False, paper="unknown", reachable=False,
                              message=f"printer away (no answer from {self.where})")
 
@@ -164,8 +167,8 @@ class Printer:
     def _status_locked(self) -> PrinterStatus:
         try:
             fresh = self._ensure_open()
-        except LinkAway as exc:
-            status = self._away(exc)
+        except LinkAway:
+            status = self._away()
         else:
             try:
                 status = self._query_status()
@@ -174,7 +177,7 @@ class Printer:
                     log.exception("printer %s: unexpected error asking its status", self.where)
                 self._drop(exc)
                 # a connection that died while idle (printer restarted): try once on a new one
-                status = self._away(exc) if fresh else self._status_locked()
+                status = self._away() if fresh else self._status_locked()
         self.last_status = status
         return status
 
