@@ -211,7 +211,11 @@ def test_the_fake_line_speaks_like_pads():
         assert line.wait_for(lambda: line.displays == {3: ("  7", "002")} and line.beeps == [3])
         line.unplug()
         assert wait_until(lambda: bus.state.status == "offline")
+        bus.beep(3)              # feedback for a moment that will have passed when the line is back
         line.displays.clear()
         line.plug()
         assert line.wait_for(lambda: line.displays == {3: ("  7", "002")})
         assert bus.state.ok and line.opened == 2
+        bus.beep(3)
+        assert line.wait_for(lambda: len(line.beeps) == 2)
+    assert line.beeps == [3, 3]

@@ -120,7 +120,11 @@ class PadBus:
                 self._stop.wait(self._retry_s)
                 return
             self._parser = FrameParser()
-            with self._lock:  # pads may have been powered down with the adapter: show them again
+            with self._lock:
+                # a beep was feedback for a moment that has passed; numbers are what pads must show now,
+                # and they may have been powered down with the adapter
+                for key in [k for k in self._outbox if k[0] == "beep"]:
+                    del self._outbox[key]
                 for address, shown in self._shown.items():
                     self._outbox.setdefault(("display", address), shown)
         port = self._link.port
