@@ -62,6 +62,7 @@ class PadBus:
         self._last_seen: dict[int, tuple[bytes, float]] = {}  # each pad's last frame and when
         self._written: dict[bytes, float] = {}                # our recent frames and when they went out
         self._next_frame_at = 0.0
+        self._reopening = False                                # the line has been open before
         self._events: queue.Queue[PadEvent | None] = queue.Queue()
         self._bus_thread = threading.Thread(target=self._run, name=f"pad-bus {port}", daemon=True)
         self._event_thread = threading.Thread(target=self._deliver, name=f"pad-events {port}", daemon=True)
@@ -121,12 +122,14 @@ class PadBus:
                 return
             self._parser = FrameParser()
             with self._lock:
-                # a beep was feedback for a moment that has passed; numbers are what pads must show now,
-                # and they may have been powered down with the adapter
-                for key in [k for k in self._outbox if k[0] == "beep"]:
-                    del self._outbox[key]
-                for address, shown in self._shown.items():
-                    self._outbox.setdefault(("display", address), shown)
+                if self._reopening:
+                    # a beep queued before the line went away was feedback for a moment that has passed;
+                    # numbers are what pads must show now, and they may have lost power with the adapter
+                    for key in [k for k in self._outbox if k[0] == "beep"]:
+                        del self._outbox[key]
+                    for address, shown in self._shown.items():
+                        self._outbox.setdefault(("display", address), shown)
+                self._reopening = True
         port = self._link.port
         assert port is not None
         try:
