@@ -5,7 +5,7 @@ The built-in `numpad` layout, for a plain 17-key USB numeric keypad at the clerk
     ┌─────────┬─────────┬─────────┬─────────┐
     │ NumLock │    /    │    *    │    -    │
     │  start  │  pause  │transfer │ recall  │
-    │ 开始办理 │ 暂停/恢复│  转移   │  重呼   │
+    │开始办理 │暂停/恢复│  转移   │  重呼   │
     ├─────────┼─────────┼─────────┼─────────┤
     │    7    │    8    │    9    │    +    │
     ├─────────┼─────────┼─────────┤  call   │
@@ -13,8 +13,8 @@ The built-in `numpad` layout, for a plain 17-key USB numeric keypad at the clerk
     ├─────────┼─────────┼─────────┼─────────┤
     │    1    │    2    │    3    │  Enter  │
     ├─────────┴─────────┼─────────┤ finish  │
-    │         0         │  .  .   │  完成   │
-    │                   │ no-show │ PIN 签到 │
+    │         0         │   . .   │  完成   │
+    │                   │ no-show │PIN 签到 │
     │                   │  过号   │         │
     └───────────────────┴─────────┴─────────┘
 
@@ -44,7 +44,7 @@ RS-485 pads (protocol ff68) send whole presses instead of keys; `pad_command()` 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from onewindow.drivers.keypad.keymap import DIGITS, Keymap
@@ -109,7 +109,7 @@ class KeySequencer:
             return None
         return self.act(action)
 
-    def feed_all(self, keys: list[str]) -> list[Command]:
+    def feed_all(self, keys: Iterable[str]) -> list[Command]:
         return [c for c in (self.feed(k) for k in keys) if c is not None]
 
     def act(self, action: str) -> Command | None:
