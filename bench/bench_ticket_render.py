@@ -27,10 +27,18 @@ URL = "https://hall.example/t/3f2a9c0d1e4b5a6978c0d1e2f3a4b5c6"
 
 
 def layout(locale: str = "zh-Hans"):
-    return ticket_layout(hall_name="某某县就业和社会保障服务中心", number="A001", service_name="通办业务",
-                         window_name="3号窗口", ahead=5, estimated_wait_s=900,
-                         issued_at=datetime(2026, 11, 27, 9, 3, tzinfo=timezone(timedelta(hours=8))),
-                         status_url=URL, locale=locale, guide="请携带本人身份证、社保卡；代办请带委托书。")
+    return ticket_layout(
+        hall_name="某某县就业和社会保障服务中心",
+        number="A001",
+        service_name="通办业务",
+        window_name="3号窗口",
+        ahead=5,
+        estimated_wait_s=900,
+        issued_at=datetime(2026, 11, 27, 9, 3, tzinfo=timezone(timedelta(hours=8))),
+        status_url=URL,
+        locale=locale,
+        guide="请携带本人身份证、社保卡；代办请带委托书。",
+    )
 
 
 def measure(action: Callable[[], Any], rounds: int) -> tuple[float, float, Any]:
@@ -55,8 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     encode_raster(ticket, 576)
     first = time.perf_counter() - start
 
-    print(f"machine: {platform.machine()} {platform.processor() or ''} {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}, {platform.system()} {platform.release()}".replace("  ", " "))
+    print(
+        f"machine: {platform.machine()} {platform.processor() or ''} {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}".replace("  ", " ")
+    )
     print(f"command: {' '.join([os.path.basename(sys.executable), *sys.argv])}")
     print(f"first ticket in a fresh process (loads the CJK fonts): {first * 1000:.1f} ms")
     cases = [
@@ -68,8 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, action in cases:
         median, p95, pieces = measure(action, args.rounds)
         size = sum(len(p) for p in pieces)
-        print(f"{name:36} {median * 1000:10.1f} {p95 * 1000:8.1f} {size:8d} {len(pieces):7d} "
-              f"{size * 10 / 9600:12.1f}")
+        print(f"{name:36} {median * 1000:10.1f} {p95 * 1000:8.1f} {size:8d} {len(pieces):7d} {size * 10 / 9600:12.1f}")
     data = b"".join(encode_raster(ticket, 576))
     median, p95, _ = measure(lambda: render(data, 576), max(5, args.rounds // 5))
     print(f"{'preview of raster 576 (fake printer)':36} {median * 1000:10.1f} {p95 * 1000:8.1f}")

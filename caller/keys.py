@@ -51,11 +51,11 @@ from onewindow.drivers.keypad.keymap import DIGITS, Keymap
 from onewindow.drivers.pads.ff68 import PadPress, PadScore
 
 ROLES = ("caller", "evaluator")
-TYPED_TIMEOUT_S = 5.0     # digits typed and left this long are forgotten
-CONFIRM_S = 3.0           # the second press of no-show must come this soon
+TYPED_TIMEOUT_S = 5.0  # digits typed and left this long are forgotten
+CONFIRM_S = 3.0  # the second press of no-show must come this soon
 PIN_LENGTH = (4, 8)
 MAX_TYPED = 12
-SIGN_OUT = "0"            # 0 then Enter
+SIGN_OUT = "0"  # 0 then Enter
 SCORES = range(1, 6)
 
 # actions that are a command by themselves; typed digits in front of them are a slip
@@ -74,9 +74,16 @@ class Command:
 class KeySequencer:
     """Turns a stream of key names into commands, remembering typed digits and a pending no-show."""
 
-    def __init__(self, keymap: Keymap | Mapping[str, str], role: str = "caller", *,
-                 clock: Callable[[], float] = time.monotonic, timeout_s: float = TYPED_TIMEOUT_S,
-                 confirm_s: float = CONFIRM_S, pin_length: tuple[int, int] = PIN_LENGTH):
+    def __init__(
+        self,
+        keymap: Keymap | Mapping[str, str],
+        role: str = "caller",
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        timeout_s: float = TYPED_TIMEOUT_S,
+        confirm_s: float = CONFIRM_S,
+        pin_length: tuple[int, int] = PIN_LENGTH,
+    ):
         if role not in ROLES:
             raise ValueError(f"role {role!r} is not one of {', '.join(ROLES)}")
         self._keys: Mapping[str, str] = keymap.keys if isinstance(keymap, Keymap) else keymap
@@ -87,7 +94,7 @@ class KeySequencer:
         self._pin_length = pin_length
         self._typed = ""
         self._typed_at = 0.0
-        self._forgotten = False   # digits timed out within the last timeout_s
+        self._forgotten = False  # digits timed out within the last timeout_s
         self._armed_at: float | None = None
 
     @property

@@ -88,6 +88,7 @@ class Attempts:
 
 # --- bodies ------------------------------------------------------------------------------------------
 
+
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
@@ -120,8 +121,9 @@ def read_body(fields: dict[str, tuple[type | tuple[type, ...], bool]]) -> dict[s
         value = body[name]
         kinds = kind if isinstance(kind, tuple) else (kind,)
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
-            names = " or ".join({str: "a string", int: "a whole number", bool: "true or false"}.get(k, k.__name__)
-                                for k in kinds)
+            names = " or ".join(
+                {str: "a string", int: "a whole number", bool: "true or false"}.get(k, k.__name__) for k in kinds
+            )
             raise ApiError(400, "bad_field", f"{name!r} must be {names}")
         if isinstance(value, str) and len(value) > 500:
             raise ApiError(400, "bad_field", f"{name!r} is too long")
@@ -143,8 +145,11 @@ def check_parts(parts: dict[str, Any]) -> dict[str, Any]:
         if len(part) > 12:
             raise ApiError(400, "bad_field", f"part {name!r} has too many details")
         for key, value in part.items():
-            plain = value is None or isinstance(value, bool | int | str) or (
-                isinstance(value, float) and value == value and abs(value) != float("inf"))
+            plain = (
+                value is None
+                or isinstance(value, bool | int | str)
+                or (isinstance(value, float) and value == value and abs(value) != float("inf"))
+            )
             if not re.fullmatch(r"[a-z_]{1,32}", key) or not plain or (isinstance(value, str) and len(value) > 200):
                 raise ApiError(400, "bad_field", f"part {name!r}: {key[:32]!r} must be a short plain value")
     return parts
@@ -152,13 +157,24 @@ def check_parts(parts: dict[str, Any]) -> dict[str, Any]:
 
 # --- views -------------------------------------------------------------------------------------------
 
+
 def ticket_view(hall: Hall, t: Ticket) -> dict[str, Any]:
-    return {"id": t.id, "number": t.number, "service": t.service, "window": t.window, "status": t.status,
-            "priority": t.priority, "ahead": hall.ahead_of(t), "estimated_wait_s": hall.estimated_wait_s(t),
-            "issued_at": hall.iso(t.issued_at), "called_at": hall.iso(t.called_at),
-            "service_name": hall.config.service(t.service).name,
-            "window_name": window_name(hall, hall.windows[t.window]) if t.window in hall.windows else None,
-            "printed_window": t.printed_window, "recalls": t.recalls}
+    return {
+        "id": t.id,
+        "number": t.number,
+        "service": t.service,
+        "window": t.window,
+        "status": t.status,
+        "priority": t.priority,
+        "ahead": hall.ahead_of(t),
+        "estimated_wait_s": hall.estimated_wait_s(t),
+        "issued_at": hall.iso(t.issued_at),
+        "called_at": hall.iso(t.called_at),
+        "service_name": hall.config.service(t.service).name,
+        "window_name": window_name(hall, hall.windows[t.window]) if t.window in hall.windows else None,
+        "printed_window": t.printed_window,
+        "recalls": t.recalls,
+    }
 
 
 def window_name(hall: Hall, w: Window) -> str:
@@ -170,18 +186,29 @@ def window_view(hall: Hall, w: Window, queue: bool = False) -> dict[str, Any]:
     current = w.current
     armed = hall.armed(w)
     view: dict[str, Any] = {
-        "number": w.number, "name": window_name(hall, w), "services": list(w.services), "state": w.state,
+        "number": w.number,
+        "name": window_name(hall, w),
+        "services": list(w.services),
+        "state": w.state,
         "pause_reason": w.pause_reason,
         "clerk": {"id": clerk.id, "name": clerk.name} if clerk else None,
-        "current": None if current is None else {"number": current.number, "service": current.service,
-                                                 "status": current.status, "recalls": current.recalls,
-                                                 "called_at": hall.iso(w.current_since)},
+        "current": None
+        if current is None
+        else {
+            "number": current.number,
+            "service": current.service,
+            "status": current.status,
+            "recalls": current.recalls,
+            "called_at": hall.iso(w.current_since),
+        },
         "waiting": len(w.queue),
         "rating_until": hall.iso(w.armed_until) if armed else None,
     }
     if queue:
-        view["queue"] = [{"number": t.number, "service": t.service, "priority": t.priority,
-                          "issued_at": hall.iso(t.issued_at)} for t in w.queue]
+        view["queue"] = [
+            {"number": t.number, "service": t.service, "priority": t.priority, "issued_at": hall.iso(t.issued_at)}
+            for t in w.queue
+        ]
     return view
 
 
@@ -190,33 +217,81 @@ def hall_view(hall: Hall, seq: int) -> dict[str, Any]:
     services = []
     for s in cfg.services:
         estimate = hall.service_estimate_s(s.id)
-        services.append({"id": s.id, "name": s.name, "prefix": s.prefix, "guide": s.guide,
-                         "waiting": hall.waiting(s.id), "estimated_wait_s": estimate,
-                         "available": estimate is not None})
-    return {"name": cfg.name, "locale": cfg.locale, "timezone": cfg.timezone, "day": hall.day,
-            "now": hall.iso(hall.clock()), "priority": cfg.priority, "recall_limit": cfg.recall_limit,
-            "rating_window_s": cfg.rating_window_s, "require_sign_in": cfg.require_sign_in,
-            "services": services, "windows": [window_view(hall, w) for w in hall.windows.values()], "seq": seq}
+        services.append(
+            {
+                "id": s.id,
+                "name": s.name,
+                "prefix": s.prefix,
+                "guide": s.guide,
+                "waiting": hall.waiting(s.id),
+                "estimated_wait_s": estimate,
+                "available": estimate is not None,
+            }
+        )
+    return {
+        "name": cfg.name,
+        "locale": cfg.locale,
+        "timezone": cfg.timezone,
+        "day": hall.day,
+        "now": hall.iso(hall.clock()),
+        "priority": cfg.priority,
+        "recall_limit": cfg.recall_limit,
+        "rating_window_s": cfg.rating_window_s,
+        "require_sign_in": cfg.require_sign_in,
+        "services": services,
+        "windows": [window_view(hall, w) for w in hall.windows.values()],
+        "seq": seq,
+    }
 
 
 def rating_view(hall: Hall, r: Rating) -> dict[str, Any]:
-    return {"id": r.id, "number": r.number, "day": r.day, "service": r.service, "window": r.window,
-            "clerk": r.clerk, "score": r.score, "label": SCORES[r.score], "at": hall.iso(r.at),
-            "flagged": r.score <= 2, "follow_up": r.follow_up, "follow_up_by": r.follow_up_by,
-            "follow_up_at": hall.iso(r.follow_up_at)}
+    return {
+        "id": r.id,
+        "number": r.number,
+        "day": r.day,
+        "service": r.service,
+        "window": r.window,
+        "clerk": r.clerk,
+        "score": r.score,
+        "label": SCORES[r.score],
+        "at": hall.iso(r.at),
+        "flagged": r.score <= 2,
+        "follow_up": r.follow_up,
+        "follow_up_by": r.follow_up_by,
+        "follow_up_at": hall.iso(r.follow_up_at),
+    }
 
 
 # --- the app -----------------------------------------------------------------------------------------
 
-WINDOW_ACTIONS = ("call", "recall", "start", "finish", "no-show", "transfer", "pause", "resume", "sign-in",
-                  "sign-out", "close", "open", "rating")
+WINDOW_ACTIONS = (
+    "call",
+    "recall",
+    "start",
+    "finish",
+    "no-show",
+    "transfer",
+    "pause",
+    "resume",
+    "sign-in",
+    "sign-out",
+    "close",
+    "open",
+    "rating",
+)
 
 
 def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     secret = core.store.meta_value("secret_key") or ""
-    app.config.update(SECRET_KEY=secret, MAX_CONTENT_LENGTH=MAX_BODY, SESSION_COOKIE_SAMESITE="Strict",
-                      SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_NAME="onewindow", JSON_AS_ASCII=False)
+    app.config.update(
+        SECRET_KEY=secret,
+        MAX_CONTENT_LENGTH=MAX_BODY,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_NAME="onewindow",
+        JSON_AS_ASCII=False,
+    )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     config = core.config
     devices_by_hash = [(d.token_sha256, d) for d in config.devices]
@@ -226,8 +301,11 @@ def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | No
 
     # --- errors ----------------------------------------------------------------------------------
     def error(status: int, code: str, message: str) -> Response:
-        return app.response_class(json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False),
-                                  status=status, mimetype="application/json")
+        return app.response_class(
+            json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False),
+            status=status,
+            mimetype="application/json",
+        )
 
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Response:
@@ -299,9 +377,14 @@ def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | No
             user = users.get(session["user"])
             return Principal("user", user.name, role=user.role) if user else None
         clerk, window, since = session.get("clerk"), session.get("window"), session.get("since")
-        valid = core.read(lambda hall: window in hall.windows and hall.windows[window].clerk == clerk
-                          and hall.windows[window].signed_in_at == since)
-        if not valid:
+        valid = core.read(
+            lambda hall: (
+                window in hall.windows
+                and hall.windows[window].clerk == clerk
+                and hall.windows[window].signed_in_at == since
+            )
+        )
+        if not valid or not isinstance(clerk, str):
             session.clear()
             raise ApiError(401, "session_ended", "you were signed out of this window; sign in again")
         return Principal("clerk", clerk, window=window)
@@ -343,8 +426,9 @@ def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | No
         try:
             core.store.ping()
         except StoreError as exc:
-            return app.response_class(json.dumps({"ok": False, "error": str(exc)}), status=503,
-                                      mimetype="application/json")
+            return app.response_class(
+                json.dumps({"ok": False, "error": str(exc)}), status=503, mimetype="application/json"
+            )
         return {"ok": True}
 
     @app.get("/api/v1/hall")
@@ -370,8 +454,7 @@ def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | No
             raise ApiError(400, "bad_idempotency_key", "Idempotency-Key must be 1-200 visible ASCII characters")
 
         def command(hall: Hall) -> tuple[dict[str, Any], bool]:
-            t, new = hall.issue(body["service"], body.get("priority", False), p.actor, device=p.id,
-                                idempotency_key=key)
+            t, new = hall.issue(body["service"], body.get("priority", False), p.actor, device=p.id, idempotency_key=key)
             return ticket_view(hall, t), new
 
         view, new = core.execute(command)
@@ -417,8 +500,11 @@ def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | No
             body = read_body({"service": (str, False), "window": (int, False)})
             if "service" not in body and "window" not in body:
                 raise ApiError(400, "missing_field", "give 'service' or 'window' to transfer to")
-            return core.execute(lambda hall: ticket_view(hall, hall.transfer(
-                n, actor, service=body.get("service"), window=body.get("window"))))
+            return core.execute(
+                lambda hall: ticket_view(
+                    hall, hall.transfer(n, actor, service=body.get("service"), window=body.get("window"))
+                )
+            )
         if action == "pause":
             body = read_body({"reason": (str, False)})
             return core.execute(lambda hall: window_view(hall, hall.pause(n, actor, body.get("reason"))))
@@ -459,8 +545,7 @@ def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | No
             raise ApiError(404, "unknown_device", f"there is no device {device_id!r}")
         if p.kind != "device" or p.id != device_id:
             raise ApiError(403, "forbidden", "a device reports only its own status")
-        body = read_body({"ok": (bool, True), "message": (str, False), "parts": (dict, False),
-                          "version": (str, False)})
+        body = read_body({"ok": (bool, True), "message": (str, False), "parts": (dict, False), "version": (str, False)})
         if len(request.get_data(cache=True)) > 4096:
             raise ApiError(413, "body_too_large", "a status report is at most 4096 bytes")
         status = {"ok": body["ok"], "message": body.get("message", ""), "parts": check_parts(body.get("parts", {}))}
@@ -472,9 +557,20 @@ def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | No
     @app.get("/api/v1/devices")
     def list_devices() -> dict[str, Any]:
         require_user()
-        return core.read(lambda hall: {"devices": [
-            {"id": d.id, "kind": d.kind, "online": d.online, "last_seen": hall.iso(d.last_seen),
-             "status": d.status} for d in hall.devices.values()]})
+        return core.read(
+            lambda hall: {
+                "devices": [
+                    {
+                        "id": d.id,
+                        "kind": d.kind,
+                        "online": d.online,
+                        "last_seen": hall.iso(d.last_seen),
+                        "status": d.status,
+                    }
+                    for d in hall.devices.values()
+                ]
+            }
+        )
 
     @app.get("/api/v1/events")
     def stream_events() -> Response:
@@ -488,7 +584,7 @@ def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | No
         def stream() -> Iterator[str]:
             yield "retry: 2000\n\n"
             for e in follow:
-                yield ": heartbeat\n\n" if e is None else e.sse()
+                yield ": heartbeat\n\n" if e is None else e.sse
 
         response = Response(stream(), mimetype="text/event-stream")
         response.headers["Cache-Control"] = "no-cache"
@@ -538,8 +634,15 @@ def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | No
     # --- sessions for the web pages ---------------------------------------------------------------
     @app.post("/api/v1/session")
     def login() -> dict[str, Any]:
-        body = read_body({"clerk": (str, False), "pin": (str, False), "window": (int, False),
-                          "user": (str, False), "password": (str, False)})
+        body = read_body(
+            {
+                "clerk": (str, False),
+                "pin": (str, False),
+                "window": (int, False),
+                "user": (str, False),
+                "password": (str, False),
+            }
+        )
         if "user" in body:
             if "password" not in body:
                 raise ApiError(400, "missing_field", "'password' is required")
@@ -571,6 +674,9 @@ def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | No
         session.clear()
         return Response(status=204)
 
+    from .pages import pages
+
+    app.register_blueprint(pages)
     return app
 
 

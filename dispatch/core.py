@@ -85,8 +85,14 @@ class Broker:
 class Core:
     """Runs each command on the hall under one lock and commits its changes before anyone is answered."""
 
-    def __init__(self, config: HallConfig, store: Store, clock: Clock = time.time, policy: Policy | None = None,
-                 device_timeout_s: float = 30.0):
+    def __init__(
+        self,
+        config: HallConfig,
+        store: Store,
+        clock: Clock = time.time,
+        policy: Policy | None = None,
+        device_timeout_s: float = 30.0,
+    ):
         self.config = config
         self.store = store
         self.clock = clock

@@ -174,8 +174,14 @@ class Changes:
 class Hall:
     """The state of one hall for one day and every rule that changes it."""
 
-    def __init__(self, config: HallConfig, clock: Clock, policy: Policy | None = None,
-                 new_id: Callable[[], str] | None = None, device_timeout_s: float = 30.0):
+    def __init__(
+        self,
+        config: HallConfig,
+        clock: Clock,
+        policy: Policy | None = None,
+        new_id: Callable[[], str] | None = None,
+        device_timeout_s: float = 30.0,
+    ):
         self.config = config
         self.clock = clock
         self.policy = policy or Policy()
@@ -203,8 +209,14 @@ class Hall:
         return None if ts is None else datetime.fromtimestamp(ts, self.tz).isoformat(timespec="seconds")
 
     # --- loading (the store rebuilds a hall from what it kept) ------------------------------------
-    def restore(self, tickets: Iterable[Ticket], windows: Iterable[dict[str, Any]],
-                devices: Iterable[DeviceState], ratings: Iterable[Rating], day: str | None) -> None:
+    def restore(
+        self,
+        tickets: Iterable[Ticket],
+        windows: Iterable[dict[str, Any]],
+        devices: Iterable[DeviceState],
+        ratings: Iterable[Rating],
+        day: str | None,
+    ) -> None:
         """Rebuild the in-memory day from stored rows; `day` is the day the windows' state belongs to.
 
         The hall resumes the newest day it has state for; `roll_day` then ends it if midnight has passed.
@@ -223,8 +235,16 @@ class Hall:
             w = self.windows.get(row["number"])
             if w is None:
                 continue  # a window removed from the hall file since
-            for key in ("closed", "paused", "pause_reason", "clerk", "signed_in_at", "current_since",
-                        "armed_ticket", "armed_until"):
+            for key in (
+                "closed",
+                "paused",
+                "pause_reason",
+                "clerk",
+                "signed_in_at",
+                "current_since",
+                "armed_ticket",
+                "armed_until",
+            ):
                 setattr(w, key, row[key])
             if w.clerk is not None and w.clerk not in self.clerks:
                 w.clerk = None
@@ -235,7 +255,8 @@ class Hall:
                 w = self.windows.get(t.window)
                 if w is None:  # its window left the hall file: put it where it would go now
                     target = self._choose(t.service, t.priority) or next(
-                        (x for x in self.windows.values() if t.service in x.services), None)
+                        (x for x in self.windows.values() if t.service in x.services), None
+                    )
                     if target is None:
                         continue
                     t.window = target.number
@@ -341,12 +362,12 @@ class Hall:
     def _choose(self, service: str, priority: bool, exclude: Iterable[int] = ()) -> Window | None:
         now = self.clock()
         skip = set(exclude)
-        candidates = [w for w in self.windows.values()
-                      if w.available and service in w.services and w.number not in skip]
+        candidates = [
+            w for w in self.windows.values() if w.available and service in w.services and w.number not in skip
+        ]
         if not candidates:
             return None
-        return min(candidates, key=lambda w: (round(self.expected_wait_s(w, priority, now), 6),
-                                              len(w.queue), w.number))
+        return min(candidates, key=lambda w: (round(self.expected_wait_s(w, priority, now), 6), len(w.queue), w.number))
 
     # --- the day ------------------------------------------------------------------------------
     def roll_day(self) -> bool:
@@ -366,15 +387,17 @@ class Hall:
             if w.clerk is not None:
                 clerk = w.clerk
                 w.clerk, w.signed_in_at = None, None
-                self._emit("window.signed_out", "system", {"window": w.number, "clerk": clerk,
-                                                            "reason": "day_ended"})
+                self._emit("window.signed_out", "system", {"window": w.number, "clerk": clerk, "reason": "day_ended"})
             if w.paused:
                 w.paused, w.pause_reason = False, None
                 self._emit("window.resumed", "system", {"window": w.number, "reason": "day_ended"})
             if w.closed != spec[w.number].closed:
                 w.closed = spec[w.number].closed
-                self._emit("window.closed" if w.closed else "window.opened", "system",
-                           {"window": w.number, "reason": "day_started"})
+                self._emit(
+                    "window.closed" if w.closed else "window.opened",
+                    "system",
+                    {"window": w.number, "reason": "day_started"},
+                )
             w.current, w.current_since, w.armed_ticket, w.armed_until = None, None, None, None
             w.queue.clear()
             self._touch(w)
@@ -390,19 +413,23 @@ class Hall:
         return True
 
     # --- citizens -----------------------------------------------------------------------------
-    def issue(self, service: str, priority: bool, actor: str, device: str | None = None,
-              idempotency_key: str | None = None) -> tuple[Ticket, bool]:
+    def issue(
+        self, service: str, priority: bool, actor: str, device: str | None = None, idempotency_key: str | None = None
+    ) -> tuple[Ticket, bool]:
         """A new ticket at the window with the smallest expected wait; (ticket, False) for a repeated key."""
         if device and idempotency_key:
             earlier = self.by_key.get((device, idempotency_key))
             if earlier is not None:
                 if earlier.issued_service != service or earlier.priority != priority:
-                    raise Conflict("idempotency_key_reused",
-                                   "this Idempotency-Key was already used for a different ticket")
+                    raise Conflict(
+                        "idempotency_key_reused", "this Idempotency-Key was already used for a different ticket"
+                    )
                 return earlier, False
         if not self.config.has_service(service):
-            raise Invalid("unknown_service", f"unknown service {service!r} "
-                                             f"(known: {', '.join(s.id for s in self.config.services)})")
+            raise Invalid(
+                "unknown_service",
+                f"unknown service {service!r} (known: {', '.join(s.id for s in self.config.services)})",
+            )
         if priority and not self.config.priority:
             raise Invalid("priority_not_offered", "this hall does not offer priority tickets")
         w = self._choose(service, priority)
@@ -413,15 +440,35 @@ class Hall:
         counter = self.counters.get(spec.prefix, 0) + 1
         self.counters[spec.prefix] = counter
         self.order += 1
-        t = Ticket(id=self.new_id(), day=self.day, number=f"{spec.prefix}{counter:03d}", counter=counter,
-                   order=self.order, service=service, issued_service=service, window=w.number,
-                   printed_window=w.number, status=WAITING, priority=priority, issued_at=now,
-                   device=device, idempotency_key=idempotency_key)
+        t = Ticket(
+            id=self.new_id(),
+            day=self.day,
+            number=f"{spec.prefix}{counter:03d}",
+            counter=counter,
+            order=self.order,
+            service=service,
+            issued_service=service,
+            window=w.number,
+            printed_window=w.number,
+            status=WAITING,
+            priority=priority,
+            issued_at=now,
+            device=device,
+            idempotency_key=idempotency_key,
+        )
         self._index(t)
         w.enqueue(t)
         self._touch(t)
-        self._emit("ticket.issued", actor, {**self._about(t), "priority": priority, "ahead": self.ahead_of(t),
-                                            "estimated_wait_s": self.estimated_wait_s(t)})
+        self._emit(
+            "ticket.issued",
+            actor,
+            {
+                **self._about(t),
+                "priority": priority,
+                "ahead": self.ahead_of(t),
+                "estimated_wait_s": self.estimated_wait_s(t),
+            },
+        )
         return t, True
 
     def move(self, ticket_id: str, window: int, actor: str) -> Ticket:
@@ -497,8 +544,11 @@ class Hall:
         t.recalls = 0
         w.current, w.current_since = t, now
         self._touch(t, w)
-        self._emit("ticket.called", actor, {**self._about(t), "priority": t.priority, "clerk": w.clerk,
-                                            "waited_s": round(now - t.issued_at)})
+        self._emit(
+            "ticket.called",
+            actor,
+            {**self._about(t), "priority": t.priority, "clerk": w.clerk, "waited_s": round(now - t.issued_at)},
+        )
         return t
 
     def next_for(self, w: Window) -> Ticket | None:
@@ -515,9 +565,11 @@ class Hall:
                     break
         if own is None:
             return other
-        if other is not None and other.queue_key() < own.queue_key() and (
-                other.priority and not own.priority
-                or own.issued_at - other.issued_at > self.policy.takeover_lead_s):
+        if (
+            other is not None
+            and other.queue_key() < own.queue_key()
+            and (other.priority and not own.priority or own.issued_at - other.issued_at > self.policy.takeover_lead_s)
+        ):
             return other
         return own
 
@@ -572,8 +624,7 @@ class Hall:
         self._emit("ticket.finished" if status == DONE else "ticket.no_show", actor, data)
         return t
 
-    def transfer(self, number: int, actor: str, service: str | None = None,
-                 window: int | None = None) -> Ticket:
+    def transfer(self, number: int, actor: str, service: str | None = None, window: int | None = None) -> Ticket:
         w = self.window(number)
         t = self._current(w)
         target_service = service or t.service
@@ -587,8 +638,9 @@ class Hall:
                 raise Conflict("same_window", "the ticket is already at this window")
             self._check_takes(target, target_service)
         else:
-            target = self._choose(target_service, t.priority, exclude=[w.number]) \
-                or self._choose(target_service, t.priority)
+            target = self._choose(target_service, t.priority, exclude=[w.number]) or self._choose(
+                target_service, t.priority
+            )
             if target is None:
                 raise Conflict("service_unavailable", f"no window can take {target_service} now")
         from_service = t.service
@@ -597,8 +649,9 @@ class Hall:
         w.current, w.current_since = None, None
         target.enqueue(t)
         self._touch(t, w)
-        self._emit("ticket.transferred", actor, {**self._about(t), "from_window": w.number,
-                                                 "from_service": from_service})
+        self._emit(
+            "ticket.transferred", actor, {**self._about(t), "from_window": w.number, "from_service": from_service}
+        )
         return t
 
     def pause(self, number: int, actor: str, reason: str | None = None) -> Window:
@@ -692,22 +745,37 @@ class Hall:
         t = self.armed(w)
         if t is None:
             raise Conflict("not_armed", f"nothing to rate at window {number} now")
-        rating = Rating(id=None, ticket_id=t.id, day=t.day, number=t.number, service=t.service,
-                        window=number, clerk=t.clerk, score=score, at=self.clock())
+        rating = Rating(
+            id=None,
+            ticket_id=t.id,
+            day=t.day,
+            number=t.number,
+            service=t.service,
+            window=number,
+            clerk=t.clerk,
+            score=score,
+            at=self.clock(),
+        )
         self.ratings[t.id] = rating
         w.armed_ticket, w.armed_until = None, None
         self.changes.ratings.append(rating)
         self._touch(w)
-        self._emit("rating.recorded", actor, {**self._about(t), "window": number, "score": score,
-                                              "clerk": t.clerk, "flagged": score <= 2})
+        self._emit(
+            "rating.recorded",
+            actor,
+            {**self._about(t), "window": number, "score": score, "clerk": t.clerk, "flagged": score <= 2},
+        )
         return rating
 
     def follow_up(self, rating: Rating, note: str, actor: str) -> Rating:
         """A manager records what was done about a poor rating (差评整改)."""
         rating.follow_up, rating.follow_up_by, rating.follow_up_at = note, actor, self.clock()
         self.changes.ratings.append(rating)
-        self._record(actor, "rating.followed_up", {"number": rating.number, "day": rating.day,
-                                                   "window": rating.window, "note": note})
+        self._record(
+            actor,
+            "rating.followed_up",
+            {"number": rating.number, "day": rating.day, "window": rating.window, "note": note},
+        )
         return rating
 
     # --- devices ------------------------------------------------------------------------------
@@ -728,8 +796,9 @@ class Hall:
             if d.online and d.last_seen is not None and now - d.last_seen > self.device_timeout_s:
                 d.online = False
                 self.changes.devices[d.id] = d
-                self._emit("device.status", "system", {"device": d.id, "kind": d.kind, "online": False,
-                                                       "status": d.status})
+                self._emit(
+                    "device.status", "system", {"device": d.id, "kind": d.kind, "online": False, "status": d.status}
+                )
 
 
 def _prefix(number: str) -> str:

@@ -47,8 +47,15 @@ class GrowingPool:
 
 def make_server(core: Core, host: str, port: int, heartbeat_s: float = 15.0) -> wsgi.Server:
     app = GrowingPool(create_app(core, heartbeat_s=heartbeat_s))
-    server = wsgi.Server((host, port), app, numthreads=SPARE_THREADS * 2, max=MAX_THREADS,
-                         server_name="onewindow", shutdown_timeout=2, timeout=30)
+    server = wsgi.Server(
+        (host, port),
+        app,
+        numthreads=SPARE_THREADS * 2,
+        max=MAX_THREADS,
+        server_name="onewindow",
+        shutdown_timeout=2,
+        timeout=30,
+    )
     app.server = server
     return server
 

@@ -39,11 +39,18 @@ class _Tally:
     def view(self) -> dict[str, Any]:
         counts = {str(s): self.scores.count(s) for s in (5, 4, 3, 2, 1)}
         return {
-            "issued": self.issued, "finished": self.finished, "no_shows": self.no_shows,
-            "mean_wait_s": _round(_mean(self.waits)), "p95_wait_s": _round(percentile(self.waits, 95)),
+            "issued": self.issued,
+            "finished": self.finished,
+            "no_shows": self.no_shows,
+            "mean_wait_s": _round(_mean(self.waits)),
+            "p95_wait_s": _round(percentile(self.waits, 95)),
             "mean_handling_s": _round(_mean(self.handling)),
-            "ratings": {**counts, "not_rated": self.not_rated, "mean": _round(_mean(list(map(float, self.scores)))),
-                        "flagged": counts["2"] + counts["1"]},
+            "ratings": {
+                **counts,
+                "not_rated": self.not_rated,
+                "mean": _round(_mean(list(map(float, self.scores)))),
+                "flagged": counts["2"] + counts["1"],
+            },
         }
 
 
@@ -63,13 +70,19 @@ def day_stats(hall: Hall, day: str, tickets: Iterable[Ticket], ratings: Iterable
             tally.issued += 1
         if t.called_at is not None:
             wait = t.called_at - t.issued_at
-            for tally in (total, by_service.setdefault(t.service, _Tally()),
-                          by_window.setdefault(t.called_window or t.window, _Tally())):
+            for tally in (
+                total,
+                by_service.setdefault(t.service, _Tally()),
+                by_window.setdefault(t.called_window or t.window, _Tally()),
+            ):
                 tally.waits.append(wait)
         if t.status not in (DONE, NO_SHOW):
             continue
-        groups = [total, by_service.setdefault(t.service, _Tally()),
-                  by_window.setdefault(t.served_window or t.window, _Tally())]
+        groups = [
+            total,
+            by_service.setdefault(t.service, _Tally()),
+            by_window.setdefault(t.served_window or t.window, _Tally()),
+        ]
         if t.clerk:
             groups.append(by_clerk.setdefault(t.clerk, _Tally()))
         for tally in groups:

@@ -43,7 +43,8 @@ metadata = MetaData()
 meta = Table("meta", metadata, Column("key", String(64), primary_key=True), Column("value", Text))
 
 tickets = Table(
-    "tickets", metadata,
+    "tickets",
+    metadata,
     Column("id", String(64), primary_key=True),
     Column("day", String(10), nullable=False, index=True),
     Column("number", String(16), nullable=False),
@@ -71,7 +72,8 @@ tickets = Table(
 )
 
 windows = Table(
-    "windows", metadata,
+    "windows",
+    metadata,
     Column("number", Integer, primary_key=True, autoincrement=False),
     Column("day", String(10)),
     Column("closed", Boolean, nullable=False),
@@ -86,7 +88,8 @@ windows = Table(
 )
 
 ratings = Table(
-    "ratings", metadata,
+    "ratings",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("ticket_id", String(64), nullable=False, unique=True),
     Column("day", String(10), nullable=False, index=True),
@@ -102,7 +105,8 @@ ratings = Table(
 )
 
 devices = Table(
-    "devices", metadata,
+    "devices",
+    metadata,
     Column("id", String(64), primary_key=True),
     Column("kind", String(16), nullable=False),
     Column("last_seen", Float),
@@ -111,7 +115,8 @@ devices = Table(
 )
 
 events = Table(
-    "events", metadata,
+    "events",
+    metadata,
     Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("at", Float, nullable=False),
     Column("type", String(32), nullable=False),
@@ -119,7 +124,8 @@ events = Table(
 )
 
 audit = Table(
-    "audit", metadata,
+    "audit",
+    metadata,
     Column("seq", Integer, primary_key=True, autoincrement=False),
     Column("at", Float, nullable=False),
     Column("actor", String(128), nullable=False),
@@ -157,7 +163,9 @@ class StoredEvent:
     data: dict[str, Any]
     at: float
 
+    @functools.cached_property
     def sse(self) -> str:
+        """The event as the stream sends it, made once however many follow."""
         return f"id: {self.seq}\nevent: {self.type}\ndata: {json.dumps(self.data, ensure_ascii=False)}\n\n"
 
 
@@ -180,6 +188,7 @@ def engine_for(db: str) -> Engine:
         db = "postgresql+psycopg://" + db.split("://", 1)[1]
     engine = create_engine(db, pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
+
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cursor = dbapi_conn.cursor()
@@ -188,6 +197,7 @@ def engine_for(db: str) -> Engine:
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute("PRAGMA busy_timeout=5000")
             cursor.close()
+
     return engine
 
 
@@ -204,7 +214,8 @@ class Store:
                 head = conn.execute(select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)).first()
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open the database {_safe_url(db)}: {_reason(exc)}") from exc
-        self.audit_seq, self.audit_head = (head[0], head[1]) if head else (0, GENESIS)
+        self.audit_seq: int = head[0] if head else 0
+        self.audit_head: str = head[1] if head else GENESIS
 
     # --- schema -------------------------------------------------------------------------------
     def _prepare(self) -> None:
@@ -212,16 +223,21 @@ class Store:
             existing = self.engine.dialect.has_table(conn, "meta")
             if not existing:
                 metadata.create_all(conn)
-                conn.execute(insert(meta), [
-                    {"key": "schema_version", "value": str(SCHEMA_VERSION)},
-                    {"key": "secret_key", "value": secrets.token_hex(32)},
-                    {"key": "created_by", "value": "onewindow"},
-                ])
+                conn.execute(
+                    insert(meta),
+                    [
+                        {"key": "schema_version", "value": str(SCHEMA_VERSION)},
+                        {"key": "secret_key", "value": secrets.token_hex(32)},
+                        {"key": "created_by", "value": "onewindow"},
+                    ],
+                )
                 return
             version = int(conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar_one())
             if version > SCHEMA_VERSION:
-                raise StoreError(f"the database is from a newer onewindow (schema {version}, this release knows "
-                                 f"{SCHEMA_VERSION}): upgrade onewindow or use another database")
+                raise StoreError(
+                    f"the database is from a newer onewindow (schema {version}, this release knows "
+                    f"{SCHEMA_VERSION}): upgrade onewindow or use another database"
+                )
             for step in range(version, SCHEMA_VERSION):
                 MIGRATIONS[step](conn)
                 conn.execute(update(meta).where(meta.c.key == "schema_version").values(value=str(step + 1)))
@@ -243,12 +259,19 @@ class Store:
             rows = conn.execute(select(tickets).where((tickets.c.day == day) | tickets.c.status.in_(OPEN)))
             ticket_list = [_ticket(r._mapping) for r in rows]
             window_rows = [dict(r._mapping) for r in conn.execute(select(windows))]
-            device_list = [DeviceState(r.id, r.kind, r.last_seen, r.online, json.loads(r.status))
-                           for r in conn.execute(select(devices))]
+            device_list = [
+                DeviceState(r.id, r.kind, r.last_seen, r.online, json.loads(r.status))
+                for r in conn.execute(select(devices))
+            ]
             rating_list = [_rating(r._mapping) for r in conn.execute(select(ratings).where(ratings.c.day == day))]
         days = {r["day"] for r in window_rows if r["day"]}
-        return {"tickets": ticket_list, "windows": window_rows, "devices": device_list, "ratings": rating_list,
-                "day": max(days) if days else None}
+        return {
+            "tickets": ticket_list,
+            "windows": window_rows,
+            "devices": device_list,
+            "ratings": rating_list,
+            "day": max(days) if days else None,
+        }
 
     @_storage
     def tickets_of(self, day: str) -> list[Ticket]:
@@ -293,12 +316,22 @@ class Store:
                 for r in changes.ratings:
                     row = _rating_row(r)
                     if r.id is None:
-                        r.id = conn.execute(insert(ratings).values(**row)).inserted_primary_key[0]
+                        r.id = conn.execute(insert(ratings).values(**row)).inserted_primary_key[0]  # type: ignore[index]
                     else:
                         conn.execute(update(ratings).where(ratings.c.id == r.id).values(**row))
                 for d in changes.devices.values():
-                    _upsert(conn, devices, "id", {"id": d.id, "kind": d.kind, "last_seen": d.last_seen,
-                                                  "online": d.online, "status": canonical(d.status)})
+                    _upsert(
+                        conn,
+                        devices,
+                        "id",
+                        {
+                            "id": d.id,
+                            "kind": d.kind,
+                            "last_seen": d.last_seen,
+                            "online": d.online,
+                            "status": canonical(d.status),
+                        },
+                    )
                 event_rows = []
                 for e in changes.events:
                     seq += 1
@@ -311,8 +344,17 @@ class Store:
                     audit_seq += 1
                     data = canonical(a.data)
                     digest = chain_hash(head, audit_seq, a.at, a.actor, a.action, data)
-                    audit_rows.append({"seq": audit_seq, "at": a.at, "actor": a.actor, "action": a.action,
-                                       "data": data, "prev": head, "hash": digest})
+                    audit_rows.append(
+                        {
+                            "seq": audit_seq,
+                            "at": a.at,
+                            "actor": a.actor,
+                            "action": a.action,
+                            "data": data,
+                            "prev": head,
+                            "hash": digest,
+                        }
+                    )
                     head = digest
                 if audit_rows:
                     conn.execute(insert(audit), audit_rows)
@@ -344,14 +386,15 @@ def verify_audit(store: Store) -> tuple[bool, str]:
     count = 0
     for row in store.audit_entries():
         if row["seq"] != expected_seq:
-            return False, (f"entry {expected_seq} is missing: after entry {expected_seq - 1} comes "
-                           f"entry {row['seq']}")
+            return False, (f"entry {expected_seq} is missing: after entry {expected_seq - 1} comes entry {row['seq']}")
         if row["prev"] != prev:
             return False, f"entry {row['seq']} does not follow entry {row['seq'] - 1}: the chain was rewritten"
         digest = chain_hash(prev, row["seq"], row["at"], row["actor"], row["action"], row["data"])
         if digest != row["hash"]:
-            return False, (f"entry {row['seq']} was altered ({row['action']} by {row['actor']}): "
-                           "its content no longer matches its hash")
+            return False, (
+                f"entry {row['seq']} was altered ({row['action']} by {row['actor']}): "
+                "its content no longer matches its hash"
+            )
         prev, expected_seq, count = row["hash"], expected_seq + 1, count + 1
     head = store.meta_value("audit_head")
     if head:
@@ -373,10 +416,31 @@ def _upsert(conn: Any, table: Table, key: str, row: dict[str, Any]) -> None:
         conn.execute(insert(table).values(**row))
 
 
-_TICKET_FIELDS = ("id", "day", "number", "counter", "service", "issued_service", "window", "printed_window",
-                  "status", "priority", "issued_at", "called_at", "called_window", "started_at", "finished_at",
-                  "served_window", "handled_s", "clerk", "recalls", "transfers", "device", "idempotency_key",
-                  "end_reason")
+_TICKET_FIELDS = (
+    "id",
+    "day",
+    "number",
+    "counter",
+    "service",
+    "issued_service",
+    "window",
+    "printed_window",
+    "status",
+    "priority",
+    "issued_at",
+    "called_at",
+    "called_window",
+    "started_at",
+    "finished_at",
+    "served_window",
+    "handled_s",
+    "clerk",
+    "recalls",
+    "transfers",
+    "device",
+    "idempotency_key",
+    "end_reason",
+)
 
 
 def _ticket_row(t: Ticket) -> dict[str, Any]:
@@ -390,13 +454,34 @@ def _ticket(row: Any) -> Ticket:
 
 
 def _window_row(w: Window, day: str) -> dict[str, Any]:
-    return {"number": w.number, "day": day, "closed": w.closed, "paused": w.paused, "pause_reason": w.pause_reason,
-            "clerk": w.clerk, "signed_in_at": w.signed_in_at, "current": w.current.id if w.current else None,
-            "current_since": w.current_since, "armed_ticket": w.armed_ticket, "armed_until": w.armed_until}
+    return {
+        "number": w.number,
+        "day": day,
+        "closed": w.closed,
+        "paused": w.paused,
+        "pause_reason": w.pause_reason,
+        "clerk": w.clerk,
+        "signed_in_at": w.signed_in_at,
+        "current": w.current.id if w.current else None,
+        "current_since": w.current_since,
+        "armed_ticket": w.armed_ticket,
+        "armed_until": w.armed_until,
+    }
 
 
-_RATING_FIELDS = ("ticket_id", "day", "number", "service", "window", "clerk", "score", "at", "follow_up",
-                  "follow_up_by", "follow_up_at")
+_RATING_FIELDS = (
+    "ticket_id",
+    "day",
+    "number",
+    "service",
+    "window",
+    "clerk",
+    "score",
+    "at",
+    "follow_up",
+    "follow_up_by",
+    "follow_up_at",
+)
 
 
 def _rating_row(r: Rating) -> dict[str, Any]:
@@ -418,4 +503,3 @@ def _safe_url(db: str) -> str:
         scheme, rest = db.split("://", 1)
         return f"{scheme}://…@{rest.split('@', 1)[1]}"
     return db
-

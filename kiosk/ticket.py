@@ -11,24 +11,42 @@ LOCALES = ("zh-Hans", "zh-Hant", "en")
 
 _WORDS = {
     "zh-Hans": {
-        "service": "业务：{}", "go": "请到 {}", "priority": "绿色通道",
-        "ahead": "您前面还有 {} 人等候", "nobody_ahead": "您前面没有人等候",
-        "wait": "预计等候约 {}", "no_wait": "无需等候，请直接前往",
-        "minutes": "{} 分钟", "hours": "{} 小时", "hours_minutes": "{} 小时 {} 分钟",
+        "service": "业务：{}",
+        "go": "请到 {}",
+        "priority": "绿色通道",
+        "ahead": "您前面还有 {} 人等候",
+        "nobody_ahead": "您前面没有人等候",
+        "wait": "预计等候约 {}",
+        "no_wait": "无需等候，请直接前往",
+        "minutes": "{} 分钟",
+        "hours": "{} 小时",
+        "hours_minutes": "{} 小时 {} 分钟",
         "scan": "扫码查看进度、改选窗口或取消",
     },
     "zh-Hant": {
-        "service": "業務：{}", "go": "請到 {}", "priority": "綠色通道",
-        "ahead": "您前面還有 {} 人等候", "nobody_ahead": "您前面沒有人等候",
-        "wait": "預計等候約 {}", "no_wait": "無需等候，請直接前往",
-        "minutes": "{} 分鐘", "hours": "{} 小時", "hours_minutes": "{} 小時 {} 分鐘",
+        "service": "業務：{}",
+        "go": "請到 {}",
+        "priority": "綠色通道",
+        "ahead": "您前面還有 {} 人等候",
+        "nobody_ahead": "您前面沒有人等候",
+        "wait": "預計等候約 {}",
+        "no_wait": "無需等候，請直接前往",
+        "minutes": "{} 分鐘",
+        "hours": "{} 小時",
+        "hours_minutes": "{} 小時 {} 分鐘",
         "scan": "掃碼查看進度、改選窗口或取消",
     },
     "en": {
-        "service": "Service: {}", "go": "Please go to {}", "priority": "Priority",
-        "ahead": "{} people ahead of you", "nobody_ahead": "Nobody ahead of you",
-        "wait": "Estimated wait: about {}", "no_wait": "No wait: please go straight there",
-        "minutes": "{} min", "hours": "{} h", "hours_minutes": "{} h {} min",
+        "service": "Service: {}",
+        "go": "Please go to {}",
+        "priority": "Priority",
+        "ahead": "{} people ahead of you",
+        "nobody_ahead": "Nobody ahead of you",
+        "wait": "Estimated wait: about {}",
+        "no_wait": "No wait: please go straight there",
+        "minutes": "{} min",
+        "hours": "{} h",
+        "hours_minutes": "{} h {} min",
         "scan": "Scan to follow your turn, change window or cancel",
     },
 }
@@ -60,7 +78,7 @@ def wait_minutes(estimated_wait_s: float) -> int:
 
 
 def wait_text(estimated_wait_s: float, ahead: int, locale: str) -> str:
-    """"预计等候约 15 分钟", or "无需等候…" when nobody is ahead and the window is free."""
+    """ "预计等候约 15 分钟", or "无需等候…" when nobody is ahead and the window is free."""
     w = _words(locale)
     if estimated_wait_s <= 0 and ahead <= 0:
         return w["no_wait"]
@@ -83,9 +101,20 @@ def ahead_text(ahead: int, locale: str) -> str:
     return w["ahead"].format(ahead)
 
 
-def ticket_layout(*, hall_name: str, number: str, service_name: str, window_name: str, ahead: int,
-                  estimated_wait_s: float, issued_at: datetime, status_url: str, locale: str, guide: str = "",
-                  priority: bool = False) -> TicketLayout:
+def ticket_layout(
+    *,
+    hall_name: str,
+    number: str,
+    service_name: str,
+    window_name: str,
+    ahead: int,
+    estimated_wait_s: float,
+    issued_at: datetime,
+    status_url: str,
+    locale: str,
+    guide: str = "",
+    priority: bool = False,
+) -> TicketLayout:
     """The printed ticket: hall, number (huge), service, window, people ahead, estimated wait, time, the
     service's guide, and the QR code of the ticket's status page; then a cut.
 
@@ -113,6 +142,15 @@ def sample_layout(locale: str, hall_name: str) -> TicketLayout:
     """A realistic ticket for `onewindow print-test`: the technician sees what citizens will get."""
     _words(locale)
     service, window, guide = _SAMPLE[locale]
-    return ticket_layout(hall_name=hall_name, number="A001", service_name=service, window_name=window, ahead=5,
-                         estimated_wait_s=15 * 60, issued_at=datetime.now().astimezone(),
-                         status_url="https://onewindow.invalid/t/print-test", locale=locale, guide=guide)
+    return ticket_layout(
+        hall_name=hall_name,
+        number="A001",
+        service_name=service,
+        window_name=window,
+        ahead=5,
+        estimated_wait_s=15 * 60,
+        issued_at=datetime.now().astimezone(),
+        status_url="https://onewindow.invalid/t/print-test",
+        locale=locale,
+        guide=guide,
+    )

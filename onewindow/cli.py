@@ -8,6 +8,7 @@ import importlib
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from .configfile import ConfigError, ConfigFile
@@ -19,8 +20,9 @@ DEFAULT_DB = os.environ.get("ONEWINDOW_DB", "var/onewindow.sqlite")
 
 
 def _setup_logging(level: str) -> None:
-    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
 
 def cmd_core(args: argparse.Namespace) -> int:
@@ -59,8 +61,10 @@ def cmd_check_config(args: argparse.Namespace) -> int:
     if errors:
         for line in errors:
             print(line)
-        print(f"{len(errors)} error{'s' if len(errors) > 1 else ''} in {len(files)} "
-              f"file{'s' if len(files) > 1 else ''}", file=sys.stderr)
+        print(
+            f"{len(errors)} error{'s' if len(errors) > 1 else ''} in {len(files)} file{'s' if len(files) > 1 else ''}",
+            file=sys.stderr,
+        )
         return 1
     for f in files:
         print(f"{f.name}: ok")
@@ -105,76 +109,82 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-def _role_main(module: str) -> object:
+# Commands whose module parses its own arguments (`main(argv) -> int`, prog "onewindow <name>"), so that each
+# role's options live beside its code and `onewindow --help` never imports pygame, escpos or evdev.
+DELEGATED = {
+    "kiosk": ("onewindow.kiosk.main", "the ticket kiosk: touchscreen and printer"),
+    "display": ("onewindow.display.main", "the call display: TV page, LED boards and voice"),
+    "caller": ("onewindow.caller.main", "caller and evaluator keypads (USB and RS-485)"),
+    "print-test": ("onewindow.kiosk.printtest", "print a sample ticket on the kiosk's printer"),
+    "simulate": ("onewindow.dispatch.simulate", "a day of the hall on a virtual clock, against a shared queue"),
+    "demo": ("onewindow.dispatch.demo", "a whole simulated hall on this machine"),
+}
+
+
+def _delegate(module: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        return importlib.import_module(module).main(args)  # type: ignore[no-any-return]
+        return int(importlib.import_module(module).main(args.rest))
+
     return run
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="onewindow", description=__doc__)
-    parser.add_argument("--log-level", default=os.environ.get("ONEWINDOW_LOG", "info"),
-                        help="debug, info, warning or error (default info)")
+    parser.add_argument(
+        "--log-level",
+        default=os.environ.get("ONEWINDOW_LOG", "info"),
+        help="debug, info, warning or error (default info)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = sub.add_parser("core", help="the dispatch core", description="Run the dispatch core for one hall.")
     p.add_argument("--config", required=True, metavar="HALL", help="the hall file (TOML)")
-    p.add_argument("--db", default=DEFAULT_DB, metavar="PATH or URL",
-                   help=f"SQLite file or database URL such as postgresql://user@host/db (default {DEFAULT_DB})")
+    p.add_argument(
+        "--db",
+        default=DEFAULT_DB,
+        metavar="PATH or URL",
+        help=f"SQLite file or database URL such as postgresql://user@host/db (default {DEFAULT_DB})",
+    )
     p.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
     p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     p.add_argument("--heartbeat", type=float, default=15.0, help=argparse.SUPPRESS)
     p.set_defaults(run=cmd_core)
 
-    for role, text in (("kiosk", "the ticket kiosk"), ("display", "the call display: TV, LED boards and voice"),
-                       ("caller", "caller and evaluator keypads")):
-        p = sub.add_parser(role, help=text, description=f"Run {text}.")
-        p.add_argument("--config", required=True, metavar="ROLE", help="the role file (TOML)")
-        if role == "display":
-            p.add_argument("--snapshot", metavar="FILE.png", help="render the TV page once to FILE.png and exit")
-        p.set_defaults(run=_role_main(f"onewindow.{role}.main"))
+    for name, (module, text) in DELEGATED.items():
+        # the module's own parser answers --help and every option after the command's name
+        p = sub.add_parser(name, help=text, add_help=False, prefix_chars="\0")
+        p.add_argument("rest", nargs=argparse.REMAINDER)
+        p.set_defaults(run=_delegate(module))
 
-    p = sub.add_parser("check-config", help="check hall and role files",
-                       description="Check hall and role files; exit 0 when all are valid, 1 listing every error. "
-                                   "Given the hall file too, role files are checked against its devices.")
+    p = sub.add_parser(
+        "check-config",
+        help="check hall and role files",
+        description="Check hall and role files; exit 0 when all are valid, 1 listing every error. "
+        "Given the hall file too, role files are checked against its devices.",
+    )
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(run=cmd_check_config)
 
-    p = sub.add_parser("hash-pin", help="make a pin_hash (or password_hash) from standard input",
-                       description="Read a PIN or password on standard input (not echoed on a terminal) and "
-                                   "print the hash for the hall file.")
+    p = sub.add_parser(
+        "hash-pin",
+        help="make a pin_hash (or password_hash) from standard input",
+        description="Read a PIN or password on standard input (not echoed on a terminal) and "
+        "print the hash for the hall file.",
+    )
     p.set_defaults(run=cmd_hash_pin)
 
-    p = sub.add_parser("new-token", help="make a device token and its token_sha256",
-                       description="Print a new device token (for the role file) and its sha256 (for the hall).")
+    p = sub.add_parser(
+        "new-token",
+        help="make a device token and its token_sha256",
+        description="Print a new device token (for the role file) and its sha256 (for the hall).",
+    )
     p.set_defaults(run=cmd_new_token)
-
-    p = sub.add_parser("print-test", help="print a sample ticket on the kiosk's printer",
-                       description="Print a sample ticket; exit 0 when printed, 1 with a plain message when the "
-                                   "printer is away, offline or out of paper.")
-    p.add_argument("--config", required=True, metavar="ROLE", help="the kiosk's role file")
-    p.set_defaults(run=_role_main("onewindow.kiosk.printtest"))
 
     p = sub.add_parser("audit", help="the operation log", description="Check the operation log.")
     audit_sub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     v = audit_sub.add_parser("verify", help="check the hash chain and report the first altered entry")
     v.add_argument("--db", default=DEFAULT_DB, metavar="PATH or URL")
     v.set_defaults(run=cmd_audit_verify)
-
-    p = sub.add_parser("simulate", help="a day of the hall on a virtual clock",
-                       description="Run simulated days through the core's own assignment code and through one "
-                                   "shared first-come queue over the same windows, and compare the waits.")
-    p.add_argument("--config", required=True, metavar="HALL")
-    p.add_argument("--load", type=float, required=True, metavar="RHO", help="offered load, e.g. 0.85")
-    p.add_argument("--hours", type=float, default=8.0)
-    p.add_argument("--seeds", type=int, default=20)
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(run=_role_main("onewindow.dispatch.simulate"))
-
-    p = sub.add_parser("demo", help="a whole simulated hall on this machine",
-                       description="Run the core, the example hall, simulated citizens and clerks, the kiosk "
-                                   "and the display, and print where to look.")
-    p.set_defaults(run=_role_main("onewindow.dispatch.demo"))
     return parser
 
 

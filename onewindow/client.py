@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import logging
@@ -52,25 +53,32 @@ class CoreClient:
         self.token = token
         self.timeout = timeout
         self._local = threading.local()
+        self._open: set[http.client.HTTPConnection] = set()  # every thread's, so close() reaches them all
+        self._open_lock = threading.Lock()
 
     def _connection(self, timeout: float) -> http.client.HTTPConnection:
         conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
         last = getattr(self._local, "last_used", 0.0)
         if conn is not None and time.monotonic() - last > REUSE_IDLE_S:
-            conn.close()
+            self._drop()
             conn = None
         if conn is None:
             cls = http.client.HTTPSConnection if self.scheme == "https" else http.client.HTTPConnection
             conn = cls(self.host, self.port, timeout=timeout)
             self._local.conn = conn
+            with self._open_lock:
+                self._open.add(conn)
         conn.timeout = timeout
         if conn.sock is not None:
             conn.sock.settimeout(timeout)
         return conn
 
     def close(self) -> None:
-        """Close this thread's connection (others close with their threads)."""
-        self._drop()
+        """Close every thread's connection; the client opens new ones if used again."""
+        with self._open_lock:
+            conns, self._open = list(self._open), set()
+        for conn in conns:
+            conn.close()
 
     def __enter__(self) -> CoreClient:
         return self
@@ -82,11 +90,23 @@ class CoreClient:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
+            with self._open_lock:
+                self._open.discard(conn)
         self._local.conn = None
 
-    def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
-                timeout: float | None = None) -> tuple[int, Any, dict[str, str]]:
-        """One request, never repeated here; (status, JSON body or None, headers), or CoreUnreachable."""
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> tuple[int, Any, dict[str, str]]:
+        """One request; (status, JSON body or None, headers), or CoreUnreachable.
+
+        Only a GET is tried again, once, when a kept-alive connection turns out to be dead (the core restarted):
+        anything else might have reached the core, and a press must never happen twice.
+        """
         sent = {"Accept": "application/json", **(headers or {})}
         if self.token:
             sent["Authorization"] = f"Bearer {self.token}"
@@ -94,14 +114,19 @@ class CoreClient:
         if body is not None:
             payload = json.dumps(body).encode()
             sent["Content-Type"] = "application/json"
-        conn = self._connection(timeout or self.timeout)
-        try:
-            conn.request(method, path, body=payload, headers=sent)
-            response = conn.getresponse()
-            raw = response.read()
-        except (OSError, http.client.HTTPException) as exc:
-            self._drop()
-            raise CoreUnreachable(f"no answer from the core at {self.base_url}: {_reason(exc)}") from exc
+        for attempt in (1, 2):
+            reused = getattr(self._local, "conn", None) is not None
+            conn = self._connection(timeout or self.timeout)
+            try:
+                conn.request(method, path, body=payload, headers=sent)
+                response = conn.getresponse()
+                raw = response.read()
+                break
+            except (OSError, http.client.HTTPException) as exc:
+                self._drop()
+                if attempt == 1 and reused and method == "GET":
+                    continue
+                raise CoreUnreachable(f"no answer from the core at {self.base_url}: {_reason(exc)}") from exc
         self._local.last_used = time.monotonic()
         if response.getheader("Connection", "").lower() == "close":
             self._drop()
@@ -111,8 +136,15 @@ class CoreClient:
             data = None
         return response.status, data, {k.lower(): v for k, v in response.getheaders()}
 
-    def _json(self, method: str, path: str, body: Any = None, ok: tuple[int, ...] = (200, 201, 204),
-              headers: dict[str, str] | None = None, timeout: float | None = None) -> Any:
+    def _json(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        ok: tuple[int, ...] = (200, 201, 204),
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Any:
         status, data, _ = self.request(method, path, body, headers, timeout)
         if status not in ok:
             error = data.get("error", {}) if isinstance(data, dict) else {}
@@ -141,8 +173,9 @@ class CoreClient:
         return self._json("GET", "/api/v1/device")  # type: ignore[no-any-return]
 
     # --- acting -------------------------------------------------------------------------------
-    def issue(self, service: str, priority: bool = False, key: str | None = None,
-              deadline_s: float = 8.0) -> dict[str, Any]:
+    def issue(
+        self, service: str, priority: bool = False, key: str | None = None, deadline_s: float = 8.0
+    ) -> dict[str, Any]:
         """A new ticket. Retried with the same Idempotency-Key until `deadline_s`: one tap, one ticket."""
         key = key or uuid.uuid4().hex
         body: dict[str, Any] = {"service": service}
@@ -152,9 +185,14 @@ class CoreClient:
         delay = 0.2
         while True:
             try:
-                return self._json("POST", "/api/v1/tickets", body, ok=(201,),  # type: ignore[no-any-return]
-                                  headers={"Idempotency-Key": key},
-                                  timeout=max(0.5, min(self.timeout, give_up - time.monotonic())))
+                return self._json(
+                    "POST",
+                    "/api/v1/tickets",
+                    body,
+                    ok=(201,),  # type: ignore[no-any-return]
+                    headers={"Idempotency-Key": key},
+                    timeout=max(0.5, min(self.timeout, give_up - time.monotonic())),
+                )
             except CoreUnreachable:
                 if time.monotonic() + delay >= give_up:
                     raise
@@ -166,12 +204,19 @@ class CoreClient:
         return self._json("POST", f"/api/v1/windows/{window}/{action}", body or {})  # type: ignore[no-any-return]
 
     def rate(self, window: int, score: int) -> dict[str, Any]:
-        return self._json("POST", f"/api/v1/windows/{window}/rating", {"score": score},  # type: ignore[no-any-return]
-                          ok=(201,))
+        return self._json(
+            "POST",
+            f"/api/v1/windows/{window}/rating",
+            {"score": score},  # type: ignore[no-any-return]
+            ok=(201,),
+        )
 
     def move(self, ticket_id: str, window: int) -> dict[str, Any]:
-        return self._json("POST", f"/api/v1/tickets/{quote(ticket_id, safe='')}/move",  # type: ignore[no-any-return]
-                          {"window": window})
+        return self._json(
+            "POST",
+            f"/api/v1/tickets/{quote(ticket_id, safe='')}/move",  # type: ignore[no-any-return]
+            {"window": window},
+        )
 
     def cancel(self, ticket_id: str) -> dict[str, Any]:
         return self._json("POST", f"/api/v1/tickets/{quote(ticket_id, safe='')}/cancel")  # type: ignore[no-any-return]
@@ -184,7 +229,7 @@ class CoreClient:
 def parse_sse(lines: Iterator[str]) -> Iterator[tuple[str | None, str, str] | None]:
     """(id, event type, data) for each event of a Server-Sent Events stream; None for each comment line."""
     event_id: str | None = None
-    kind, data = "message", []
+    kind, data = "message", list[str]()
     for line in lines:
         line = line.rstrip("\r\n")
         if not line:
@@ -208,9 +253,15 @@ def parse_sse(lines: Iterator[str]) -> Iterator[tuple[str | None, str, str] | No
 class EventFollower:
     """Follows the core's event stream in a thread: reconnects by itself and resumes with Last-Event-ID."""
 
-    def __init__(self, base_url: str, on_event: Callable[[Event], None],
-                 on_connection: Callable[[bool], None] | None = None, last_id: int | None = None,
-                 read_timeout_s: float = 45.0, max_backoff_s: float = 5.0):
+    def __init__(
+        self,
+        base_url: str,
+        on_event: Callable[[Event], None],
+        on_connection: Callable[[bool], None] | None = None,
+        last_id: int | None = None,
+        read_timeout_s: float = 45.0,
+        max_backoff_s: float = 5.0,
+    ):
         parts = urlsplit(base_url.rstrip("/"))
         self.host, self.port, self.scheme = parts.hostname or "", parts.port, parts.scheme
         self.on_event = on_event
@@ -221,7 +272,7 @@ class EventFollower:
         self.connected = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._response: http.client.HTTPResponse | None = None
+        self._sock: socket.socket | None = None
 
     def start(self) -> EventFollower:
         self._thread = threading.Thread(target=self.run, name="events", daemon=True)
@@ -230,12 +281,10 @@ class EventFollower:
 
     def stop(self) -> None:
         self._stop.set()
-        response = self._response
-        if response is not None and response.fp is not None:
-            try:
-                response.fp.raw._sock.shutdown(socket.SHUT_RDWR)  # type: ignore[union-attr]
-            except (OSError, AttributeError):
-                pass
+        sock = self._sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # wakes the thread out of its blocking read
         if self._thread is not None:
             self._thread.join(timeout=5)
 
@@ -277,7 +326,7 @@ class EventFollower:
             response = conn.getresponse()
             if response.status != 200:
                 raise CoreRefused(response.status, "events", "the core refused the event stream")
-            self._response = response
+            self._sock = conn.sock
             self._set_connected(True)
             lines = (raw.decode("utf-8", "replace") for raw in iter(response.readline, b""))
             for item in parse_sse(lines):
@@ -298,7 +347,7 @@ class EventFollower:
                 except Exception:
                     log.exception("an event listener failed on %s", event.type)
         finally:
-            self._response = None
+            self._sock = None
             conn.close()
 
 

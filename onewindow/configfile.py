@@ -74,7 +74,7 @@ class _LineIndex:
             if len(path) > 1:
                 sub = self.tables.setdefault(current_path + path[:-1], [_TableLines(number)])[-1]
                 sub.keys.setdefault(path[-1], number)
-            value = stripped[key.end():]
+            value = stripped[key.end() :]
             for quote in ('"""', "'''"):
                 if value.count(quote) % 2 == 1:
                     in_string = quote
@@ -223,8 +223,9 @@ class ConfigFile:
             if key in self._read_tables or key in allowed:
                 continue
             headers = self.lines.tables.get((key,))
-            is_table = isinstance(value, dict) or (isinstance(value, list) and value
-                                                  and all(isinstance(v, dict) for v in value))
+            is_table = isinstance(value, dict) or (
+                isinstance(value, list) and value and all(isinstance(v, dict) for v in value)
+            )
             line = headers[0].line if is_table and headers and headers[0].line else None
             if line is None and top is not None:
                 line = top.keys.get(key)
@@ -234,18 +235,25 @@ class ConfigFile:
 class Table:
     """A table of the file, read Klipper-style: each getter checks bounds, unread keys are errors."""
 
-    def __init__(self, file: ConfigFile, path: tuple[str, ...], index: int, data: dict[str, Any], label: str):
+    def __init__(
+        self,
+        file: ConfigFile,
+        path: tuple[builtins.str, ...],
+        index: builtins.int,
+        data: dict[builtins.str, Any],
+        label: builtins.str,
+    ):
         self.file = file
         self.path = path
         self.index = index
         self.data = data
         self.label = label
-        self._read: set[str] = set()
-        self._element_of: tuple[str, int] | None = None
+        self._read: set[builtins.str] = set()
+        self._element_of: tuple[builtins.str, int] | None = None
         self.ok = True
 
     # --- where things are -------------------------------------------------------------------
-    def line(self, key: str | None = None) -> int | None:
+    def line(self, key: builtins.str | None = None) -> builtins.int | None:
         lines = self.file.lines.find(self.path, self.index)
         if lines is None:
             return None
@@ -259,26 +267,26 @@ class Table:
             return lines.keys[key]
         return lines.line or None
 
-    def name_by(self, key: str) -> None:
+    def name_by(self, key: builtins.str) -> None:
         """Label this entry by one of its keys, e.g. `[[window]] number=19`."""
         if key in self.data:
             self.label = f"{self.label} {key}={show(self.data[key])}".strip()
 
-    def error(self, key: str | None, message: str) -> None:
+    def error(self, key: builtins.str | None, message: builtins.str) -> None:
         self.ok = False
         where = self.label
         text = f"{key}: {message}" if key else message
         self.file.error(self.line(key), where, text)
 
-    def fail(self, key: str | None, message: str) -> NoReturn:
+    def fail(self, key: builtins.str | None, message: builtins.str) -> NoReturn:
         self.error(key, message)
         raise _Invalid
 
     # --- getters ----------------------------------------------------------------------------
-    def has(self, key: str) -> bool:
+    def has(self, key: builtins.str) -> bool:
         return key in self.data
 
-    def _get(self, key: str, default: Any) -> Any:
+    def _get(self, key: builtins.str, default: Any) -> Any:
         self._read.add(key)
         if key not in self.data:
             if default is REQUIRED:
@@ -287,16 +295,25 @@ class Table:
             raise _Default
         return self.data[key]
 
-    def get(self, key: str, default: Any = REQUIRED, *, check: Callable[[Any], str | None] | None = None,
-            kind: type | tuple[type, ...] | None = None, kind_name: str = "") -> Any:
+    def get(
+        self,
+        key: builtins.str,
+        default: Any = REQUIRED,
+        *,
+        check: Callable[[Any], str | None] | None = None,
+        kind: type | tuple[type, ...] | None = None,
+        kind_name: builtins.str = "",
+    ) -> Any:
         try:
             value = self._get(key, default)
         except _Default:
             return default
         except _Invalid:
             return None
-        if kind is not None and (not isinstance(value, kind) or (isinstance(value, bool) and bool not in
-                                                                  (kind if isinstance(kind, tuple) else (kind,)))):
+        if kind is not None and (
+            not isinstance(value, kind)
+            or (isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)))
+        ):
             self.error(key, f"{show(value)} is not {kind_name}")
             return None
         if check is not None:
@@ -306,9 +323,17 @@ class Table:
                 return None
         return value
 
-    def str(self, key: str, default: Any = REQUIRED, *, choices: Sequence[str] | None = None,
-            pattern: str | None = None, pattern_help: str = "", max_length: int = 200) -> Any:
-        def check(value: str) -> str | None:
+    def str(
+        self,
+        key: builtins.str,
+        default: Any = REQUIRED,
+        *,
+        choices: Sequence[builtins.str] | None = None,
+        pattern: builtins.str | None = None,
+        pattern_help: builtins.str = "",
+        max_length: builtins.int = 200,
+    ) -> Any:
+        def check(value: builtins.str) -> builtins.str | None:
             if not value.strip() and choices is None:
                 return "must not be empty"
             if len(value) > max_length:
@@ -321,27 +346,46 @@ class Table:
 
         return self.get(key, default, kind=str, kind_name="a string", check=check)
 
-    def int(self, key: str, default: Any = REQUIRED, *, minval: int | None = None,
-            maxval: int | None = None) -> Any:
-        return self.get(key, default, kind=int, kind_name="a whole number",
-                        check=lambda v: _bounds(v, minval, maxval))
+    def int(
+        self,
+        key: builtins.str,
+        default: Any = REQUIRED,
+        *,
+        minval: builtins.int | None = None,
+        maxval: builtins.int | None = None,
+    ) -> Any:
+        return self.get(key, default, kind=int, kind_name="a whole number", check=lambda v: _bounds(v, minval, maxval))
 
-    def float(self, key: str, default: Any = REQUIRED, *, minval: float | None = None,
-              maxval: float | None = None, above: float | None = None) -> Any:
-        def check(value: float) -> str | None:
+    def float(
+        self,
+        key: builtins.str,
+        default: Any = REQUIRED,
+        *,
+        minval: builtins.float | None = None,
+        maxval: builtins.float | None = None,
+        above: builtins.float | None = None,
+    ) -> Any:
+        def check(value: builtins.float) -> builtins.str | None:
             if above is not None and not value > above:
                 return f"{show(value)} is not allowed (must be above {above:g})"
             return _bounds(value, minval, maxval)
 
         value = self.get(key, default, kind=(int, float), kind_name="a number", check=check)
-        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+        return float(value) if isinstance(value, int | builtins.float) and not isinstance(value, bool) else value
 
-    def bool(self, key: str, default: Any = REQUIRED) -> Any:
+    def bool(self, key: builtins.str, default: Any = REQUIRED) -> Any:
         return self.get(key, default, kind=bool, kind_name="true or false")
 
-    def list(self, key: str, default: Any = REQUIRED, *, item: type = builtins.str, item_name: str = "strings",
-             nonempty: bool = True) -> Any:
-        def check(value: list[Any]) -> str | None:
+    def list(
+        self,
+        key: builtins.str,
+        default: Any = REQUIRED,
+        *,
+        item: type = builtins.str,
+        item_name: builtins.str = "strings",
+        nonempty: builtins.bool = True,
+    ) -> Any:
+        def check(value: builtins.list[Any]) -> builtins.str | None:
             if nonempty and not value:
                 return "must not be empty"
             for v in value:
@@ -351,7 +395,7 @@ class Table:
 
         return self.get(key, default, kind=list, kind_name=f"a list of {item_name}", check=check)
 
-    def elements(self, key: str) -> list[Table]:
+    def elements(self, key: builtins.str) -> builtins.list[Table]:
         """Inline tables in a list, e.g. `pads = [{ address = 3, window = 3 }]`."""
         value = self.get(key, [], kind=list, kind_name="a list of inline tables { … }")
         out = []
@@ -364,29 +408,34 @@ class Table:
             out.append(sub)
         return out
 
-    def subtable(self, key: str) -> Table | None:
+    def subtable(self, key: builtins.str) -> Table | None:
         value = self.get(key, None, kind=dict, kind_name="a table")
         if value is None:
             return None
         return Table(self.file, self.path + (key,), 0, value, label=f"[{'.'.join(self.path + (key,))}]")
 
-    def finish(self, ignore: Iterable[str] = ()) -> None:
+    def finish(self, ignore: Iterable[builtins.str] = ()) -> None:
         """Keys nobody read are unknown: name them with what is allowed."""
         skip = set(ignore)
         for key in self.data:
             if key not in self._read and key not in skip:
                 allowed = sorted(self._read | skip)
-                self.error(key, f"unknown key (allowed here: {', '.join(allowed)})" if allowed
-                           else "unknown key")
+                self.error(key, f"unknown key (allowed here: {', '.join(allowed)})" if allowed else "unknown key")
 
 
 def _bounds(value: float, minval: float | None, maxval: float | None) -> str | None:
     if minval is not None and value < minval:
-        return f"{value} is too small (allowed: {minval} to {maxval})" if maxval is not None \
+        return (
+            f"{value} is too small (allowed: {minval} to {maxval})"
+            if maxval is not None
             else f"{value} is too small (must be at least {minval})"
+        )
     if maxval is not None and value > maxval:
-        return f"{value} is too large (allowed: {minval} to {maxval})" if minval is not None \
+        return (
+            f"{value} is too large (allowed: {minval} to {maxval})"
+            if minval is not None
             else f"{value} is too large (at most {maxval})"
+        )
     return None
 
 

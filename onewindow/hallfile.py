@@ -107,8 +107,12 @@ class _Unique:
             return True
         if value in self.seen:
             first = self.seen[value]
-            table.error(key, f"{show(value)} is used twice{' ' + what if what else ''} "
-                             f"(first at line {first})" if first else f"{show(value)} is used twice")
+            table.error(
+                key,
+                f"{show(value)} is used twice{' ' + what if what else ''} (first at line {first})"
+                if first
+                else f"{show(value)} is used twice",
+            )
             return False
         self.seen[value] = table.line(key)
         return True
@@ -129,8 +133,7 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
             try:
                 zoneinfo.ZoneInfo(timezone)
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                hall.error("timezone", f"{show(timezone)} is not a time zone this machine knows "
-                                       "(e.g. \"Asia/Shanghai\")")
+                hall.error("timezone", f'{show(timezone)} is not a time zone this machine knows (e.g. "Asia/Shanghai")')
         recall_limit = hall.int("recall_limit", 3, minval=0, maxval=20)
         rating_window_s = hall.int("rating_window_s", 120, minval=5, maxval=3600)
         require_sign_in = hall.bool("require_sign_in", True)
@@ -143,8 +146,11 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
     service_ids = _named(file, "service", "id", str)
     windows = _read_windows(file, service_ids)
     window_numbers = _named(file, "window", "number", int)
-    served = {s for t in file.data.get("window", []) if isinstance(t, dict)
-              for s in (t.get("services") if isinstance(t.get("services"), list) else [])}
+    served: set[str] = set()
+    for entry in file.data.get("window") or []:
+        listed = entry.get("services") if isinstance(entry, dict) else None
+        if isinstance(listed, list):
+            served.update(s for s in listed if isinstance(s, str))
     for entry in file.tables("service"):
         if entry.data.get("id") in service_ids and entry.data["id"] not in served:
             entry.error("id", f"no [[window]] serves {show(entry.data['id'])}: add it to some window's services")
@@ -152,12 +158,23 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
     users = _read_users(file)
     devices = _read_devices(file, window_numbers)
     file.finish()
-    if file.errors or None in (name, locale, timezone, recall_limit, rating_window_s, require_sign_in, priority):
+    if file.errors or name is None or locale is None or timezone is None:
         return None
-    return HallConfig(name=name, locale=locale, timezone=timezone, recall_limit=recall_limit,
-                      rating_window_s=rating_window_s, require_sign_in=require_sign_in, priority=priority,
-                      services=tuple(services), windows=tuple(windows), clerks=tuple(clerks),
-                      users=tuple(users), devices=tuple(devices), path=str(file.path))
+    return HallConfig(
+        name=name,
+        locale=locale,
+        timezone=timezone,
+        recall_limit=recall_limit,
+        rating_window_s=rating_window_s,
+        require_sign_in=require_sign_in,
+        priority=priority,
+        services=tuple(services),
+        windows=tuple(windows),
+        clerks=tuple(clerks),
+        users=tuple(users),
+        devices=tuple(devices),
+        path=str(file.path),
+    )
 
 
 def number_ranges(numbers: list[int]) -> str:
@@ -175,8 +192,11 @@ def _named(file: ConfigFile, table: str, key: str, kind: type) -> list:
     entries = file.data.get(table, [])
     if not isinstance(entries, list):
         return []
-    return [t[key] for t in entries if isinstance(t, dict) and isinstance(t.get(key), kind)
-            and not isinstance(t.get(key), bool)]
+    return [
+        t[key]
+        for t in entries
+        if isinstance(t, dict) and isinstance(t.get(key), kind) and not isinstance(t.get(key), bool)
+    ]
 
 
 def _read_services(file: ConfigFile) -> list[Service]:
@@ -261,8 +281,11 @@ def _read_devices(file: ConfigFile, window_numbers: list[int]) -> list[Device]:
         t.name_by("id")
         did = t.str("id", pattern=IDENT, pattern_help="letters, digits, '.', '-' and '_'")
         kind = t.str("kind", choices=DEVICE_KINDS)
-        token = t.str("token_sha256", pattern=r"[0-9a-f]{64}",
-                      pattern_help="64 lower-case hex digits from `onewindow new-token`, never the token itself")
+        token = t.str(
+            "token_sha256",
+            pattern=r"[0-9a-f]{64}",
+            pattern_help="64 lower-case hex digits from `onewindow new-token`, never the token itself",
+        )
         windows: list[int] = []
         if kind in ("caller", "evaluator"):
             windows = t.list("windows", item=int, item_name="window numbers") or []
@@ -288,9 +311,8 @@ def load_hall(path: str | Path) -> HallConfig:
 
 
 def default_window_name(number: int, locale: str) -> str:
-    return f"Window {number}" if locale == "en" else f"{number}号窗口"
+    return {"en": f"Window {number}", "zh-Hant": f"{number}號窗口"}.get(locale, f"{number}号窗口")
 
 
 def is_hall_file(file: ConfigFile) -> bool:
     return "hall" in file.data or "service" in file.data or "window" in file.data
-

@@ -43,16 +43,20 @@ class RoleConfig:
 def read_common(file: ConfigFile) -> tuple[str | None, str | None, str | None]:
     root = file.root()
     core = root.get("core", kind=str, kind_name="a URL", check=_url_problem)
-    device = root.str("device", pattern=r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}",
-                      pattern_help="the device's id in the hall file")
-    token = root.str("token", pattern=r"[A-Za-z0-9_\-]{20,200}",
-                     pattern_help="the token printed by `onewindow new-token`, not its sha256")
+    device = root.str(
+        "device", pattern=r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", pattern_help="the device's id in the hall file"
+    )
+    token = root.str(
+        "token",
+        pattern=r"[A-Za-z0-9_\-]{20,200}",
+        pattern_help="the token printed by `onewindow new-token`, not its sha256",
+    )
     return core, device, token
 
 
 def _url_problem(value: str) -> str | None:
     if not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+(:\d+)?/?", value):
-        return f"{show(value)} is not the core's address (e.g. \"http://10.0.0.2:8080\")"
+        return f'{show(value)} is not the core\'s address (e.g. "http://10.0.0.2:8080")'
     return None
 
 
@@ -70,20 +74,26 @@ def read_role(file: ConfigFile, role: str | None = None) -> RoleConfig | None:
         if role is None:
             present = [r for r, tables in ROLE_TABLES.items() if any(t in file.data for t in tables)]
             if present:
-                file.error(None, "", f"mixes the tables of the {' and '.join(present)} roles: "
-                                     "one process, one role file")
+                file.error(
+                    None, "", f"mixes the tables of the {' and '.join(present)} roles: one process, one role file"
+                )
             else:
-                file.error(None, "", "cannot tell which role this file is for: a kiosk has [printer], a display "
-                                     "[[led]] or [voice] or [display], a caller [[keypad]] or [[bus]]")
+                file.error(
+                    None,
+                    "",
+                    "cannot tell which role this file is for: a kiosk has [printer], a display "
+                    "[[led]] or [voice] or [display], a caller [[keypad]] or [[bus]]",
+                )
             return None
     core, device, token = read_common(file)
     reader: Callable[[ConfigFile], Any] = importlib.import_module(ROLE_READERS[role]).read_settings
     settings = reader(file)
     file.finish(allowed_top_keys=("core", "device", "token"))
-    if file.errors or None in (core, device, token, settings):
+    if file.errors or core is None or device is None or token is None or settings is None:
         return None
-    return RoleConfig(role=role, path=str(file.path), core=core.rstrip("/"), device=device, token=token,
-                      settings=settings)
+    return RoleConfig(
+        role=role, path=str(file.path), core=core.rstrip("/"), device=device, token=token, settings=settings
+    )
 
 
 def check_against_hall(file: ConfigFile, role: RoleConfig, hall: HallConfig) -> None:
@@ -92,15 +102,26 @@ def check_against_hall(file: ConfigFile, role: RoleConfig, hall: HallConfig) -> 
     root = file.root()
     if device is None:
         known = ", ".join(d.id for d in hall.devices if d.kind in ROLE_KINDS[role.role])
-        file.error(root.line("device"), "", f"device: {show(role.device)} is not a [[device]] of "
-                                            f"{Path(hall.path).name} (known: {known or 'none'})")
+        file.error(
+            root.line("device"),
+            "",
+            f"device: {show(role.device)} is not a [[device]] of {Path(hall.path).name} (known: {known or 'none'})",
+        )
         return
     if device.kind not in ROLE_KINDS[role.role]:
-        file.error(root.line("device"), "", f"device: {show(role.device)} is a {device.kind} in "
-                                            f"{Path(hall.path).name}, not a {' or '.join(ROLE_KINDS[role.role])}")
+        file.error(
+            root.line("device"),
+            "",
+            f"device: {show(role.device)} is a {device.kind} in "
+            f"{Path(hall.path).name}, not a {' or '.join(ROLE_KINDS[role.role])}",
+        )
     if not same_digest(token_sha256(role.token), device.token_sha256):
-        file.error(root.line("token"), "", f"token: does not match token_sha256 of {show(device.id)} in "
-                                           f"{Path(hall.path).name}: copy the token `onewindow new-token` printed")
+        file.error(
+            root.line("token"),
+            "",
+            f"token: does not match token_sha256 of {show(device.id)} in "
+            f"{Path(hall.path).name}: copy the token `onewindow new-token` printed",
+        )
 
 
 def load_role(path: str | Path, role: str) -> RoleConfig:

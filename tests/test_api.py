@@ -42,6 +42,7 @@ def issue(hall, service="general", **extra):
 
 # --- a morning in the hall ---------------------------------------------------------------------------
 
+
 def test_a_morning_kiosk_issues_clerk_calls_citizen_moves_and_rates(hall):
     status, body = get(hall, "/healthz")
     assert (status, body) == (200, {"ok": True})
@@ -49,8 +50,18 @@ def test_a_morning_kiosk_issues_clerk_calls_citizen_moves_and_rates(hall):
     assert [t["number"] for t in tickets] == ["A001", "A002", "A003"]
     assert [t["window"] for t in tickets] == [1, 2, 3]
     for t in tickets:
-        assert set(t) >= {"id", "number", "service", "window", "status", "priority", "ahead", "estimated_wait_s",
-                          "issued_at", "called_at"}
+        assert set(t) >= {
+            "id",
+            "number",
+            "service",
+            "window",
+            "status",
+            "priority",
+            "ahead",
+            "estimated_wait_s",
+            "issued_at",
+            "called_at",
+        }
         assert t["issued_at"].endswith("+08:00") and t["status"] == "waiting" and t["called_at"] is None
 
     sign_in(hall, 1)
@@ -105,6 +116,7 @@ def test_idempotent_issue_returns_the_same_ticket(hall):
 
 # --- status codes ------------------------------------------------------------------------------------
 
+
 def test_400_for_bad_requests_with_codes(hall):
     cases = [
         ({"service": "nonsense"}, "unknown_service"),
@@ -135,8 +147,13 @@ def test_400_for_bad_requests_with_codes(hall):
 def test_401_for_missing_or_bad_credentials_and_a_wrong_pin(hall):
     status, answer = raw_request(hall.url, "POST", "/api/v1/tickets", b'{"service":"general"}', {})
     assert (status, answer["error"]["code"]) == (401, "unauthenticated")
-    status, answer = raw_request(hall.url, "POST", "/api/v1/tickets", b'{"service":"general"}',
-                                 {"Authorization": "Bearer not-a-real-token-1234567890"})
+    status, answer = raw_request(
+        hall.url,
+        "POST",
+        "/api/v1/tickets",
+        b'{"service":"general"}',
+        {"Authorization": "Bearer not-a-real-token-1234567890"},
+    )
     assert (status, answer["error"]["code"]) == (401, "bad_token")
     status, answer = post(hall, "/api/v1/windows/1/sign-in", {"clerk": "c01", "pin": "0000"}, "caller-1")
     assert (status, answer["error"]["code"]) == (401, "wrong_pin")
@@ -149,16 +166,16 @@ def test_401_for_missing_or_bad_credentials_and_a_wrong_pin(hall):
 def test_403_for_credentials_not_allowed_here(hall):
     sign_in(hall, 4, "c04", device="caller-4")
     checks = [
-        ("caller-1", "/api/v1/tickets", {"service": "general"}),         # only kiosks issue
+        ("caller-1", "/api/v1/tickets", {"service": "general"}),  # only kiosks issue
         ("display-1", "/api/v1/tickets", {"service": "general"}),
-        ("caller-1", "/api/v1/windows/4/call", {}),                      # not its window
+        ("caller-1", "/api/v1/windows/4/call", {}),  # not its window
         ("caller-4", "/api/v1/windows/1/call", {}),
-        ("eval-1", "/api/v1/windows/1/call", {}),                        # evaluators only rate
-        ("eval-1", "/api/v1/windows/4/rating", {"score": 5}),            # ... their own windows
-        ("caller-1", "/api/v1/windows/1/rating", {"score": 5}),          # a caller never rates
+        ("eval-1", "/api/v1/windows/1/call", {}),  # evaluators only rate
+        ("eval-1", "/api/v1/windows/4/rating", {"score": 5}),  # ... their own windows
+        ("caller-1", "/api/v1/windows/1/rating", {"score": 5}),  # a caller never rates
         ("kiosk-1", "/api/v1/windows/1/sign-in", {"clerk": "c01", "pin": "1111"}),
-        ("caller-1", "/api/v1/windows/1/close", {}),                     # managers close windows
-        ("kiosk-1", "/api/v1/devices/kiosk-2/status", {}),               # a device reports for itself
+        ("caller-1", "/api/v1/windows/1/close", {}),  # managers close windows
+        ("kiosk-1", "/api/v1/devices/kiosk-2/status", {}),  # a device reports for itself
     ]
     for device, path, body in checks:
         status, answer = post(hall, path, body, device)
@@ -212,9 +229,16 @@ def test_413_for_a_body_too_large(hall):
     big = json.dumps({"service": "general", "pad": "x" * 40000}).encode()
     status, answer = raw_request(hall.url, "POST", "/api/v1/tickets", big, bearer("kiosk-1"))
     assert (status, answer["error"]["code"]) == (413, "body_too_large")
-    status, answer = post(hall, "/api/v1/devices/kiosk-1/status", {"ok": True, "message": "y" * 490,
-                                                                   "parts": {f"p{i}": {"state": "ok", "message": "z" * 190}
-                                                                             for i in range(30)}}, "kiosk-1")
+    status, answer = post(
+        hall,
+        "/api/v1/devices/kiosk-1/status",
+        {
+            "ok": True,
+            "message": "y" * 490,
+            "parts": {f"p{i}": {"state": "ok", "message": "z" * 190} for i in range(30)},
+        },
+        "kiosk-1",
+    )
     assert status == 413
 
 
@@ -239,8 +263,13 @@ def test_device_status_is_recorded_and_listed_for_users(hall):
     status, listing = get(hall, "/api/v1/devices", basic("technician"))
     kiosk = next(d for d in listing["devices"] if d["id"] == "kiosk-1")
     assert kiosk["status"] == report and kiosk["online"] is True
-    for bad in ([1, 2], {"ok": "yes"}, {"ok": True, "parts": {"printer": {"state": "fine"}}},
-                {"ok": True, "parts": {"printer": {"state": "ok", "nested": {"a": 1}}}}, {"ok": True, "token": "x"}):
+    for bad in (
+        [1, 2],
+        {"ok": "yes"},
+        {"ok": True, "parts": {"printer": {"state": "fine"}}},
+        {"ok": True, "parts": {"printer": {"state": "ok", "nested": {"a": 1}}}},
+        {"ok": True, "token": "x"},
+    ):
         assert post(hall, "/api/v1/devices/kiosk-1/status", bad, "kiosk-1")[0] == 400, bad
 
 
@@ -259,11 +288,17 @@ def test_stats_for_users(hall):
     status, ratings = get(hall, "/api/v1/ratings?flagged=1", basic("manager"))
     assert len(ratings["ratings"]) == 1 and ratings["ratings"][0]["follow_up"] is None
     rating_id = ratings["ratings"][0]["id"]
-    status, answer = raw_request(hall.url, "POST", f"/api/v1/ratings/{rating_id}/follow-up",
-                                 json.dumps({"note": "已回访，材料清单已补充到指南"}).encode(), basic("manager"))
+    status, answer = raw_request(
+        hall.url,
+        "POST",
+        f"/api/v1/ratings/{rating_id}/follow-up",
+        json.dumps({"note": "已回访，材料清单已补充到指南"}).encode(),
+        basic("manager"),
+    )
     assert status == 200 and answer["follow_up_by"] == "user:manager"
-    status, _ = raw_request(hall.url, "POST", f"/api/v1/ratings/{rating_id}/follow-up",
-                            json.dumps({"note": "x"}).encode(), basic("auditor"))
+    status, _ = raw_request(
+        hall.url, "POST", f"/api/v1/ratings/{rating_id}/follow-up", json.dumps({"note": "x"}).encode(), basic("auditor")
+    )
     assert status == 403
 
 
@@ -303,8 +338,9 @@ BAD_CREDENTIALS = {
 @pytest.mark.parametrize("path,body", WRITE_ROUTES, ids=[p for p, _ in WRITE_ROUTES])
 def test_every_write_route_refuses_wrong_credentials(hall, path, body):
     for name, headers in BAD_CREDENTIALS.items():
-        status, answer = raw_request(hall.url, "POST", path, json.dumps(body).encode(),
-                                     {"Content-Type": "application/json", **headers})
+        status, answer = raw_request(
+            hall.url, "POST", path, json.dumps(body).encode(), {"Content-Type": "application/json", **headers}
+        )
         assert status == 401, (name, status, answer)
         assert answer["error"]["code"] in ("unauthenticated", "bad_token", "bad_credentials"), answer
     status, state = get(hall, "/api/v1/hall")
@@ -314,10 +350,10 @@ def test_every_write_route_refuses_wrong_credentials(hall, path, body):
 
 def test_ticket_routes_refuse_a_bad_token_but_serve_the_id_holder(hall):
     t = issue(hall)
-    for path, body in ((f"/api/v1/tickets/{t['id']}/move", {"window": 2}),
-                       (f"/api/v1/tickets/{t['id']}/cancel", {})):
-        status, _ = raw_request(hall.url, "POST", path, json.dumps(body).encode(),
-                                {"Authorization": "Bearer " + "z" * 43})
+    for path, body in ((f"/api/v1/tickets/{t['id']}/move", {"window": 2}), (f"/api/v1/tickets/{t['id']}/cancel", {})):
+        status, _ = raw_request(
+            hall.url, "POST", path, json.dumps(body).encode(), {"Authorization": "Bearer " + "z" * 43}
+        )
         assert status == 401
     status, moved = raw_request(hall.url, "POST", f"/api/v1/tickets/{t['id']}/move", b'{"window": 2}', {})
     assert status == 200 and moved["window"] == 2

@@ -14,8 +14,12 @@ from tests.support.hall import PINS, serve
 
 
 def audit(db: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "onewindow.cli", "audit", "verify", "--db", db],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "onewindow.cli", "audit", "verify", "--db", db],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.fixture
@@ -59,10 +63,13 @@ def test_an_entry_rewritten_with_a_new_hash_breaks_the_chain_after_it(day_db):
 
     with sqlite3.connect(day_db) as conn:
         seq, at, actor, action, data, prev = conn.execute(
-            "SELECT seq, at, actor, action, data, prev FROM audit WHERE seq = 3").fetchone()
+            "SELECT seq, at, actor, action, data, prev FROM audit WHERE seq = 3"
+        ).fetchone()
         forged = data.replace("A003", "A999")
-        conn.execute("UPDATE audit SET data = ?, hash = ? WHERE seq = 3",
-                     (forged, chain_hash(prev, seq, at, actor, action, forged)))
+        conn.execute(
+            "UPDATE audit SET data = ?, hash = ? WHERE seq = 3",
+            (forged, chain_hash(prev, seq, at, actor, action, forged)),
+        )
     ok, message = verify_audit(Store(day_db))
     assert not ok and "entry 4 does not follow entry 3" in message
 

@@ -14,8 +14,12 @@ from tests.support.hall import EXAMPLES, hall_toml
 
 
 def check(*paths: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "onewindow.cli", "check-config", *map(str, paths)],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "onewindow.cli", "check-config", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def errors_of(text: str, name: str = "hall.toml") -> list[str]:
@@ -46,16 +50,19 @@ def test_the_spec_example_message_for_an_unknown_service():
     text = hall_toml().replace('number = 3\nservices = ["general", "card"]', 'number = 3\nservices = ["medicl"]')
     line = text.splitlines().index('services = ["medicl"]') + 1
     assert errors_of(text) == [
-        f'hall.toml:{line} [[window]] number=3: services: unknown service "medicl" (known: general, card, injury)']
+        f'hall.toml:{line} [[window]] number=3: services: unknown service "medicl" (known: general, card, injury)'
+    ]
 
 
 def test_all_errors_at_once_in_line_order():
-    text = (hall_toml()
-            .replace('locale = "zh-Hans"', 'locale = "fr"')
-            .replace("recall_limit = 2", "recall_limit = -1\nrecal_limt = 4")
-            .replace('prefix = "E"', 'prefix = "e"')
-            .replace('minutes = 25', 'minutes = "25"')
-            .replace('kind = "display"', 'kind = "tv"'))
+    text = (
+        hall_toml()
+        .replace('locale = "zh-Hans"', 'locale = "fr"')
+        .replace("recall_limit = 2", "recall_limit = -1\nrecal_limt = 4")
+        .replace('prefix = "E"', 'prefix = "e"')
+        .replace("minutes = 25", 'minutes = "25"')
+        .replace('kind = "display"', 'kind = "tv"')
+    )
     errors = errors_of(text)
     assert len(errors) == 6, errors
     lines = [int(e.split(" ")[0].split(":")[1]) for e in errors]
@@ -79,18 +86,21 @@ def test_a_duplicate_names_the_later_line_and_the_earlier_one():
     assert all("unknown window 4 (known: 1-3, 5)" in e for e in errors[1:]) and len(errors) == 3
 
 
-@pytest.mark.parametrize("mistake,expected", [
-    (('[hall]', '[hal]'), ["[hall]: this table is required", "unknown table 'hal'"]),
-    (('pin_hash = "scrypt', 'pin_hash = "1234'), ["pin_hash: is not a hash from `onewindow hash-pin`"]),
-    (('timezone = "Asia/Shanghai"', 'timezone = "Mars/Olympus"'), ['timezone: "Mars/Olympus" is not a time zone']),
-    (('id = "card"\n', 'id = "Card!"\n'), ['id: "Card!" is not allowed (lower-case letters']),
-    (('windows = [1, 2, 3]', 'windows = [1, 2, 30]'), ["windows: unknown window 30 (known: 1-5)"]),
-    (('token_sha256 = "', 'token_sha256 = "x'), ["token_sha256: \"x"]),
-    (('require_sign_in = true', 'require_sign_in = "yes"'), ['require_sign_in: "yes" is not true or false']),
-    (('[[window]]\nnumber = 5\nservices = ["injury"]', ''), ['no [[window]] serves "injury"']),
-    (('[[service]]\nid = "general"', '[[service]]\nid = "general"\ncolour = "red"'), ["colour: unknown key"]),
-    (('name = "测试大厅"', 'name = "测试大厅"\n[[window]]\nnumber = 1'), ["services: is required"]),
-])
+@pytest.mark.parametrize(
+    "mistake,expected",
+    [
+        (("[hall]", "[hal]"), ["[hall]: this table is required", "unknown table 'hal'"]),
+        (('pin_hash = "scrypt', 'pin_hash = "1234'), ["pin_hash: is not a hash from `onewindow hash-pin`"]),
+        (('timezone = "Asia/Shanghai"', 'timezone = "Mars/Olympus"'), ['timezone: "Mars/Olympus" is not a time zone']),
+        (('id = "card"\n', 'id = "Card!"\n'), ['id: "Card!" is not allowed (lower-case letters']),
+        (("windows = [1, 2, 3]", "windows = [1, 2, 30]"), ["windows: unknown window 30 (known: 1-5)"]),
+        (('token_sha256 = "', 'token_sha256 = "x'), ['token_sha256: "x']),
+        (("require_sign_in = true", 'require_sign_in = "yes"'), ['require_sign_in: "yes" is not true or false']),
+        (('[[window]]\nnumber = 5\nservices = ["injury"]', ""), ['no [[window]] serves "injury"']),
+        (('[[service]]\nid = "general"', '[[service]]\nid = "general"\ncolour = "red"'), ["colour: unknown key"]),
+        (('name = "测试大厅"', 'name = "测试大厅"\n[[window]]\nnumber = 1'), ["services: is required"]),
+    ],
+)
 def test_mistakes_are_named(mistake, expected):
     old, new = mistake
     text = hall_toml()
@@ -108,7 +118,7 @@ def test_a_toml_syntax_error_names_its_line():
 
 def test_check_config_exits_1_with_every_error_and_no_traceback(tmp_path):
     bad = tmp_path / "hall.toml"
-    bad.write_text(hall_toml().replace('prefix = "E"', 'prefix = "AA1"').replace('minutes = 8', 'minutes = 0'))
+    bad.write_text(hall_toml().replace('prefix = "E"', 'prefix = "AA1"').replace("minutes = 8", "minutes = 0"))
     result = check(bad, tmp_path / "missing.toml")
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
@@ -121,8 +131,12 @@ def test_check_config_exits_1_with_every_error_and_no_traceback(tmp_path):
 def test_the_core_refuses_to_start_on_an_invalid_hall(tmp_path):
     bad = tmp_path / "hall.toml"
     bad.write_text(hall_toml().replace('locale = "zh-Hans"', 'locale = "de"'))
-    result = subprocess.run([sys.executable, "-m", "onewindow.cli", "core", "--config", str(bad), "--db",
-                             str(tmp_path / "x.sqlite")], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "onewindow.cli", "core", "--config", str(bad), "--db", str(tmp_path / "x.sqlite")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 1
     assert 'locale: "de" is not allowed' in result.stderr and "refusing to start" in result.stderr
     assert "Traceback" not in result.stderr

@@ -35,6 +35,7 @@ def make_hall(tmp_path):
         ids = (f"id{n:04d}" for n in itertools.count(1))
         hall = Hall(load_hall(write_hall(tmp_path, **options)), clock, policy, new_id=lambda: next(ids))
         return hall, clock
+
     return make
 
 
@@ -54,6 +55,7 @@ def issue(hall: Hall, service: str = "general", priority: bool = False):
 
 
 # --- tickets and numbering -------------------------------------------------------------------------
+
 
 def test_numbers_are_prefix_and_a_daily_counter_of_at_least_three_digits(hall_clock):
     hall, _ = hall_clock
@@ -91,6 +93,7 @@ def test_ticket_ids_are_secret_capabilities_of_128_bits(tmp_path):
 
 
 # --- assignment ------------------------------------------------------------------------------------
+
 
 def test_issue_goes_to_the_window_with_the_smallest_expected_wait(hall_clock):
     hall, _ = hall_clock
@@ -170,6 +173,7 @@ def test_priority_tickets_go_first_and_only_when_the_hall_offers_them(make_hall)
 
 
 # --- calling ---------------------------------------------------------------------------------------
+
 
 def test_a_window_needs_a_signed_in_clerk_to_call(hall_clock):
     hall, _ = hall_clock
@@ -383,8 +387,9 @@ def test_close_and_open_by_a_manager(hall_clock):
 def test_closed_in_the_hall_file_starts_closed(tmp_path):
     extra = ""
     path = write_hall(tmp_path, extra=extra)
-    text = path.read_text().replace('number = 2\nservices = ["general"]\n',
-                                    'number = 2\nservices = ["general"]\nclosed = true\n')
+    text = path.read_text().replace(
+        'number = 2\nservices = ["general"]\n', 'number = 2\nservices = ["general"]\nclosed = true\n'
+    )
     path.write_text(text)
     hall = Hall(load_hall(path), Clock())
     assert hall.windows[2].state == "closed"
@@ -407,6 +412,7 @@ def test_sign_in_moves_a_clerk_and_sign_out_keeps_the_queue(hall_clock):
 
 
 # --- citizens --------------------------------------------------------------------------------------
+
 
 def test_a_citizen_moves_a_ticket_to_another_window_keeping_its_place_in_time(hall_clock):
     hall, clock = hall_clock
@@ -433,11 +439,12 @@ def test_a_citizen_moves_a_ticket_to_another_window_keeping_its_place_in_time(ha
 
 # --- statistics ------------------------------------------------------------------------------------
 
+
 def test_workload_counts_finished_tickets_for_whoever_finishes_them(hall_clock):
     hall, clock = hall_clock
     staffed(hall, 1, 2)
     hall.pause(3, CALLER)
-    a, b, c = issue(hall), issue(hall), issue(hall)  # 1, 2, 1
+    a, _, _ = issue(hall), issue(hall), issue(hall)  # windows 1, 2, 1
     clock.advance(60)
     hall.call(1, CALLER)  # a after 60 s
     hall.call(2, CALLER)  # b after 60 s

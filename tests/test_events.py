@@ -35,8 +35,9 @@ class Recorder:
 
     def wait_for(self, count: int, timeout: float = 20.0) -> list[Event]:
         with self.cond:
-            assert self.cond.wait_for(lambda: len(self.events) >= count, timeout), \
+            assert self.cond.wait_for(lambda: len(self.events) >= count, timeout), (
                 f"got {len(self.events)} of {count} events: {[e.type for e in self.events]}"
+            )
             return list(self.events)
 
     def wait_connected(self, timeout: float = 20.0) -> None:
@@ -52,15 +53,17 @@ def follow(url: str, last_id: int | None = None) -> tuple[EventFollower, Recorde
 
 
 def issue(running, service: str = "general") -> dict:
-    status, body = raw_request(running.url, "POST", "/api/v1/tickets",
-                               json.dumps({"service": service}).encode(), bearer("kiosk-1"))
+    status, body = raw_request(
+        running.url, "POST", "/api/v1/tickets", json.dumps({"service": service}).encode(), bearer("kiosk-1")
+    )
     assert status == 201, body
     return body
 
 
 def act(running, window: int, action: str, body: dict | None = None, device: str = "caller-1") -> tuple[int, object]:
-    return raw_request(running.url, "POST", f"/api/v1/windows/{window}/{action}",
-                       json.dumps(body or {}).encode(), bearer(device))
+    return raw_request(
+        running.url, "POST", f"/api/v1/windows/{window}/{action}", json.dumps(body or {}).encode(), bearer(device)
+    )
 
 
 def test_followers_see_every_change_in_order_with_a_sequence_rising_by_one(tmp_path):
@@ -76,8 +79,14 @@ def test_followers_see_every_change_in_order_with_a_sequence_rising_by_one(tmp_p
             events = seen.wait_for(6)
         finally:
             follower.stop()
-    assert [e.type for e in events] == ["ticket.issued", "window.signed_in", "ticket.called", "ticket.recalled",
-                                        "ticket.finished", "rating.recorded"]
+    assert [e.type for e in events] == [
+        "ticket.issued",
+        "window.signed_in",
+        "ticket.called",
+        "ticket.recalled",
+        "ticket.finished",
+        "rating.recorded",
+    ]
     assert [e.seq for e in events] == list(range(events[0].seq, events[0].seq + 6))
     for e in events:
         if e.type.startswith("ticket.") or e.type.startswith("rating."):
@@ -170,8 +179,13 @@ def test_the_stream_never_carries_a_ticket_id_a_token_or_a_pin(tmp_path):
         raw_request(hall.url, "POST", f"/api/v1/tickets/{ids[2]}/cancel", b"", {})
         act(hall, 1, "finish")
         act(hall, 1, "rating", {"score": 1}, device="eval-1")
-        raw_request(hall.url, "POST", "/api/v1/devices/kiosk-1/status",
-                    json.dumps({"ok": True, "parts": {"printer": {"state": "ok"}}}).encode(), bearer("kiosk-1"))
+        raw_request(
+            hall.url,
+            "POST",
+            "/api/v1/devices/kiosk-1/status",
+            json.dumps({"ok": True, "parts": {"printer": {"state": "ok"}}}).encode(),
+            bearer("kiosk-1"),
+        )
         reader.join()
     stream = chunks[0].decode()
     assert stream.count("event: ") >= 10

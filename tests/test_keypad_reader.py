@@ -8,8 +8,8 @@ import os
 import threading
 
 from evdev import InputEvent, ecodes
-from onewindow.drivers.keypad import EvdevKeypad, FakeKeypad, KeypadReader, key_code, key_name, pressed_keys
 
+from onewindow.drivers.keypad import EvdevKeypad, FakeKeypad, KeypadReader, key_code, key_name, pressed_keys
 from tests.support.pty_pair import wait_until
 
 
@@ -27,7 +27,7 @@ def test_key_names_are_evdev_names_without_key():
     assert key_name(ecodes.KEY_KPENTER) == "KPENTER"
     assert key_name(ecodes.KEY_KPPLUS) == "KPPLUS"
     assert key_name(ecodes.KEY_NUMLOCK) == "NUMLOCK"
-    assert key_name(ecodes.KEY_A) == "A"               # not in the built-in table: asked of evdev
+    assert key_name(ecodes.KEY_A) == "A"  # not in the built-in table: asked of evdev
     assert key_name(ecodes.KEY_MUTE) == "MUTE"
     assert key_name(0x2FF) == "CODE_767" and key_name(744) == "CODE_744"
     for name in ("KP0", "KP9", "KPDOT", "KPASTERISK", "KPSLASH", "KPMINUS", "BACKSPACE", "F1"):
@@ -37,11 +37,14 @@ def test_key_names_are_evdev_names_without_key():
 
 
 def test_only_key_presses_count_not_releases_repeats_or_sync():
-    events = [down(ecodes.KEY_KP1), InputEvent(1700000000, 0, ecodes.EV_SYN, 0, 0),
-              InputEvent(1700000000, 0, ecodes.EV_KEY, ecodes.KEY_KP1, 2),     # held: auto-repeat
-              InputEvent(1700000000, 0, ecodes.EV_KEY, ecodes.KEY_KP1, 0),     # released
-              InputEvent(1700000000, 0, ecodes.EV_MSC, ecodes.MSC_SCAN, 0x70059),
-              down(ecodes.KEY_KPENTER)]
+    events = [
+        down(ecodes.KEY_KP1),
+        InputEvent(1700000000, 0, ecodes.EV_SYN, 0, 0),
+        InputEvent(1700000000, 0, ecodes.EV_KEY, ecodes.KEY_KP1, 2),  # held: auto-repeat
+        InputEvent(1700000000, 0, ecodes.EV_KEY, ecodes.KEY_KP1, 0),  # released
+        InputEvent(1700000000, 0, ecodes.EV_MSC, ecodes.MSC_SCAN, 0x70059),
+        down(ecodes.KEY_KPENTER),
+    ]
     assert list(pressed_keys(events)) == ["KP1", "KPENTER"]
 
 
@@ -52,7 +55,7 @@ def test_presses_reach_the_caller_as_key_names_and_the_keypad_is_grabbed():
         assert wait_until(lambda: len(keys) == 4)
         assert keys == ["KP1", "KP2", "KPPLUS", "KPENTER"]
         assert reader.state.ok and keypad.grabbed
-    assert not keypad.grabbed   # closed, so the keypad is let go
+    assert not keypad.grabbed  # closed, so the keypad is let go
 
 
 def test_an_unplugged_keypad_is_logged_once_looked_for_and_read_again(caplog):
@@ -62,7 +65,7 @@ def test_an_unplugged_keypad_is_logged_once_looked_for_and_read_again(caplog):
     with KeypadReader(path, keys, open_device=keypad.opener, retry_s=0.02) as reader:
         keypad.press("KPPLUS")
         assert wait_until(lambda: keys == ["KPPLUS"])
-        keypad.unplug()                 # the read loop raises OSError(ENODEV); opening finds no path
+        keypad.unplug()  # the read loop raises OSError(ENODEV); opening finds no path
         assert wait_until(lambda: reader.state.status == "missing")
         assert path in reader.state.message
         opened = keypad.opened
@@ -168,6 +171,6 @@ def test_the_real_device_wrapper_can_be_closed_while_it_waits():
         finished.set()
 
     threading.Thread(target=read, daemon=True).start()
-    keypad.close()          # from another thread, while read_loop waits in select()
+    keypad.close()  # from another thread, while read_loop waits in select()
     assert finished.wait(10)
     assert wait_until(lambda: device.closed)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from onewindow.drivers.keypad import NUMPAD, Keymap, KeypadSettings, read_keymaps, read_keypad, read_keypads
-
 from onewindow.configfile import ConfigFile
+from onewindow.drivers.keypad import NUMPAD, Keymap, KeypadSettings, read_keymaps, read_keypad, read_keypads
 
 GOOD = """\
 core = "http://10.0.0.2:8080"
@@ -41,12 +40,14 @@ def test_two_keypads_one_with_a_map_of_its_own():
     assert errors == []
     assert pads == [
         KeypadSettings(path="/dev/input/by-path/platform-xhci-hcd.0-usb-0:1.2:1.0-event-kbd", window=3),
-        KeypadSettings(path="/dev/input/by-path/platform-xhci-hcd.0-usb-0:1.3:1.0-event-kbd", window=4,
-                       keymap="bigkeys"),
+        KeypadSettings(
+            path="/dev/input/by-path/platform-xhci-hcd.0-usb-0:1.3:1.0-event-kbd", window=4, keymap="bigkeys"
+        ),
     ]
     assert maps is not None and maps["numpad"] is NUMPAD
-    assert maps["bigkeys"] == Keymap("bigkeys", {"F1": "call", "F2": "recall", "F3": "finish", "KP1": "1",
-                                                 "KPENTER": "enter"})
+    assert maps["bigkeys"] == Keymap(
+        "bigkeys", {"F1": "call", "F2": "recall", "F3": "finish", "KP1": "1", "KPENTER": "enter"}
+    )
 
 
 def test_a_map_can_start_from_numpad():
@@ -72,7 +73,7 @@ grab = true
 """)
     assert errors == [
         'caller.toml:2 [[keypad]] window=0: path: "event3" is not allowed (an absolute path, e.g. '
-        '/dev/input/by-path/…-event-kbd)',
+        "/dev/input/by-path/…-event-kbd)",
         "caller.toml:3 [[keypad]] window=0: window: 0 is too small (allowed: 1 to 999)",
         'caller.toml:4 [[keypad]] window=0: keymap: "numpd" is neither a built-in key map nor a [keymap.NAME] '
         "table of this file (known: numpad)",
@@ -81,10 +82,13 @@ grab = true
 
 
 def test_one_keypad_is_read_by_one_entry():
-    _, _, errors = read('[[keypad]]\npath = "/dev/input/event3"\nwindow = 3\n\n'
-                        '[[keypad]]\npath = "/dev/input/event3"\nwindow = 4\n')
-    assert errors == ['caller.toml:6 [[keypad]] window=4: path: "/dev/input/event3" is used twice (first at line 2): '
-                      "one keypad is read by one entry"]
+    _, _, errors = read(
+        '[[keypad]]\npath = "/dev/input/event3"\nwindow = 3\n\n[[keypad]]\npath = "/dev/input/event3"\nwindow = 4\n'
+    )
+    assert errors == [
+        'caller.toml:6 [[keypad]] window=4: path: "/dev/input/event3" is used twice (first at line 2): '
+        "one keypad is read by one entry"
+    ]
 
 
 def test_keymap_errors_name_the_key():

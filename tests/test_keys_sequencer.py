@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 from evdev import InputEvent, ecodes
+
 from onewindow.caller.keys import Command, KeySequencer, pad_command
 from onewindow.drivers.keypad import NUMPAD, FakeKeypad, KeypadReader, pressed_keys
 from onewindow.drivers.pads import PadPress, PadScore
-
 from tests.support.pty_pair import wait_until
 
 
@@ -24,8 +24,12 @@ def strokes(*names: str) -> list[InputEvent]:
     events = []
     for i, name in enumerate(names):
         code = ecodes.ecodes["KEY_" + name]
-        events += [InputEvent(1700000000, i, ecodes.EV_KEY, code, 1), InputEvent(1700000000, i, ecodes.EV_SYN, 0, 0),
-                   InputEvent(1700000000, i, ecodes.EV_KEY, code, 0), InputEvent(1700000000, i, ecodes.EV_SYN, 0, 0)]
+        events += [
+            InputEvent(1700000000, i, ecodes.EV_KEY, code, 1),
+            InputEvent(1700000000, i, ecodes.EV_SYN, 0, 0),
+            InputEvent(1700000000, i, ecodes.EV_KEY, code, 0),
+            InputEvent(1700000000, i, ecodes.EV_SYN, 0, 0),
+        ]
     return events
 
 
@@ -43,20 +47,23 @@ def caller(clock):
     return KeySequencer(NUMPAD, "caller", clock=clock)
 
 
-@pytest.mark.parametrize(("keys", "command"), [
-    (["KPPLUS"], Command("call")),
-    (["KPMINUS"], Command("recall")),
-    (["KPENTER"], Command("finish")),
-    (["KPSLASH"], Command("pause")),
-    (["NUMLOCK"], Command("start")),
-    (["KP2", "KPASTERISK"], Command("transfer", 2)),
-    (["KP1", "KP2", "KPASTERISK"], Command("transfer", 12)),
-    (["KPDOT", "KPDOT"], Command("no_show")),
-    (["KP4", "KP7", "KP1", "KP1", "KPENTER"], Command("sign_in", "4711")),
-    (["KP0", "KPENTER"], Command("sign_out")),
-    (["KP3", "BACKSPACE"], Command("clear")),
-    (["ESC"], Command("clear")),
-])
+@pytest.mark.parametrize(
+    ("keys", "command"),
+    [
+        (["KPPLUS"], Command("call")),
+        (["KPMINUS"], Command("recall")),
+        (["KPENTER"], Command("finish")),
+        (["KPSLASH"], Command("pause")),
+        (["NUMLOCK"], Command("start")),
+        (["KP2", "KPASTERISK"], Command("transfer", 2)),
+        (["KP1", "KP2", "KPASTERISK"], Command("transfer", 12)),
+        (["KPDOT", "KPDOT"], Command("no_show")),
+        (["KP4", "KP7", "KP1", "KP1", "KPENTER"], Command("sign_in", "4711")),
+        (["KP0", "KPENTER"], Command("sign_out")),
+        (["KP3", "BACKSPACE"], Command("clear")),
+        (["ESC"], Command("clear")),
+    ],
+)
 def test_every_command_on_the_numpad(caller, keys, command):
     assert commands(caller, *keys) == [command]
 
@@ -96,10 +103,10 @@ def test_no_show_must_be_confirmed_within_three_seconds(caller, clock):
     assert commands(caller, "KPDOT") == []
     clock.now += 3.5
     assert not caller.armed
-    assert commands(caller, "KPDOT") == []       # arms again, does not count as the confirmation
+    assert commands(caller, "KPDOT") == []  # arms again, does not count as the confirmation
     clock.now += 2.5
     assert commands(caller, "KPDOT") == [Command("no_show")]
-    assert commands(caller, "KPDOT") == []       # a third press starts over
+    assert commands(caller, "KPDOT") == []  # a third press starts over
 
 
 def test_digits_in_front_of_no_show_only_clear(caller):
@@ -134,7 +141,7 @@ def test_pins_that_are_too_short_or_too_long_only_clear(caller):
     assert commands(caller, "KP1", "KP2", "KP3", "KPENTER") == [Command("clear")]
     assert commands(caller, *["KP1"] * 9, "KPENTER") == [Command("clear")]
     assert commands(caller, *["KP1"] * 8, "KPENTER") == [Command("sign_in", "11111111")]
-    assert commands(caller, *["KP1"] * 20, "KPENTER") == [Command("clear")]   # at most 12 are kept
+    assert commands(caller, *["KP1"] * 20, "KPENTER") == [Command("clear")]  # at most 12 are kept
 
 
 def test_transfer_needs_a_target(caller):
@@ -167,8 +174,11 @@ def test_evaluator_ignores_every_other_key(clock):
 
 def test_a_map_of_the_halls_own(clock):
     sequencer = KeySequencer({"F1": "call", "F2": "no_show", "F3": "sign_out"}, clock=clock)
-    assert sequencer.feed_all(["F1", "F2", "F2", "F3", "KPPLUS"]) == [Command("call"), Command("no_show"),
-                                                                      Command("sign_out")]
+    assert sequencer.feed_all(["F1", "F2", "F2", "F3", "KPPLUS"]) == [
+        Command("call"),
+        Command("no_show"),
+        Command("sign_out"),
+    ]
 
 
 def test_roles_are_caller_or_evaluator():

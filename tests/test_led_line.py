@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
-from onewindow.drivers.led import FakeLedLine, LedLine, LedSettings, open_led_lines, soh
-from onewindow.drivers.led.serialport import open_serial
 
+from onewindow.drivers.led import FakeLedLine, LedLine, LedSettings, open_led_lines, soh
+from onewindow.drivers.serialport import open_serial
 from tests.support.pty_pair import PtyPair, wait_until
 
 
@@ -220,8 +220,11 @@ def test_a_line_behind_a_network_converter_reconnects_and_resends():
 def test_lines_are_opened_once_per_port(tmp_path):
     first, second = PtyPair(tmp_path, "led-a"), PtyPair(tmp_path, "led-b")
     try:
-        boards = [LedSettings(port=first.port, address=3, window=3), LedSettings(port=first.port, address=4, window=4),
-                  LedSettings(port=second.port, address=1, main=True)]
+        boards = [
+            LedSettings(port=first.port, address=3, window=3),
+            LedSettings(port=first.port, address=4, window=4),
+            LedSettings(port=second.port, address=1, main=True),
+        ]
         lines = open_led_lines(boards, refresh_s=None)
         try:
             assert list(lines) == [first.port, second.port]

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from onewindow.drivers.led import LedSettings, read_led, read_leds
-
 from onewindow.configfile import ConfigFile
+from onewindow.drivers.led import LedSettings, read_led, read_leds
 
 GOOD = """\
 core = "http://10.0.0.2:8080"
@@ -68,17 +67,21 @@ window = 3
 
 def test_a_board_is_either_over_a_window_or_the_main_board():
     _, errors = leds('[[led]]\nport = "/dev/x"\naddress = 3\nwindow = 3\nmain = true\n')
-    assert errors == ["display.toml:5 [[led]] address=3: main: a board shows one window (window = N) or is the "
-                      "hall's main board (main = true), not both"]
+    assert errors == [
+        "display.toml:5 [[led]] address=3: main: a board shows one window (window = N) or is the "
+        "hall's main board (main = true), not both"
+    ]
     _, errors = leds('[[led]]\nport = "/dev/x"\naddress = 3\n')
-    assert errors == ["display.toml:1 [[led]] address=3: say which board this is: window = N for the board over "
-                      "window N, or main = true for the hall's main board"]
+    assert errors == [
+        "display.toml:1 [[led]] address=3: say which board this is: window = N for the board over "
+        "window N, or main = true for the hall's main board"
+    ]
     _, errors = leds('[[led]]\nport = "/dev/x"\naddress = 3\nmain = false\n')
     assert len(errors) == 1 and "say which board" in errors[0]
 
 
 def test_missing_and_unknown_keys():
-    _, errors = leds('[[led]]\naddress = 3\nwindow = 3\nspeed = 9600\n')
+    _, errors = leds("[[led]]\naddress = 3\nwindow = 3\nspeed = 9600\n")
     assert errors == [
         "display.toml:1 [[led]] address=3: port: is required",
         "display.toml:4 [[led]] address=3: speed: unknown key (allowed here: address, baudrate, main, port, "
@@ -108,13 +111,14 @@ address = 3
 window = 4
 """)
     assert errors == [
-        'display.toml:8 [[led]] address=3: baudrate: 19200 differs from the board at line 2 on the same port '
+        "display.toml:8 [[led]] address=3: baudrate: 19200 differs from the board at line 2 on the same port "
         '"/dev/hall-led485" (9600): boards on one line share its speed and protocol',
         'display.toml:9 [[led]] address=3: address: 3 is used twice on port "/dev/hall-led485" (first at line 3)',
     ]
 
 
 def test_same_address_on_different_lines_is_fine():
-    boards, errors = leds('[[led]]\nport = "/dev/a"\naddress = 3\nwindow = 3\n'
-                          '[[led]]\nport = "/dev/b"\naddress = 3\nwindow = 4\n')
+    boards, errors = leds(
+        '[[led]]\nport = "/dev/a"\naddress = 3\nwindow = 3\n[[led]]\nport = "/dev/b"\naddress = 3\nwindow = 4\n'
+    )
     assert errors == [] and boards is not None and len(boards) == 2

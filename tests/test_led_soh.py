@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from onewindow.drivers.led import PROTOCOLS, encoder, soh
 from onewindow.drivers.led.marquee import cells, fit, marquee
 
@@ -47,7 +48,7 @@ def test_protocols_are_found_by_name():
 
 def test_chinese_characters_take_two_cells():
     assert cells("A001") == 4 and cells("请A001号") == 8
-    assert fit("请A001号到3号窗口", 9) == "请A001号"   # 号 would need cells 9 and 10
+    assert fit("请A001号到3号窗口", 9) == "请A001号"  # 号 would need cells 9 and 10
     assert fit("A001", 10) == "A001"
 
 

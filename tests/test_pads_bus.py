@@ -8,8 +8,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from onewindow.drivers.pads import FakePadLine, PadBus, PadPress, PadScore, ff68
 
+from onewindow.drivers.pads import FakePadLine, PadBus, PadPress, PadScore, ff68
 from tests.support.pty_pair import PtyPair, wait_until
 
 CALL_AT_3 = bytes.fromhex("FF 68 03 03 68 03 01 0C 10 16")
@@ -51,8 +51,14 @@ def test_noise_on_the_line_is_ignored_and_frames_behind_it_answered(pty):
 
 def test_several_pads_on_one_line(pty):
     events = Events()
-    presses = [ff68.key_frame(3, "call"), ff68.key_frame(5, "recall"), ff68.key_frame(3, "confirm", "6"),
-               ff68.score_frame(33, 4), ff68.key_frame(5, "pause"), ff68.key_frame(7, "finish")]
+    presses = [
+        ff68.key_frame(3, "call"),
+        ff68.key_frame(5, "recall"),
+        ff68.key_frame(3, "confirm", "6"),
+        ff68.score_frame(33, 4),
+        ff68.key_frame(5, "pause"),
+        ff68.key_frame(7, "finish"),
+    ]
     with PadBus(pty.port, events, loopback_s=0) as bus:
         assert wait_until(lambda: bus.state.ok)
         for frame in presses:
@@ -60,8 +66,14 @@ def test_several_pads_on_one_line(pty):
             assert pty.wait_for(lambda got, frame=frame: got.endswith(frame))
         assert wait_until(lambda: len(events) == 6)
     assert pty.received == b"".join(presses)
-    assert events == [PadPress(3, "call"), PadPress(5, "recall"), PadPress(3, "no_show"), PadScore(33, 4),
-                      PadPress(5, "pause"), PadPress(7, "finish")]
+    assert events == [
+        PadPress(3, "call"),
+        PadPress(5, "recall"),
+        PadPress(3, "no_show"),
+        PadScore(33, 4),
+        PadPress(5, "pause"),
+        PadPress(7, "finish"),
+    ]
 
 
 def test_numbers_and_beeps_go_to_the_pads(pty):
@@ -69,9 +81,11 @@ def test_numbers_and_beeps_go_to_the_pads(pty):
         bus.show(3, None, "001")
         bus.show(4, 12, "A015")
         bus.beep(4)
-        expected = (bytes.fromhex("FF 68 08 08 68 03 02 0A 0A 0A 00 00 01 24 16")
-                    + bytes.fromhex("FF 68 08 08 68 04 02 0A 01 02 00 01 05 19 16")
-                    + bytes.fromhex("FF 68 03 03 68 04 03 01 08 16"))
+        expected = (
+            bytes.fromhex("FF 68 08 08 68 03 02 0A 0A 0A 00 00 01 24 16")
+            + bytes.fromhex("FF 68 08 08 68 04 02 0A 01 02 00 01 05 19 16")
+            + bytes.fromhex("FF 68 03 03 68 04 03 01 08 16")
+        )
         assert pty.wait_for(lambda got: len(got) >= len(expected))
     assert pty.received == expected
 
@@ -82,7 +96,7 @@ def test_only_the_newest_numbers_of_a_pad_go_out():
         assert wait_until(lambda: bus.state.ok)
         bus.show(3, 1, "001")
         assert line.wait_for(lambda: 3 in line.displays)
-        for waiting in range(2, 9):          # a burst of updates while the gap after the first runs
+        for waiting in range(2, 9):  # a burst of updates while the gap after the first runs
             bus.show(3, waiting, f"{waiting:03d}")
         assert line.wait_for(lambda: line.displays.get(3) == ("  8", "008"))
     shown = [f for f in frames_in(bytes(line.sent)) if f.function == ff68.DISPLAY]
@@ -99,7 +113,7 @@ def test_a_pad_resending_a_frame_is_answered_again_but_reported_once(pty):
         assert wait_until(lambda: bus.state.ok)
         pty.write(CALL_AT_3)
         assert pty.wait_for(lambda got: got == CALL_AT_3)
-        pty.write(CALL_AT_3)            # the pad missed our answer and sends it again
+        pty.write(CALL_AT_3)  # the pad missed our answer and sends it again
         assert pty.wait_for(lambda got: got == CALL_AT_3 * 2)
         pty.write(ff68.key_frame(3, "recall"))
         assert wait_until(lambda: len(events) == 2)
@@ -122,11 +136,11 @@ def test_our_own_frames_heard_back_are_not_answered(pty):
         assert wait_until(lambda: bus.state.ok)
         pty.write(CALL_AT_3)
         assert pty.wait_for(lambda got: got == CALL_AT_3)
-        pty.write(CALL_AT_3)   # an adapter that hears itself: our answer comes straight back
+        pty.write(CALL_AT_3)  # an adapter that hears itself: our answer comes straight back
         bus.show(3, 1, "001")
         display = ff68.display(3, 1, "001")
         assert pty.wait_for(lambda got: got == CALL_AT_3 + display)
-        pty.write(display)     # a host frame on the line is never answered
+        pty.write(display)  # a host frame on the line is never answered
         pty.write(ff68.beep(3))
         pty.write(SCORE_5_AT_33)
         assert pty.wait_for(lambda got: got == CALL_AT_3 + display + SCORE_5_AT_33)
@@ -142,7 +156,7 @@ def test_a_slow_caller_does_not_delay_the_answers(pty):
     def on_event(event):
         events.append(event)
         busy.set()
-        release.wait(10)   # the core is far away today
+        release.wait(10)  # the core is far away today
 
     with PadBus(pty.port, on_event, loopback_s=0) as bus:
         assert wait_until(lambda: bus.state.ok)
@@ -211,7 +225,7 @@ def test_the_fake_line_speaks_like_pads():
         assert line.wait_for(lambda: line.displays == {3: ("  7", "002")} and line.beeps == [3])
         line.unplug()
         assert wait_until(lambda: bus.state.status == "offline")
-        bus.beep(3)              # feedback for a moment that will have passed when the line is back
+        bus.beep(3)  # feedback for a moment that will have passed when the line is back
         line.displays.clear()
         line.plug()
         assert line.wait_for(lambda: line.displays == {3: ("  7", "002")})

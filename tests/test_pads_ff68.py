@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from onewindow.drivers.pads import ff68
 from onewindow.drivers.pads.ff68 import Frame, FrameParser, PadPress, PadScore
 
@@ -53,7 +54,7 @@ def test_parser_reads_frames_split_across_reads():
     stream = CALL_AT_3 + SCORE_5_AT_33
     frames = []
     for i in range(len(stream)):
-        frames += parser.feed(stream[i:i + 1])
+        frames += parser.feed(stream[i : i + 1])
     assert frames == [Frame(3, ff68.KEY, b"\x0c"), Frame(0x21, ff68.SCORE, b"\x05")]
     assert parser.dropped == 0 and parser.waiting == 0
 
@@ -67,7 +68,7 @@ def test_parser_skips_line_noise_around_frames():
     noise = bytes.fromhex("00 13 FF FF 68 FF 68 68 55 AA")
     frames = parser.feed(noise + CALL_AT_3 + noise + SCORE_5_AT_33 + b"\x00\xff")
     assert frames == [Frame(3, 1, b"\x0c"), Frame(33, 0x11, b"\x05")]
-    assert parser.dropped == 2 * len(noise) + 1   # the 00 at the end; its FF may yet start a frame
+    assert parser.dropped == 2 * len(noise) + 1  # the 00 at the end; its FF may yet start a frame
     assert parser.waiting == 1
 
 
@@ -97,7 +98,7 @@ def test_a_frame_with_no_data_is_well_formed():
 
 def test_noise_claiming_a_long_frame_does_not_hold_a_good_frame_back_once_the_line_is_quiet():
     parser = FrameParser()
-    assert parser.feed(bytes.fromhex("FF 68 10 10 68") + CALL_AT_3) == []   # could still be an 18-byte frame
+    assert parser.feed(bytes.fromhex("FF 68 10 10 68") + CALL_AT_3) == []  # could still be an 18-byte frame
     assert parser.idle() == [Frame(3, 1, b"\x0c")]
     assert parser.waiting == 0
 
@@ -126,8 +127,15 @@ def test_the_meaning_of_key_frames():
 
 
 def test_frames_that_mean_nothing():
-    for frame in (Frame(3, 0x11, b"\x06"), Frame(3, 0x11, b"\x00"), Frame(3, 0x11, b""), Frame(3, 1, b""),
-                  Frame(3, 1, b"\x0a\x13"), Frame(3, 1, b"\x99"), Frame(3, ff68.DISPLAY, bytes(6))):
+    for frame in (
+        Frame(3, 0x11, b"\x06"),
+        Frame(3, 0x11, b"\x00"),
+        Frame(3, 0x11, b""),
+        Frame(3, 1, b""),
+        Frame(3, 1, b"\x0a\x13"),
+        Frame(3, 1, b"\x99"),
+        Frame(3, ff68.DISPLAY, bytes(6)),
+    ):
         assert ff68.interpret(frame) is None, frame
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+
 from onewindow.drivers.printer import QR, PrinterError, PrinterSettings, Text, TicketLayout, open_printer
 from onewindow.drivers.printer.fake import FakeOptions
 from onewindow.drivers.printer.file import FileOptions
 from onewindow.drivers.printer.preview import render
 from onewindow.drivers.printer.usb import UsbOptions
-
 from tests.support.fake_printer import OUT, Receiver, StatusScript, finishes
 
 URL = "https://hall.example/t/00112233445566778899aabbccddeeff"
@@ -28,6 +28,7 @@ def qr_texts(image) -> list[str]:
 
 
 # --- file ------------------------------------------------------------------------------------------------
+
 
 def file_printer(path: Path, **changes):
     return open_printer(PrinterSettings(type="file", connection=FileOptions(str(path)), **changes))
@@ -77,6 +78,7 @@ def test_stalled_device_file_times_out_instead_of_hanging(tmp_path):
 
 
 # --- fake ------------------------------------------------------------------------------------------------
+
 
 def fake_printer(folder: Path, paper: str = "ok", **changes):
     return open_printer(PrinterSettings(type="fake", connection=FakeOptions(str(folder), paper), **changes))
@@ -131,6 +133,7 @@ def test_fake_printer_paper_from_the_constructor(tmp_path):
 
 
 # --- usb -------------------------------------------------------------------------------------------------
+
 
 class Endpoint:
     def __init__(self, address: int):
@@ -207,8 +210,11 @@ def usb_bus(monkeypatch):
 
 
 def usb_printer():
-    return open_printer(PrinterSettings(type="usb", connection=UsbOptions(0x0416, 0x5011), timeout_s=3.0,
-                                        status_timeout_s=0.2, band_pause_ms=0))
+    return open_printer(
+        PrinterSettings(
+            type="usb", connection=UsbOptions(0x0416, 0x5011), timeout_s=3.0, status_timeout_s=0.2, band_pause_ms=0
+        )
+    )
 
 
 def test_usb_printer_finds_its_endpoints_answers_status_and_prints(usb_bus):

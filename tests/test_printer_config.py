@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from onewindow.configfile import ConfigFile
 from onewindow.drivers.printer import PrinterSettings, read_printer
 from onewindow.drivers.printer.fake import FakeOptions
 from onewindow.drivers.printer.file import FileOptions
 from onewindow.drivers.printer.network import NetworkOptions
 from onewindow.drivers.printer.serial import SerialOptions
 from onewindow.drivers.printer.usb import UsbOptions
-
-from onewindow.configfile import ConfigFile
 
 
 def read(text: str) -> tuple[PrinterSettings | None, list[str]]:
@@ -30,8 +29,16 @@ mode = "raster"
 dots = 576
 """)
     assert errors == []
-    assert settings == PrinterSettings(type="network", connection=NetworkOptions("10.0.0.31", 9100), mode="raster",
-                                       dots=576, cut="full", timeout_s=5.0, status_timeout_s=0.5, band_pause_ms=0)
+    assert settings == PrinterSettings(
+        type="network",
+        connection=NetworkOptions("10.0.0.31", 9100),
+        mode="raster",
+        dots=576,
+        cut="full",
+        timeout_s=5.0,
+        status_timeout_s=0.5,
+        band_pause_ms=0,
+    )
 
 
 def test_defaults_for_a_bare_network_printer():
@@ -70,8 +77,9 @@ def test_usb_endpoints_are_optional():
 
 
 def test_serial_file_and_fake_printers():
-    serial, errors = read('[printer]\ntype = "serial"\ndevice = "/dev/hall-printer"\nbaudrate = 115200\n'
-                          'flow = "rtscts"\n')
+    serial, errors = read(
+        '[printer]\ntype = "serial"\ndevice = "/dev/hall-printer"\nbaudrate = 115200\nflow = "rtscts"\n'
+    )
     assert errors == []
     assert serial is not None and serial.connection == SerialOptions("/dev/hall-printer", 115200, "rtscts")
     file, errors = read('[printer]\ntype = "file"\npath = "/dev/usb/lp0"\n')
@@ -85,8 +93,9 @@ def test_serial_file_and_fake_printers():
 def test_unknown_type_names_the_allowed_ones_and_nothing_else():
     settings, errors = read('[printer]\ntype = "netwrok"\nhost = "10.0.0.31"\n')
     assert settings is None
-    assert errors == ['kiosk.toml:2 [printer]: type: "netwrok" is not allowed '
-                      '(allowed: usb, serial, network, file, fake)']
+    assert errors == [
+        'kiosk.toml:2 [printer]: type: "netwrok" is not allowed (allowed: usb, serial, network, file, fake)'
+    ]
 
 
 def test_missing_type_and_missing_table():
@@ -115,12 +124,12 @@ status_timeout_s = "fast"
     assert errors == [
         "kiosk.toml:4 [printer]: port: 70000 is too large (allowed: 1 to 65535)",
         "kiosk.toml:5 [printer]: dots: 500 is not allowed (a multiple of 8: 576 for 80 mm paper, 384 for 58 mm)",
-        "kiosk.toml:6 [printer]: mode: \"gbk\" is not allowed (allowed: raster, gb18030)",
+        'kiosk.toml:6 [printer]: mode: "gbk" is not allowed (allowed: raster, gb18030)',
         "kiosk.toml:7 [printer]: baudrate: unknown key (allowed here: band_pause_ms, cut, dots, host, mode, port, "
         "status_timeout_s, timeout_s, type)",
-        "kiosk.toml:8 [printer]: cut: \"half\" is not allowed (allowed: full, partial)",
+        'kiosk.toml:8 [printer]: cut: "half" is not allowed (allowed: full, partial)',
         "kiosk.toml:9 [printer]: timeout_s: 0 is too small (allowed: 0.5 to 60)",
-        "kiosk.toml:10 [printer]: status_timeout_s: \"fast\" is not a number",
+        'kiosk.toml:10 [printer]: status_timeout_s: "fast" is not a number',
     ]
 
 
@@ -149,8 +158,7 @@ out_ep = 0x82
 
 
 def test_bad_serial_file_and_fake_keys():
-    _, errors = read('[printer]\ntype = "serial"\ndevice = "/dev/hall-printer"\nbaudrate = 9601\n'
-                     'flow = "xonxoff"\n')
+    _, errors = read('[printer]\ntype = "serial"\ndevice = "/dev/hall-printer"\nbaudrate = 9601\nflow = "xonxoff"\n')
     assert errors == [
         "kiosk.toml:4 [printer]: baudrate: 9601 is not allowed "
         "(allowed: 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400)",
@@ -166,5 +174,7 @@ def test_bad_serial_file_and_fake_keys():
 
 def test_keys_of_another_type_are_unknown():
     _, errors = read('[printer]\ntype = "usb"\nvendor = 0x0416\nproduct = 0x5011\nhost = "10.0.0.31"\n')
-    assert errors == ["kiosk.toml:5 [printer]: host: unknown key (allowed here: band_pause_ms, cut, dots, in_ep, "
-                      "mode, out_ep, product, status_timeout_s, timeout_s, type, vendor)"]
+    assert errors == [
+        "kiosk.toml:5 [printer]: host: unknown key (allowed here: band_pause_ms, cut, dots, in_ep, "
+        "mode, out_ep, product, status_timeout_s, timeout_s, type, vendor)"
+    ]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from PIL import Image, ImageChops, ImageDraw, ImageFont
+
 from onewindow.drivers.printer import QR, Cut, Feed, Rule, Text, TicketLayout, commands
 from onewindow.drivers.printer.gb18030 import encode_gb18030
 from onewindow.drivers.printer.preview import render
 from onewindow.drivers.printer.raster import BAND_ROWS, encode_raster, render_layout, wrap
-from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 NOTO = "/usr/share/fonts/opentype/noto/NotoSansCJK-{}.ttc"
 URL = "https://hall.example/t/3f2a9c0d1e4b5a6978c0d1e2f3a4b5c6"
@@ -19,6 +20,7 @@ def zxing_texts(image: Image.Image) -> list[str]:
 
 
 # --- commands --------------------------------------------------------------------------------------------
+
 
 def test_command_bytes():
     assert bytes.fromhex("1b 40") == commands.INITIALIZE
@@ -48,7 +50,8 @@ def test_native_qr_is_model_2_with_module_size_error_level_store_and_print():
         bytes.fromhex("1d 28 6b 04 00 31 41 32 00")  # model 2
         + bytes.fromhex("1d 28 6b 03 00 31 43 06")  # module 6 dots
         + bytes.fromhex("1d 28 6b 03 00 31 45 31")  # error correction M
-        + bytes((0x1D, 0x28, 0x6B, stored & 0xFF, stored >> 8, 0x31, 0x50, 0x30)) + data  # store
+        + bytes((0x1D, 0x28, 0x6B, stored & 0xFF, stored >> 8, 0x31, 0x50, 0x30))
+        + data  # store
         + bytes.fromhex("1d 28 6b 03 00 31 51 30")  # print
     )
 
@@ -68,13 +71,16 @@ def test_status_bytes_seen_on_real_printers():
 
 # --- GB18030 text mode -----------------------------------------------------------------------------------
 
+
 def test_gb18030_text_is_framed_by_fs_and_and_fs_dot():
     assert "号".encode("gb18030") == bytes.fromhex("ba c5")
     pieces = encode_gb18030(TicketLayout([Text("请到 3号窗口", size="large", bold=True)]), dots=576)
     assert pieces[0] == commands.INITIALIZE
     assert pieces[1] == (
         bytes.fromhex("1b 61 01 1b 45 01 1d 21 11")  # centre, bold, double width and height
-        + bytes.fromhex("1c 26") + bytes.fromhex("c7 eb b5 bd 20 33 ba c5 b4 b0 bf da") + bytes.fromhex("1c 2e 0a")
+        + bytes.fromhex("1c 26")
+        + bytes.fromhex("c7 eb b5 bd 20 33 ba c5 b4 b0 bf da")
+        + bytes.fromhex("1c 2e 0a")
         + bytes.fromhex("1d 21 00 1b 45 00")  # back to normal
     )
     assert pieces[-1] == bytes.fromhex("1b 61 00 1b 64 04 1d 56 00")  # feed past the cutter, full cut
@@ -95,8 +101,18 @@ def test_gb18030_partial_cut_and_native_qr():
 
 
 def test_gb18030_paper_reads_back():
-    layout = TicketLayout([Text("某某县社保服务大厅", bold=True), Text("A001", size="huge"), Text("业务：通办业务"),
-                           Rule(), QR(URL), Text("扫码查看进度、改选窗口或取消"), Feed(2), Cut()])
+    layout = TicketLayout(
+        [
+            Text("某某县社保服务大厅", bold=True),
+            Text("A001", size="huge"),
+            Text("业务：通办业务"),
+            Rule(),
+            QR(URL),
+            Text("扫码查看进度、改选窗口或取消"),
+            Feed(2),
+            Cut(),
+        ]
+    )
     paper = render(b"".join(encode_gb18030(layout, 576)), 576)
     assert paper.lines == ["某某县社保服务大厅", "A001", "业务：通办业务", "-" * 48, "扫码查看进度、改选窗口或取消"]
     assert paper.qr_codes == [URL]
@@ -112,6 +128,7 @@ def test_gb18030_wraps_by_columns_chinese_counting_two():
 
 
 # --- raster ----------------------------------------------------------------------------------------------
+
 
 def ink_crop(image: Image.Image) -> Image.Image:
     """The part of an image that has ink, as "L" with ink 255."""
@@ -155,8 +172,15 @@ def test_raster_bytes_are_gs_v_0_bands_of_the_paper_width_then_a_cut():
 
 
 def test_raster_paper_is_the_rendered_slip_dot_for_dot():
-    layout = TicketLayout([Text("某某县就业和社会保障服务中心", bold=True), Text("A001", size="huge", bold=True),
-                           Rule(), QR(URL), Text("扫码查看进度、改选窗口或取消")])
+    layout = TicketLayout(
+        [
+            Text("某某县就业和社会保障服务中心", bold=True),
+            Text("A001", size="huge", bold=True),
+            Rule(),
+            QR(URL),
+            Text("扫码查看进度、改选窗口或取消"),
+        ]
+    )
     slip = render_layout(layout, 576)[0]
     paper = render(b"".join(encode_raster(layout, 576)), 576)
     assert paper.unknown == [] and paper.cuts == ["full"]

@@ -7,15 +7,21 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from onewindow.drivers.printer import QR, PrinterError, PrinterSettings, Text, TicketLayout, open_printer
 from onewindow.drivers.printer.network import NetworkOptions
 from onewindow.drivers.printer.preview import render
-
 from tests.support.fake_printer import COVER_OPEN, FINE, NEAR_END, OFFLINE, OUT, NetworkPrinter, finishes, wait_for
 
 URL = "https://hall.example/t/3f2a9c0d1e4b5a6978c0d1e2f3a4b5c6"
-TICKET = TicketLayout([Text("某某县社保服务大厅", bold=True), Text("A001", size="huge", bold=True),
-                       Text("请到 3号窗口", size="large"), QR(URL)])
+TICKET = TicketLayout(
+    [
+        Text("某某县社保服务大厅", bold=True),
+        Text("A001", size="huge", bold=True),
+        Text("请到 3号窗口", size="large"),
+        QR(URL),
+    ]
+)
 
 
 def settings_for(fake: NetworkPrinter, **changes: Any) -> PrinterSettings:

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from onewindow.drivers.printer import QR, PrinterError, Text, TicketLayout, open_printer, read_printer
-from onewindow.drivers.printer.preview import render
 
 from onewindow.configfile import ConfigFile
+from onewindow.drivers.printer import QR, PrinterError, Text, TicketLayout, open_printer, read_printer
+from onewindow.drivers.printer.preview import render
 from tests.support.fake_printer import NEAR_END, OFFLINE, OUT, SerialPrinter, finishes, wait_for
 
 URL = "https://hall.example/t/0f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -24,7 +24,9 @@ def fake(tmp_path: Path) -> Iterator[SerialPrinter]:
 
 
 def serial_printer(fake: SerialPrinter, mode: str = "gb18030", status_timeout_s: float = 5):
-    file = ConfigFile("kiosk.toml", f"""\
+    file = ConfigFile(
+        "kiosk.toml",
+        f"""\
 [printer]
 type = "serial"
 device = "{fake.path}"
@@ -32,7 +34,8 @@ baudrate = 115200
 mode = "{mode}"
 timeout_s = 3
 status_timeout_s = {status_timeout_s}
-""")
+""",
+    )
     settings = read_printer(file.table("printer", required=True))
     assert file.errors == [] and settings is not None
     return open_printer(settings)

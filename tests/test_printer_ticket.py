@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+
 from onewindow.drivers.printer import QR, Cut, PrinterSettings, Text
 from onewindow.drivers.printer.fake import FakeOptions
 from onewindow.drivers.printer.file import FileOptions
@@ -15,7 +16,6 @@ from onewindow.drivers.printer.preview import render
 from onewindow.drivers.printer.printtest import print_test
 from onewindow.drivers.printer.raster import encode_raster, render_layout
 from onewindow.kiosk.ticket import sample_layout, ticket_layout, wait_minutes, wait_text
-
 from tests.support.fake_printer import OFFLINE, OUT, NetworkPrinter
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "printer"
@@ -23,18 +23,37 @@ BEIJING = timezone(timedelta(hours=8))
 URL = "https://hall.example/t/3f2a9c0d1e4b5a6978c0d1e2f3a4b5c6"
 
 HALLS = {
-    "zh-Hans": dict(hall_name="某某县就业和社会保障服务中心", service_name="通办业务", window_name="3号窗口",
-                    guide="请携带本人身份证、社保卡；代办请带委托书。"),
-    "zh-Hant": dict(hall_name="某某縣就業和社會保障服務中心", service_name="通辦業務", window_name="3號窗口",
-                    guide="請攜帶本人身分證、社保卡。"),
-    "en": dict(hall_name="County Employment and Social Security Hall", service_name="General services",
-               window_name="Window 3", guide="Please bring your ID card and social security card."),
+    "zh-Hans": dict(
+        hall_name="某某县就业和社会保障服务中心",
+        service_name="通办业务",
+        window_name="3号窗口",
+        guide="请携带本人身份证、社保卡；代办请带委托书。",
+    ),
+    "zh-Hant": dict(
+        hall_name="某某縣就業和社會保障服務中心",
+        service_name="通辦業務",
+        window_name="3號窗口",
+        guide="請攜帶本人身分證、社保卡。",
+    ),
+    "en": dict(
+        hall_name="County Employment and Social Security Hall",
+        service_name="General services",
+        window_name="Window 3",
+        guide="Please bring your ID card and social security card.",
+    ),
 }
 
 
 def ticket(locale: str, **changes):
-    args = dict(HALLS[locale], number="A001", ahead=5, estimated_wait_s=900,
-                issued_at=datetime(2026, 11, 27, 9, 3, tzinfo=BEIJING), status_url=URL, locale=locale)
+    args = dict(
+        HALLS[locale],
+        number="A001",
+        ahead=5,
+        estimated_wait_s=900,
+        issued_at=datetime(2026, 11, 27, 9, 3, tzinfo=BEIJING),
+        status_url=URL,
+        locale=locale,
+    )
     args.update(changes)
     return ticket_layout(**args)
 
@@ -48,21 +67,37 @@ def qr_texts(image) -> list[str]:
 def test_simplified_chinese_ticket_says_everything_in_order():
     layout = ticket("zh-Hans", guide="")
     assert layout.language == "zh-Hans"
-    assert layout.texts() == ["某某县就业和社会保障服务中心", "A001", "业务：通办业务", "请到 3号窗口",
-                              "您前面还有 5 人等候", "预计等候约 15 分钟", "2026-11-27 09:03",
-                              "扫码查看进度、改选窗口或取消"]
+    assert layout.texts() == [
+        "某某县就业和社会保障服务中心",
+        "A001",
+        "业务：通办业务",
+        "请到 3号窗口",
+        "您前面还有 5 人等候",
+        "预计等候约 15 分钟",
+        "2026-11-27 09:03",
+        "扫码查看进度、改选窗口或取消",
+    ]
     assert Text("A001", size="huge", bold=True) in layout.blocks
     assert QR(URL) in layout.blocks
     assert layout.blocks[-1] == Cut()
 
 
 def test_traditional_chinese_and_english_tickets():
-    assert ticket("zh-Hant", guide="").texts()[2:7] == ["業務：通辦業務", "請到 3號窗口", "您前面還有 5 人等候",
-                                                        "預計等候約 15 分鐘", "2026-11-27 09:03"]
+    assert ticket("zh-Hant", guide="").texts()[2:7] == [
+        "業務：通辦業務",
+        "請到 3號窗口",
+        "您前面還有 5 人等候",
+        "預計等候約 15 分鐘",
+        "2026-11-27 09:03",
+    ]
     assert ticket("zh-Hant").texts()[-1] == "掃碼查看進度、改選窗口或取消"
     english = ticket("en", guide="", ahead=1, estimated_wait_s=200)
-    assert english.texts()[2:6] == ["Service: General services", "Please go to Window 3", "1 person ahead of you",
-                                    "Estimated wait: about 3 min"]
+    assert english.texts()[2:6] == [
+        "Service: General services",
+        "Please go to Window 3",
+        "1 person ahead of you",
+        "Estimated wait: about 3 min",
+    ]
     assert english.language == "en"
 
 
@@ -79,14 +114,28 @@ def test_nobody_ahead():
     assert "您前面没有人等候" in layout.texts() and "无需等候，请直接前往" in layout.texts()
     # nobody waiting, but the window is still busy with someone: there is a wait
     assert "预计等候约 4 分钟" in ticket("zh-Hans", ahead=0, estimated_wait_s=230).texts()
-    assert ticket("en", ahead=0, estimated_wait_s=0).texts()[4:6] == ["Nobody ahead of you",
-                                                                     "No wait: please go straight there"]
+    assert ticket("en", ahead=0, estimated_wait_s=0).texts()[4:6] == [
+        "Nobody ahead of you",
+        "No wait: please go straight there",
+    ]
 
 
-@pytest.mark.parametrize(("seconds", "minutes"), [
-    (1, 1), (20, 1), (89, 1), (91, 2), (9.4 * 60, 9), (12 * 60, 10), (13 * 60, 15), (57 * 60, 55),
-    (58 * 60, 60), (75 * 60, 80), (134 * 60, 130),
-])
+@pytest.mark.parametrize(
+    ("seconds", "minutes"),
+    [
+        (1, 1),
+        (20, 1),
+        (89, 1),
+        (91, 2),
+        (9.4 * 60, 9),
+        (12 * 60, 10),
+        (13 * 60, 15),
+        (57 * 60, 55),
+        (58 * 60, 60),
+        (75 * 60, 80),
+        (134 * 60, 130),
+    ],
+)
 def test_estimated_minutes_round_to_what_a_person_expects(seconds, minutes):
     assert wait_minutes(seconds) == minutes
 
@@ -100,8 +149,17 @@ def test_long_waits_in_hours():
 
 def test_unknown_locale_is_refused():
     with pytest.raises(ValueError):
-        ticket_layout(hall_name="x", number="A001", service_name="x", window_name="x", ahead=0,
-                      estimated_wait_s=0, issued_at=datetime.now(BEIJING), status_url=URL, locale="ja")
+        ticket_layout(
+            hall_name="x",
+            number="A001",
+            service_name="x",
+            window_name="x",
+            ahead=0,
+            estimated_wait_s=0,
+            issued_at=datetime.now(BEIJING),
+            status_url=URL,
+            locale="ja",
+        )
 
 
 @pytest.mark.parametrize("locale", ["zh-Hans", "zh-Hant", "en"])
@@ -148,9 +206,9 @@ def test_sample_ticket_for_print_test():
 
 # --- print-test ------------------------------------------------------------------------------------------
 
+
 def lan(fake: NetworkPrinter) -> PrinterSettings:
-    return PrinterSettings(type="network", connection=NetworkOptions(*fake.address), timeout_s=5,
-                           status_timeout_s=5)
+    return PrinterSettings(type="network", connection=NetworkOptions(*fake.address), timeout_s=5, status_timeout_s=5)
 
 
 def test_print_test_answers_in_plain_words():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import shutil
@@ -98,8 +99,9 @@ def test_a_database_that_cannot_be_written_answers_503_and_the_hall_recovers(tmp
         blocker = sqlite3.connect(hall.db, timeout=1)
         blocker.execute("BEGIN EXCLUSIVE")  # another program holds the database: writes time out
         try:
-            status, answer = raw_request(hall.url, "POST", "/api/v1/tickets", b'{"service":"general"}',
-                                         bearer("kiosk-1"), timeout=30)
+            status, answer = raw_request(
+                hall.url, "POST", "/api/v1/tickets", b'{"service":"general"}', bearer("kiosk-1"), timeout=30
+            )
             assert (status, answer["error"]["code"]) == (503, "storage_unavailable")
             assert raw_request(hall.url, "GET", "/healthz", timeout=30)[0] == 503
         finally:
@@ -133,10 +135,8 @@ def test_killed_at_random_moments_it_loses_no_acknowledged_ticket_and_repeats_no
         def clerk() -> None:
             client = CoreClient(core.url, token("caller-1"))
             while not stop.is_set():
-                try:
+                with contextlib.suppress(CoreUnreachable, CoreRefused):
                     client.act(random.choice([1, 2, 3]), "call")
-                except (CoreUnreachable, CoreRefused):
-                    pass
                 time.sleep(0.01)
             client.close()
 
@@ -176,6 +176,7 @@ def test_killed_at_random_moments_it_loses_no_acknowledged_ticket_and_repeats_no
 
 # --- PostgreSQL -----------------------------------------------------------------------------------------
 
+
 def _postgres_bin() -> Path | None:
     found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
     return found[-1].parent if found else None
@@ -203,16 +204,33 @@ def postgres(tmp_path):
             os.chown(path, user.pw_uid, user.pw_gid)
         run_as = ["runuser", "-u", "postgres", "--"]
     port = free_port()
-    subprocess.run([*run_as, str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "hall"],
-                   check=True, capture_output=True)
-    subprocess.run([*run_as, str(binaries / "pg_ctl"), "-D", str(data), "-w", "-l", str(base / "pg.log"),
-                    "-o", f"-p {port} -k {sock_dir} -c listen_addresses=127.0.0.1 -c fsync=off", "start"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [*run_as, str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "hall"],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [
+            *run_as,
+            str(binaries / "pg_ctl"),
+            "-D",
+            str(data),
+            "-w",
+            "-l",
+            str(base / "pg.log"),
+            "-o",
+            f"-p {port} -k {sock_dir} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
+    )
     try:
         yield f"postgresql://hall@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run([*run_as, str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
+        subprocess.run(
+            [*run_as, str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -222,8 +240,12 @@ def test_postgresql_by_url_runs_the_same_hall_and_survives_a_restart(tmp_path, p
         caller.act(1, "sign-in", {"clerk": "c01", "pin": PINS["c01"]})
         assert caller.act(1, "call")["number"] == first["number"]
         caller.act(1, "finish")
-        assert raw_request(hall.url, "POST", "/api/v1/windows/1/rating", json.dumps({"score": 4}).encode(),
-                           bearer("eval-1"))[0] == 201
+        assert (
+            raw_request(
+                hall.url, "POST", "/api/v1/windows/1/rating", json.dumps({"score": 4}).encode(), bearer("eval-1")
+            )[0]
+            == 201
+        )
         seq = hall.core.broker.last_seq
     with serve(tmp_path, db=postgres) as hall, hall.client("kiosk-1") as kiosk:
         assert kiosk.issue("general")["number"] == "A002"

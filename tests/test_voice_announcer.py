@@ -20,6 +20,7 @@ import wave
 from pathlib import Path
 
 import pytest
+
 from onewindow.drivers.voice import (
     Announcer,
     ClipSet,
@@ -34,8 +35,7 @@ from onewindow.drivers.voice.pcm import Pcm
 
 
 def _announcer(player: RecordingPlayer, clock: VirtualClock, locale: str = "zh-Hans", **options: object) -> Announcer:
-    return Announcer(ClipSet(shipped_folder(locale)), locale=locale, player=player, clock=clock,
-                     **options)  # type: ignore[arg-type]
+    return Announcer(ClipSet(shipped_folder(locale)), locale=locale, player=player, clock=clock, **options)  # type: ignore[arg-type]
 
 
 def _numbers(player: RecordingPlayer) -> list[str]:
@@ -43,7 +43,7 @@ def _numbers(player: RecordingPlayer) -> list[str]:
     out = []
     for played in player.played:
         clips = list(played.clips)
-        out.append("".join(clips[clips.index("qing") + 1:clips.index("hao")]))
+        out.append("".join(clips[clips.index("qing") + 1 : clips.index("hao")]))
     return out
 
 
@@ -70,8 +70,14 @@ def test_rapid_calls_are_spoken_in_order_and_never_overlap() -> None:
     ]
     for before, after in zip(player.played, player.played[1:], strict=False):
         assert after.start >= before.end + 0.8 - 1e-9
-    assert announcer.health == {"state": "idle", "problem": None, "spoken": 3, "stale": 0, "dropped": 0,
-                                "missing_clips": []}
+    assert announcer.health == {
+        "state": "idle",
+        "problem": None,
+        "spoken": 3,
+        "stale": 0,
+        "dropped": 0,
+        "missing_clips": [],
+    }
 
 
 def test_repeats_with_a_gap_and_the_chime_only_first() -> None:
@@ -126,8 +132,10 @@ def test_calls_too_old_when_their_turn_comes_are_skipped(caplog: pytest.LogCaptu
     assert _numbers(player) == expected
     assert (announcer.spoken, announcer.stale) == (len(expected), len(numbers) - len(expected))
     skipped = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
-    assert skipped == [f"voice: skipped {len(numbers) - len(expected)} call(s) older than 10 s (caught up after "
-                       "a reconnect, or calls came faster than they can be spoken)"]
+    assert skipped == [
+        f"voice: skipped {len(numbers) - len(expected)} call(s) older than 10 s (caught up after "
+        "a reconnect, or calls came faster than they can be spoken)"
+    ]
 
 
 def test_catching_up_after_a_reconnect_speaks_only_the_fresh_call() -> None:
@@ -156,8 +164,8 @@ def test_no_sound_device_drops_announcements_and_keeps_going() -> None:
             assert announcer.announce("call", number, 3, at=0.0)
         assert announcer.wait_until_idle(30)
         assert (announcer.state, announcer.dropped, announcer.spoken) == ("offline", 3, 0)
-        assert player.attempts == 3                       # no repeats of what could not be played
-        player.online = True                              # the USB speaker is plugged back in
+        assert player.attempts == 3  # no repeats of what could not be played
+        player.online = True  # the USB speaker is plugged back in
         announcer.announce("call", "A004", 3, at=clock())
         assert announcer.wait_until_idle(30)
         assert (announcer.state, announcer.spoken) == ("idle", 1)
@@ -200,7 +208,7 @@ def test_announce_returns_while_the_speaker_is_still_busy() -> None:
     announcer = Announcer(ClipSet(shipped_folder("zh-Hans")), player=player, max_age_s=600.0, gap_s=0.0)
     try:
         assert announcer.announce("call", "A001", 1)
-        assert player.playing.wait(60)           # the first call is being spoken and cannot finish
+        assert player.playing.wait(60)  # the first call is being spoken and cannot finish
         assert announcer.announce("call", "A002", 2) and announcer.announce("recall", "A001", 1)
         assert announcer.state == "speaking" and player.played == []
         player.release.set()
@@ -262,8 +270,14 @@ _CHILD = textwrap.dedent("""
 def _run_child(plan: dict[str, object], tmp_path: Path, driver: str = "disk") -> tuple[dict[str, object], str, bytes]:
     out = tmp_path / "speaker.raw"
     env = dict(os.environ, SDL_AUDIODRIVER=driver, SDL_DISKAUDIOFILE=str(out), PYGAME_HIDE_SUPPORT_PROMPT="1")
-    done = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(plan)], capture_output=True, text=True,
-                          env=env, timeout=180, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", _CHILD, json.dumps(plan)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=180,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr, out.read_bytes() if out.exists() else b""
 
@@ -273,8 +287,10 @@ def _tones(folder: Path, names: tuple[str, ...], rate: int = 16000, channels: in
     folder.mkdir()
     for i, name in enumerate(names):
         freq = 300 + 37 * i
-        samples = array.array("h", (round(9000 * math.sin(2 * math.pi * freq * n / rate))
-                                    for n in range(rate // 20) for _ in range(channels)))
+        samples = array.array(
+            "h",
+            (round(9000 * math.sin(2 * math.pi * freq * n / rate)) for n in range(rate // 20) for _ in range(channels)),
+        )
         with wave.open(str(folder / f"{name}.wav"), "wb") as w:
             w.setnchannels(channels)
             w.setsampwidth(2)
@@ -312,9 +328,13 @@ def _voiced(samples: array.array) -> array.array:
 
 def test_disk_audio_holds_each_announcement_whole_in_order_and_skips_the_stale(tmp_path: Path) -> None:
     _tones(tmp_path / "clips", clip_names("zh-Hans"))
-    plan = {"clips": str(tmp_path / "clips"), "locale": "zh-Hans", "repeat": 2, "gap_s": 0.2,
-            "calls": [["call", "A001", 3, 0], ["call", "A002", 12, 60], ["recall", "B7", 5, 0],
-                      ["call", "YB100", 126, 0]]}
+    plan = {
+        "clips": str(tmp_path / "clips"),
+        "locale": "zh-Hans",
+        "repeat": 2,
+        "gap_s": 0.2,
+        "calls": [["call", "A001", 3, 0], ["call", "A002", 12, 60], ["recall", "B7", 5, 0], ["call", "YB100", 126, 0]],
+    }
     result, log, raw = _run_child(plan, tmp_path)
     assert result == {"idle": True, "state": "idle", "spoken": 3, "stale": 1, "dropped": 0, "problem": None}
     stream = array.array("h", raw)
@@ -329,15 +349,20 @@ def test_disk_audio_holds_each_announcement_whole_in_order_and_skips_the_stale(t
 
 
 def test_disk_audio_of_a_shipped_mandarin_call(tmp_path: Path) -> None:
-    plan = {"clips": str(shipped_folder("zh-Hans")), "locale": "zh-Hans", "repeat": 1, "gap_s": 0.5,
-            "calls": [["call", "A001", 3, 0]]}
+    plan = {
+        "clips": str(shipped_folder("zh-Hans")),
+        "locale": "zh-Hans",
+        "repeat": 1,
+        "gap_s": 0.5,
+        "calls": [["call", "A001", 3, 0]],
+    }
     result, _log, raw = _run_child(plan, tmp_path)
     assert result["spoken"] == 1 and result["problem"] is None
     expected = _sound(ClipSet(shipped_folder("zh-Hans")), "call", "A001", 3, chime=True)
     [(start, end)] = _find_in_order(raw, [expected], 16000)
     assert end - start == pytest.approx(expected.duration)
     assert 3.0 < expected.duration < 9.0
-    with wave.open(str(_artifacts() / "disk_audio_zh_call.wav"), "wb") as w:   # for a person to listen to
+    with wave.open(str(_artifacts() / "disk_audio_zh_call.wav"), "wb") as w:  # for a person to listen to
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(16000)
@@ -347,8 +372,13 @@ def test_disk_audio_of_a_shipped_mandarin_call(tmp_path: Path) -> None:
 def test_disk_audio_of_recordings_at_44khz_stereo(tmp_path: Path) -> None:
     # a technician's recorder wrote 44.1 kHz stereo: joined at 44.1 kHz, SDL converts it for the 16 kHz mixer
     _tones(tmp_path / "clips", clip_names("zh-Hans"), rate=44100, channels=2)
-    plan = {"clips": str(tmp_path / "clips"), "locale": "zh-Hans", "repeat": 1, "gap_s": 0.2,
-            "calls": [["call", "A001", 3, 0]]}
+    plan = {
+        "clips": str(tmp_path / "clips"),
+        "locale": "zh-Hans",
+        "repeat": 1,
+        "gap_s": 0.2,
+        "calls": [["call", "A001", 3, 0]],
+    }
     result, _log, raw = _run_child(plan, tmp_path)
     assert result["spoken"] == 1
     expected = _sound(ClipSet(tmp_path / "clips"), "call", "A001", 3, chime=True)
@@ -361,14 +391,28 @@ def test_disk_audio_of_recordings_at_44khz_stereo(tmp_path: Path) -> None:
 
 def test_without_a_sound_card_the_announcer_logs_once_and_keeps_going(tmp_path: Path) -> None:
     _tones(tmp_path / "clips", clip_names("en"))
-    plan = {"clips": str(tmp_path / "clips"), "locale": "en", "repeat": 2, "gap_s": 0.2, "retry_s": 600,
-            "calls": [["call", "A001", 3, 0], ["call", "A002", 4, 0], ["recall", "A001", 3, 0]]}
+    plan = {
+        "clips": str(tmp_path / "clips"),
+        "locale": "en",
+        "repeat": 2,
+        "gap_s": 0.2,
+        "retry_s": 600,
+        "calls": [["call", "A001", 3, 0], ["call", "A002", 4, 0], ["recall", "A001", 3, 0]],
+    }
     result, log, _raw = _run_child(plan, tmp_path, driver="nosuchdriver")
-    assert result == {"idle": True, "state": "offline", "spoken": 0, "stale": 0, "dropped": 3,
-                      "problem": "no sound device (Audio target 'nosuchdriver' not available)"}
+    assert result == {
+        "idle": True,
+        "state": "offline",
+        "spoken": 0,
+        "stale": 0,
+        "dropped": 3,
+        "problem": "no sound device (Audio target 'nosuchdriver' not available)",
+    }
     warnings = [line for line in log.splitlines() if line.startswith("LOG WARNING")]
-    assert warnings == ["LOG WARNING voice: no sound device (Audio target 'nosuchdriver' not available); "
-                        "announcements are dropped until it works (retrying every 600 s)"]
+    assert warnings == [
+        "LOG WARNING voice: no sound device (Audio target 'nosuchdriver' not available); "
+        "announcements are dropped until it works (retrying every 600 s)"
+    ]
 
 
 def _artifacts() -> Path:

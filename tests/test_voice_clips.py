@@ -11,16 +11,20 @@ import wave
 from pathlib import Path
 
 import pytest
+
 from onewindow.drivers.voice import ClipSet, WavError, announcement_clips, make_clips, pauses, read_wav, shipped_folder
 from onewindow.drivers.voice.clips import SHIPPED
 from onewindow.drivers.voice.pcm import Pcm, dbfs, parse_wav, write_wav
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
-needs_tools = pytest.mark.skipif(shutil.which("espeak-ng") is None or shutil.which("sox") is None,
-                                 reason="espeak-ng and sox are needed to generate clips")
+needs_tools = pytest.mark.skipif(
+    shutil.which("espeak-ng") is None or shutil.which("sox") is None,
+    reason="espeak-ng and sox are needed to generate clips",
+)
 
 
 # --- the shipped set ----------------------------------------------------------------------
+
 
 def test_shipped_clips_are_16khz_mono_16bit_of_plausible_length_and_even_loudness() -> None:
     assert make_clips.check_files(SHIPPED) == []
@@ -45,7 +49,7 @@ def test_the_check_would_catch_a_wrong_tone_or_the_english_tone_digit_bug() -> N
 def test_make_clips_regenerates_clips_like_the_shipped_ones(tmp_path: Path) -> None:
     names = {"qing", "hao_chuangkou", "A", "3", "number", "chime"}
     written = make_clips.generate(tmp_path, names)
-    assert len(written) == 9                         # chime, A and 3 exist in both languages
+    assert len(written) == 9  # chime, A and 3 exist in both languages
     for path in written:
         fresh, shipped = read_wav(path), read_wav(SHIPPED / path.parent.name / path.name)
         assert abs(fresh.duration - shipped.duration) <= 0.2 * shipped.duration, path
@@ -66,6 +70,7 @@ def test_a_shipped_announcement_joins_to_a_few_seconds() -> None:
 
 # --- reading what a technician drops in -------------------------------------------------------
 
+
 def _wave_file(path: Path, rate: int, channels: int, width: int, frames: bytes) -> Path:
     with wave.open(str(path), "wb") as w:
         w.setnchannels(channels)
@@ -78,18 +83,29 @@ def _wave_file(path: Path, rate: int, channels: int, width: int, frames: bytes) 
 def _riff(tag: int, channels: int, rate: int, bits: int, data: bytes, extensible: bool = False) -> bytes:
     align = channels * bits // 8
     if extensible:
-        fmt = struct.pack("<HHIIHHHHI16s", 0xFFFE, channels, rate, rate * align, align, bits, 22, bits, 0,
-                          struct.pack("<H", tag) + b"\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71")
+        fmt = struct.pack(
+            "<HHIIHHHHI16s",
+            0xFFFE,
+            channels,
+            rate,
+            rate * align,
+            align,
+            bits,
+            22,
+            bits,
+            0,
+            struct.pack("<H", tag) + b"\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71",
+        )
     else:
         fmt = struct.pack("<HHIIHH", tag, channels, rate, rate * align, align, bits)
     chunks = b"fmt " + struct.pack("<I", len(fmt)) + fmt
-    chunks += b"LIST" + struct.pack("<I", 3) + b"abc\x00"            # an odd-sized chunk with its pad byte
+    chunks += b"LIST" + struct.pack("<I", 3) + b"abc\x00"  # an odd-sized chunk with its pad byte
     chunks += b"data" + struct.pack("<I", len(data)) + data
     return b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WAVE" + chunks
 
 
 def test_stereo_44k_clip_is_mixed_down_to_mono(tmp_path: Path) -> None:
-    frames = array.array("h", [1000, 3000] * 4410 + [-2000, -4000] * 4410)   # 0.2 s of stereo
+    frames = array.array("h", [1000, 3000] * 4410 + [-2000, -4000] * 4410)  # 0.2 s of stereo
     clip = read_wav(_wave_file(tmp_path / "x.wav", 44100, 2, 2, frames.tobytes()))
     assert clip.rate == 44100 and len(clip.samples) == 8820
     assert clip.samples[0] == 2000 and clip.samples[-1] == -3000
@@ -107,12 +123,15 @@ def test_8bit_24bit_float_and_extensible_wavs_are_read() -> None:
     assert (ext.rate, list(ext.samples)) == (16000, [200])
 
 
-@pytest.mark.parametrize(("blob", "reason"), [
-    (b"ID3\x03 an mp3 renamed", "not a WAV"),
-    (_riff(0x55, 1, 16000, 16, b"\x00\x00"), "format 0x0055"),
-    (_riff(1, 1, 16000, 12, b"\x00\x00"), "12 bits"),
-    (b"RIFF\x04\x00\x00\x00WAVE", "no fmt"),
-])
+@pytest.mark.parametrize(
+    ("blob", "reason"),
+    [
+        (b"ID3\x03 an mp3 renamed", "not a WAV"),
+        (_riff(0x55, 1, 16000, 16, b"\x00\x00"), "format 0x0055"),
+        (_riff(1, 1, 16000, 12, b"\x00\x00"), "12 bits"),
+        (b"RIFF\x04\x00\x00\x00WAVE", "no fmt"),
+    ],
+)
 def test_files_that_are_not_usable_wavs_say_why(blob: bytes, reason: str) -> None:
     with pytest.raises(WavError, match=reason):
         parse_wav(blob)
@@ -120,15 +139,18 @@ def test_files_that_are_not_usable_wavs_say_why(blob: bytes, reason: str) -> Non
 
 # --- ClipSet ----------------------------------------------------------------------------------
 
+
 def _tone(path: Path, seconds: float, rate: int = 16000, freq: float = 440.0, channels: int = 1) -> Path:
     count = round(seconds * rate)
-    samples = array.array("h", (round(8000 * math.sin(2 * math.pi * freq * i / rate)) for i in range(count)
-                                for _ in range(channels)))
+    samples = array.array(
+        "h", (round(8000 * math.sin(2 * math.pi * freq * i / rate)) for i in range(count) for _ in range(channels))
+    )
     return _wave_file(path, rate, channels, 2, samples.tobytes())
 
 
-def test_a_recorded_clip_in_the_folder_replaces_the_shipped_one(tmp_path: Path,
-                                                                caplog: pytest.LogCaptureFixture) -> None:
+def test_a_recorded_clip_in_the_folder_replaces_the_shipped_one(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     _tone(tmp_path / "qing.wav", 0.5)
     clips = ClipSet(tmp_path, shipped_folder("zh-Hans"))
     assert clips.source("qing") == tmp_path / "qing.wav"
@@ -165,13 +187,14 @@ def test_missing_clips_are_reported_once_and_left_out(tmp_path: Path, caplog: py
         for _ in range(3):
             sound = clips.join(["qing", "hao", "qing"], [0.1, 0.3])
     assert sound.clips == ("qing", "qing")
-    assert math.isclose(sound.duration, 0.2 + 0.3 + 0.2)      # the longer pause stays
+    assert math.isclose(sound.duration, 0.2 + 0.3 + 0.2)  # the longer pause stays
     lines = [r.getMessage() for r in caplog.records]
     assert len(lines) == 1 and "'hao'" in lines[0] and "leave it out" in lines[0]
 
 
-def test_unreadable_misnamed_and_missing_folders_are_reported_once(tmp_path: Path,
-                                                                   caplog: pytest.LogCaptureFixture) -> None:
+def test_unreadable_misnamed_and_missing_folders_are_reported_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     (tmp_path / "qing.wav").write_bytes(b"ID3 this is an mp3")
     _tone(tmp_path / "Hao.wav", 0.2)
     (tmp_path / "notes.txt").write_text("recorded by Ms Li")

@@ -6,6 +6,21 @@ from .keymap import ACTIONS, BUILTIN, NUMPAD, Keymap, key_code, key_name, read_k
 from .reader import EvdevKeypad, KeypadReader, KeypadState, pressed_keys
 from .settings import KeypadSettings, read_keypad, read_keypads
 
-__all__ = ["ACTIONS", "BUILTIN", "NUMPAD", "EvdevKeypad", "FakeKeypad", "KeypadReader", "KeypadSettings",
-           "KeypadState", "Keymap", "key_code", "key_name", "pressed_keys", "read_keymap", "read_keymaps",
-           "read_keypad", "read_keypads"]
+__all__ = [
+    "ACTIONS",
+    "BUILTIN",
+    "NUMPAD",
+    "EvdevKeypad",
+    "FakeKeypad",
+    "KeypadReader",
+    "KeypadSettings",
+    "KeypadState",
+    "Keymap",
+    "key_code",
+    "key_name",
+    "pressed_keys",
+    "read_keymap",
+    "read_keymaps",
+    "read_keypad",
+    "read_keypads",
+]

@@ -46,8 +46,12 @@ class FakeKeypad:
             if code is None:
                 raise ValueError(f"no key is called {name!r}")
             sec, usec = divmod(time.time_ns() // 1000, 1_000_000)
-            self.send(InputEvent(sec, usec, EV_KEY, code, 1), InputEvent(sec, usec, EV_SYN, 0, 0),
-                      InputEvent(sec, usec, EV_KEY, code, 0), InputEvent(sec, usec, EV_SYN, 0, 0))
+            self.send(
+                InputEvent(sec, usec, EV_KEY, code, 1),
+                InputEvent(sec, usec, EV_SYN, 0, 0),
+                InputEvent(sec, usec, EV_KEY, code, 0),
+                InputEvent(sec, usec, EV_SYN, 0, 0),
+            )
 
     def send(self, *events: Any) -> None:
         """Events as they are, e.g. an auto-repeat (value 2) or a non-key event."""

@@ -26,13 +26,64 @@ ACTIONS = DIGITS + COMMANDS
 # Codes from linux/input-event-codes.h for the keys keypads have, so that naming them needs no evdev;
 # other codes are named through evdev when it is there.
 KEY_CODES: dict[str, int] = {
-    "ESC": 1, "1": 2, "2": 3, "3": 4, "4": 5, "5": 6, "6": 7, "7": 8, "8": 9, "9": 10, "0": 11,
-    "MINUS": 12, "EQUAL": 13, "BACKSPACE": 14, "TAB": 15, "ENTER": 28, "KPASTERISK": 55, "SPACE": 57,
-    "F1": 59, "F2": 60, "F3": 61, "F4": 62, "F5": 63, "F6": 64, "F7": 65, "F8": 66, "F9": 67, "F10": 68,
-    "NUMLOCK": 69, "KP7": 71, "KP8": 72, "KP9": 73, "KPMINUS": 74, "KP4": 75, "KP5": 76, "KP6": 77,
-    "KPPLUS": 78, "KP1": 79, "KP2": 80, "KP3": 81, "KP0": 82, "KPDOT": 83, "F11": 87, "F12": 88,
-    "KPENTER": 96, "KPSLASH": 98, "HOME": 102, "UP": 103, "PAGEUP": 104, "LEFT": 105, "RIGHT": 106,
-    "END": 107, "DOWN": 108, "PAGEDOWN": 109, "INSERT": 110, "DELETE": 111, "KPEQUAL": 117, "KPCOMMA": 121,
+    "ESC": 1,
+    "1": 2,
+    "2": 3,
+    "3": 4,
+    "4": 5,
+    "5": 6,
+    "6": 7,
+    "7": 8,
+    "8": 9,
+    "9": 10,
+    "0": 11,
+    "MINUS": 12,
+    "EQUAL": 13,
+    "BACKSPACE": 14,
+    "TAB": 15,
+    "ENTER": 28,
+    "KPASTERISK": 55,
+    "SPACE": 57,
+    "F1": 59,
+    "F2": 60,
+    "F3": 61,
+    "F4": 62,
+    "F5": 63,
+    "F6": 64,
+    "F7": 65,
+    "F8": 66,
+    "F9": 67,
+    "F10": 68,
+    "NUMLOCK": 69,
+    "KP7": 71,
+    "KP8": 72,
+    "KP9": 73,
+    "KPMINUS": 74,
+    "KP4": 75,
+    "KP5": 76,
+    "KP6": 77,
+    "KPPLUS": 78,
+    "KP1": 79,
+    "KP2": 80,
+    "KP3": 81,
+    "KP0": 82,
+    "KPDOT": 83,
+    "F11": 87,
+    "F12": 88,
+    "KPENTER": 96,
+    "KPSLASH": 98,
+    "HOME": 102,
+    "UP": 103,
+    "PAGEUP": 104,
+    "LEFT": 105,
+    "RIGHT": 106,
+    "END": 107,
+    "DOWN": 108,
+    "PAGEDOWN": 109,
+    "INSERT": 110,
+    "DELETE": 111,
+    "KPEQUAL": 117,
+    "KPCOMMA": 121,
 }
 _NAMES = {code: name for name, code in KEY_CODES.items()}
 
@@ -78,21 +129,37 @@ class Keymap:
 _NUMBERS = {f"KP{d}": d for d in DIGITS}
 # Keypads with a NumLock of their own send the navigation keys when it is off (End for 1, Down for 2, …);
 # they mean the same digits, so an accidental NumLock never leaves the clerk with a dead keypad.
-_NUMLOCK_OFF = {"INSERT": "0", "END": "1", "DOWN": "2", "PAGEDOWN": "3", "LEFT": "4", "RIGHT": "6",
-                "HOME": "7", "UP": "8", "PAGEUP": "9", "DELETE": "no_show"}
+_NUMLOCK_OFF = {
+    "INSERT": "0",
+    "END": "1",
+    "DOWN": "2",
+    "PAGEDOWN": "3",
+    "LEFT": "4",
+    "RIGHT": "6",
+    "HOME": "7",
+    "UP": "8",
+    "PAGEUP": "9",
+    "DELETE": "no_show",
+}
 
 # The layout is explained for clerks in onewindow.caller.keys.
-NUMPAD = Keymap("numpad", {
-    **_NUMBERS, **_NUMLOCK_OFF,
-    "KPPLUS": "call",
-    "KPMINUS": "recall",
-    "KPENTER": "enter", "ENTER": "enter",
-    "KPASTERISK": "transfer",
-    "KPSLASH": "pause",
-    "KPDOT": "no_show",
-    "NUMLOCK": "start",
-    "BACKSPACE": "clear", "ESC": "clear",
-})
+NUMPAD = Keymap(
+    "numpad",
+    {
+        **_NUMBERS,
+        **_NUMLOCK_OFF,
+        "KPPLUS": "call",
+        "KPMINUS": "recall",
+        "KPENTER": "enter",
+        "ENTER": "enter",
+        "KPASTERISK": "transfer",
+        "KPSLASH": "pause",
+        "KPDOT": "no_show",
+        "NUMLOCK": "start",
+        "BACKSPACE": "clear",
+        "ESC": "clear",
+    },
+)
 
 BUILTIN: dict[str, Keymap] = {NUMPAD.name: NUMPAD}
 
@@ -125,8 +192,9 @@ def read_keymap(table: Table) -> Keymap | None:
         action = table.str(raw, choices=ACTIONS)
         key = raw.removeprefix("KEY_")
         if not _KEY_NAME.fullmatch(key):
-            table.error(raw, "is not a key name: use evdev's name without KEY_, in capitals, "
-                             "e.g. KPPLUS, KPENTER, KP1, F1")
+            table.error(
+                raw, "is not a key name: use evdev's name without KEY_, in capitals, e.g. KPPLUS, KPENTER, KP1, F1"
+            )
             continue
         if names is not None and key not in names and key not in KEY_CODES:
             table.error(raw, f"is not a key this machine knows (e.g. {known(sorted(_NUMBERS) + ['KPENTER'], 4)})")

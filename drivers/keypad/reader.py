@@ -17,9 +17,9 @@ from .keymap import key_name
 
 log = logging.getLogger(__name__)
 
-EV_KEY = 1        # linux/input-event-codes.h; events of other types (EV_SYN, EV_MSC) are not keys
-KEY_DOWN = 1      # value 1 is a press; 0 is the release and 2 the auto-repeat of a held key
-RETRY_S = 2.0     # how often a missing keypad's path is looked at again
+EV_KEY = 1  # linux/input-event-codes.h; events of other types (EV_SYN, EV_MSC) are not keys
+KEY_DOWN = 1  # value 1 is a press; 0 is the release and 2 the auto-repeat of a held key
+RETRY_S = 2.0  # how often a missing keypad's path is looked at again
 
 
 def pressed_keys(events: Iterable[Any]) -> Iterator[str]:
@@ -117,9 +117,15 @@ class KeypadReader:
     every `retry_s` and carries on when it is back.
     """
 
-    def __init__(self, path: str, on_key: Callable[[str], None], *,
-                 open_device: Callable[[str], KeypadDevice] = EvdevKeypad, retry_s: float = RETRY_S,
-                 grab: bool = True):
+    def __init__(
+        self,
+        path: str,
+        on_key: Callable[[str], None],
+        *,
+        open_device: Callable[[str], KeypadDevice] = EvdevKeypad,
+        retry_s: float = RETRY_S,
+        grab: bool = True,
+    ):
         self.path = path
         self._on_key = on_key
         self._open_device = open_device

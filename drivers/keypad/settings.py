@@ -21,13 +21,17 @@ def read_keypad(table: Table, keymaps: Collection[str] = tuple(BUILTIN)) -> Keyp
     """Read one `[[keypad]]` entry; `keymaps` are the names a `keymap` key may use (the built-in maps and
     the file's `[keymap.NAME]` tables). Errors collect on the file; None when any was found."""
     table.name_by("window")
-    path = table.str("path", pattern=r"/.+", max_length=400,
-                     pattern_help="an absolute path, e.g. /dev/input/by-path/…-event-kbd")
+    path = table.str(
+        "path", pattern=r"/.+", max_length=400, pattern_help="an absolute path, e.g. /dev/input/by-path/…-event-kbd"
+    )
     window = table.int("window", minval=1, maxval=999)
     keymap = table.str("keymap", "numpad")
     if keymap is not None and keymap not in keymaps:
-        table.error("keymap", f"{show(keymap)} is neither a built-in key map nor a [keymap.NAME] table of "
-                              f"this file (known: {known(sorted(keymaps))})")
+        table.error(
+            "keymap",
+            f"{show(keymap)} is neither a built-in key map nor a [keymap.NAME] table of "
+            f"this file (known: {known(sorted(keymaps))})",
+        )
     table.finish()
     if not table.ok or None in (path, window, keymap):
         return None
@@ -45,8 +49,11 @@ def read_keypads(file: ConfigFile, keymaps: Collection[str] = tuple(BUILTIN)) ->
             failed = True
             continue
         if keypad.path in first_at:
-            table.error("path", f"{show(keypad.path)} is used twice (first at line {first_at[keypad.path]}): "
-                                "one keypad is read by one entry")
+            table.error(
+                "path",
+                f"{show(keypad.path)} is used twice (first at line {first_at[keypad.path]}): "
+                "one keypad is read by one entry",
+            )
             failed = True
             continue
         first_at[keypad.path] = table.line("path")

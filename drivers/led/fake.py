@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 
+from onewindow.drivers.serialport import PortState
+
 from .protocols import encoder
-from .serialport import PortState
 
 
 class FakeLedLine:

@@ -8,16 +8,17 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
+from onewindow.drivers.serialport import Opener, PortState, SerialPort
+
 from .protocols import encoder
-from .serialport import Opener, PortState, SerialPort
 from .settings import LedSettings
 
 log = logging.getLogger(__name__)
 
-GAP_S = 0.05          # boards on one RS-485 line need at least 50 ms between frames
-RETRY_S = 2.0         # how often an unplugged adapter is looked for again
-REFRESH_S = 60.0      # a board powered off and on alone shows nothing until it hears its text again
-IDLE_CHECK_S = 1.0    # how soon an unplug is noticed while nothing is being shown
+GAP_S = 0.05  # boards on one RS-485 line need at least 50 ms between frames
+RETRY_S = 2.0  # how often an unplugged adapter is looked for again
+REFRESH_S = 60.0  # a board powered off and on alone shows nothing until it hears its text again
+IDLE_CHECK_S = 1.0  # how soon an unplug is noticed while nothing is being shown
 
 
 class LedBoards(Protocol):
@@ -39,9 +40,18 @@ class LedLine:
     state goes offline and the port is reopened every `retry_s`; once back, every board's text is resent.
     """
 
-    def __init__(self, port: str, baudrate: int = 9600, protocol: str = "soh", *, gap_s: float = GAP_S,
-                 retry_s: float = RETRY_S, refresh_s: float | None = REFRESH_S,
-                 open_port: Opener | None = None, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        port: str,
+        baudrate: int = 9600,
+        protocol: str = "soh",
+        *,
+        gap_s: float = GAP_S,
+        retry_s: float = RETRY_S,
+        refresh_s: float | None = REFRESH_S,
+        open_port: Opener | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.port = port
         self.baudrate = baudrate
         self._encode = encoder(protocol)
@@ -51,9 +61,9 @@ class LedLine:
         self._clock = clock
         self._link = SerialPort(port, baudrate, timeout=0, what="LED line", open_port=open_port, log=log)
         self._cond = threading.Condition()
-        self._current: dict[int, str] = {}   # what each board should show
-        self._pending: dict[int, str] = {}   # what still has to go out, in the order it was asked for
-        self._sent: dict[int, str] = {}      # what each board was last sent on the open port
+        self._current: dict[int, str] = {}  # what each board should show
+        self._pending: dict[int, str] = {}  # what still has to go out, in the order it was asked for
+        self._sent: dict[int, str] = {}  # what each board was last sent on the open port
         self._stopping = False
         self._next_frame_at = 0.0
         self._refreshed_at = 0.0

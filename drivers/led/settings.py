@@ -22,7 +22,7 @@ class LedSettings:
     protocol: str = "soh"
     window: int | None = None
     main: bool = False
-    width: int | None = None   # how many half-width cells the board shows (a Chinese character takes two)
+    width: int | None = None  # how many half-width cells the board shows (a Chinese character takes two)
 
 
 def read_led(table: Table) -> LedSettings | None:
@@ -36,16 +36,18 @@ def read_led(table: Table) -> LedSettings | None:
     main = table.bool("main", False)
     width = table.int("width", None, minval=1, maxval=255)
     if table.has("window") and main:
-        table.error("main", "a board shows one window (window = N) or is the hall's main board "
-                            "(main = true), not both")
+        table.error("main", "a board shows one window (window = N) or is the hall's main board (main = true), not both")
     elif not table.has("window") and main is False:
-        table.error(None, "say which board this is: window = N for the board over window N, "
-                          "or main = true for the hall's main board")
+        table.error(
+            None,
+            "say which board this is: window = N for the board over window N, or main = true for the hall's main board",
+        )
     table.finish()
     if not table.ok or None in (port, baudrate, protocol, address, main):
         return None
-    return LedSettings(port=port, address=address, baudrate=baudrate, protocol=protocol,
-                       window=window, main=main, width=width)
+    return LedSettings(
+        port=port, address=address, baudrate=baudrate, protocol=protocol, window=window, main=main, width=width
+    )
 
 
 def read_leds(file: ConfigFile) -> list[LedSettings] | None:
@@ -67,13 +69,18 @@ def read_leds(file: ConfigFile) -> list[LedSettings] | None:
             other, line = first
             for key in ("baudrate", "protocol"):
                 if getattr(board, key) != getattr(other, key):
-                    table.error(key, f"{show(getattr(board, key))} differs from the board at line {line} on "
-                                     f"the same port {show(board.port)} ({show(getattr(other, key))}): "
-                                     "boards on one line share its speed and protocol")
+                    table.error(
+                        key,
+                        f"{show(getattr(board, key))} differs from the board at line {line} on "
+                        f"the same port {show(board.port)} ({show(getattr(other, key))}): "
+                        "boards on one line share its speed and protocol",
+                    )
         where = (board.port, board.address)
         if where in addresses:
-            table.error("address", f"{board.address} is used twice on port {show(board.port)} "
-                                   f"(first at line {addresses[where]})")
+            table.error(
+                "address",
+                f"{board.address} is used twice on port {show(board.port)} (first at line {addresses[where]})",
+            )
         else:
             addresses[where] = table.line("address")
         if not table.ok:

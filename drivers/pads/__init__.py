@@ -5,5 +5,16 @@ from .fake import FakePadLine
 from .ff68 import Frame, FrameParser, PadPress, PadScore
 from .settings import BusSettings, PadSettings, read_bus, read_buses
 
-__all__ = ["BusSettings", "FakePadLine", "Frame", "FrameParser", "PadBus", "PadEvent", "PadPress", "PadScore",
-           "PadSettings", "read_bus", "read_buses"]
+__all__ = [
+    "BusSettings",
+    "FakePadLine",
+    "Frame",
+    "FrameParser",
+    "PadBus",
+    "PadEvent",
+    "PadPress",
+    "PadScore",
+    "PadSettings",
+    "read_bus",
+    "read_buses",
+]

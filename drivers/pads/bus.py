@@ -9,17 +9,17 @@ import threading
 import time
 from collections.abc import Callable
 
-from onewindow.drivers.led.serialport import Opener, PortState, SerialPort
+from onewindow.drivers.serialport import Opener, PortState, SerialPort
 
 from . import ff68
 from .ff68 import Frame, FrameParser, PadPress, PadScore
 
 log = logging.getLogger(__name__)
 
-READ_S = 0.05     # a read waits this long for a byte; a quiet line this long ends any half frame
-GAP_S = 0.05      # between the host's own frames on the line
-RETRY_S = 2.0     # how often an unplugged adapter is looked for again
-REPEAT_S = 1.0    # the same frame again this soon is a pad resending what it thinks we missed
+READ_S = 0.05  # a read waits this long for a byte; a quiet line this long ends any half frame
+GAP_S = 0.05  # between the host's own frames on the line
+RETRY_S = 2.0  # how often an unplugged adapter is looked for again
+REPEAT_S = 1.0  # the same frame again this soon is a pad resending what it thinks we missed
 # Some RS-485 adapters hear their own transmission: our echo comes straight back, within a frame's time.
 # Answering it would ack forever, so our own frame read back this soon is ignored. A pad that missed our
 # echo waits longer than this before resending, and is answered then.
@@ -41,10 +41,19 @@ class PadBus:
     `show()` and `beep()` return at once; only the newest numbers per pad go out, `gap_s` apart.
     """
 
-    def __init__(self, port: str, on_event: Callable[[PadEvent], None], *, baudrate: int = 9600,
-                 gap_s: float = GAP_S, retry_s: float = RETRY_S, repeat_s: float = REPEAT_S,
-                 loopback_s: float = LOOPBACK_S, open_port: Opener | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        port: str,
+        on_event: Callable[[PadEvent], None],
+        *,
+        baudrate: int = 9600,
+        gap_s: float = GAP_S,
+        retry_s: float = RETRY_S,
+        repeat_s: float = REPEAT_S,
+        loopback_s: float = LOOPBACK_S,
+        open_port: Opener | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.port = port
         self.baudrate = baudrate
         self._on_event = on_event
@@ -57,12 +66,12 @@ class PadBus:
         self._parser = FrameParser()
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._shown: dict[int, bytes] = {}                    # each pad's current display frame
-        self._outbox: dict[tuple[str, int], bytes] = {}       # host frames still to send, in order
+        self._shown: dict[int, bytes] = {}  # each pad's current display frame
+        self._outbox: dict[tuple[str, int], bytes] = {}  # host frames still to send, in order
         self._last_seen: dict[int, tuple[bytes, float]] = {}  # each pad's last frame and when
-        self._written: dict[bytes, float] = {}                # our recent frames and when they went out
+        self._written: dict[bytes, float] = {}  # our recent frames and when they went out
         self._next_frame_at = 0.0
-        self._reopening = False                                # the line has been open before
+        self._reopening = False  # the line has been open before
         self._events: queue.Queue[PadEvent | None] = queue.Queue()
         self._bus_thread = threading.Thread(target=self._run, name=f"pad-bus {port}", daemon=True)
         self._event_thread = threading.Thread(target=self._deliver, name=f"pad-events {port}", daemon=True)

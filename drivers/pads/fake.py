@@ -25,9 +25,9 @@ class FakePadLine:
         self._parser = FrameParser()
         self.plugged = True
         self.opened = 0
-        self.sent = bytearray()                    # every byte the host wrote
-        self.acks: list[bytes] = []                # frames the host echoed
-        self.displays: dict[int, tuple[str, str]] = {}   # address -> (waiting, current) as the pad shows
+        self.sent = bytearray()  # every byte the host wrote
+        self.acks: list[bytes] = []  # frames the host echoed
+        self.displays: dict[int, tuple[str, str]] = {}  # address -> (waiting, current) as the pad shows
         self.beeps: list[int] = []
 
     # --- the pads' side -----------------------------------------------------------------------

@@ -16,19 +16,19 @@ HEAD = 0xFF
 MARK = 0x68
 END = 0x16
 
-KEY = 0x01       # pad -> host: digits then a key
-DISPLAY = 0x02   # host -> pad: numbers to show
-BEEP = 0x03      # host -> pad: beep once
-SCORE = 0x11     # evaluator -> host: a score 1-5
+KEY = 0x01  # pad -> host: digits then a key
+DISPLAY = 0x02  # host -> pad: numbers to show
+BEEP = 0x03  # host -> pad: beep once
+SCORE = 0x11  # evaluator -> host: a score 1-5
 
-BLANK = 0x0A     # a dark digit on the pad's display
-MAX_DATA = 16    # longer "frames" are noise; the longest real one (DISPLAY) has 6 data bytes
+BLANK = 0x0A  # a dark digit on the pad's display
+MAX_DATA = 16  # longer "frames" are noise; the longest real one (DISPLAY) has 6 data bytes
 MIN_LENGTH, MAX_LENGTH = 2, MAX_DATA + 2
 
 # the key byte of a key frame -> the key's name
 KEYS = {0x0C: "call", 0x0D: "recall", 0x0B: "finish", 0x12: "pause", 0x13: "transfer", 0x0F: "confirm"}
 KEY_CODES = {name: code for code, name in KEYS.items()}
-NO_SHOW_DIGIT = "6"   # 06 0F: confirm with digit 6 is no-show (过号)
+NO_SHOW_DIGIT = "6"  # 06 0F: confirm with digit 6 is no-show (过号)
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,11 @@ def encode(address: int, function: int, data: bytes | Sequence[int] = b"") -> by
     if len(payload) > MAX_DATA:
         raise ValueError(f"{len(payload)} data bytes; a frame carries at most {MAX_DATA}")
     length = len(payload) + 2
-    return (bytes([HEAD, MARK, length, length, MARK, address, function]) + payload
-            + bytes([checksum(address, function, payload), END]))
+    return (
+        bytes([HEAD, MARK, length, length, MARK, address, function])
+        + payload
+        + bytes([checksum(address, function, payload), END])
+    )
 
 
 def key_frame(address: int, key: str, digits: str = "") -> bytes:
@@ -133,7 +136,7 @@ class FrameParser:
 
     def __init__(self) -> None:
         self._buffer = bytearray()
-        self.dropped = 0   # bytes thrown away as noise, for the curious technician
+        self.dropped = 0  # bytes thrown away as noise, for the curious technician
 
     def feed(self, chunk: bytes) -> list[Frame]:
         self._buffer += chunk
@@ -158,7 +161,7 @@ class FrameParser:
             if len(buf) < size:
                 break
             address, function = buf[5], buf[6]
-            data = bytes(buf[7:5 + length])
+            data = bytes(buf[7 : 5 + length])
             if buf[size - 1] != END or buf[size - 2] != checksum(address, function, data):
                 self._drop(1)
                 continue

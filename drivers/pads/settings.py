@@ -50,8 +50,11 @@ def read_bus(table: Table) -> BusSettings | None:
         window = pad.int("window", minval=1, maxval=999)
         pad.finish()
         if address is not None and address in first_at:
-            pad.error("address", f"{show(address)} is used twice on this line (first in pads[{first_at[address]}]); "
-                                 "every pad on one line needs its own address")
+            pad.error(
+                "address",
+                f"{show(address)} is used twice on this line (first in pads[{first_at[address]}]); "
+                "every pad on one line needs its own address",
+            )
         elif address is not None:
             first_at[address] = number
         if pad.ok and address is not None and window is not None:
@@ -75,8 +78,11 @@ def read_buses(file: ConfigFile) -> list[BusSettings] | None:
             failed = True
             continue
         if bus.port in first_at:
-            table.error("port", f"{show(bus.port)} is used twice (first at line {first_at[bus.port]}): "
-                                "list every pad of one line in one [[bus]]")
+            table.error(
+                "port",
+                f"{show(bus.port)} is used twice (first at line {first_at[bus.port]}): "
+                "list every pad of one line in one [[bus]]",
+            )
             failed = True
             continue
         first_at[bus.port] = table.line("port")

@@ -13,7 +13,16 @@ from .printer import Printer, PrinterError, PrinterStatus, open_printer
 from .settings import PrinterSettings, read_printer
 
 __all__ = [
-    "QR", "Cut", "Feed", "Rule", "Text", "TicketLayout",
-    "Printer", "PrinterError", "PrinterStatus", "open_printer",
-    "PrinterSettings", "read_printer",
+    "QR",
+    "Cut",
+    "Feed",
+    "Rule",
+    "Text",
+    "TicketLayout",
+    "Printer",
+    "PrinterError",
+    "PrinterStatus",
+    "open_printer",
+    "PrinterSettings",
+    "read_printer",
 ]

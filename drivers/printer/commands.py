@@ -99,6 +99,7 @@ def qr_native(text: str, module_dots: int = 6, error: str = "M") -> bytes:
 
 # --- status answers --------------------------------------------------------------------------------------
 
+
 def is_status_byte(b: int) -> bool:
     """Real-time status bytes have bit 1 and bit 4 set and bits 0 and 7 clear (Epson ESC/POS manual).
 
@@ -127,8 +128,9 @@ class OfflineCause:
 def offline_cause(b: int) -> OfflineCause | None:
     if not is_status_byte(b):
         return None
-    return OfflineCause(cover_open=bool(b & 0x04), feed_button=bool(b & 0x08),
-                        stopped_for_paper=bool(b & 0x20), error=bool(b & 0x40))
+    return OfflineCause(
+        cover_open=bool(b & 0x04), feed_button=bool(b & 0x08), stopped_for_paper=bool(b & 0x20), error=bool(b & 0x40)
+    )
 
 
 def paper_state(b: int) -> Paper:

@@ -25,7 +25,7 @@ class FileOptions:
 
 
 def read_options(t: Table) -> FileOptions | None:
-    path = t.str("path", pattern=r"/.*", pattern_help="an absolute path, e.g. \"/dev/usb/lp0\"", max_length=300)
+    path = t.str("path", pattern=r"/.*", pattern_help='an absolute path, e.g. "/dev/usb/lp0"', max_length=300)
     return FileOptions(path=path) if path is not None else None
 
 

@@ -55,8 +55,7 @@ def encode_gb18030(layout: TicketLayout, dots: int, cut: str = "full") -> list[b
             if isinstance(block, Text):
                 out.append(_text(block, dots))
             elif isinstance(block, QR):
-                out.append(commands.align("center") + commands.qr_native(block.url, qr_module_dots(dots))
-                           + commands.LF)
+                out.append(commands.align("center") + commands.qr_native(block.url, qr_module_dots(dots)) + commands.LF)
             elif isinstance(block, Rule):
                 out.append(commands.align("left") + b"-" * (dots // FONT_A_DOTS) + commands.LF)
             elif isinstance(block, Feed):

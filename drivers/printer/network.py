@@ -22,8 +22,7 @@ class NetworkOptions:
 
 
 def read_options(t: Table) -> NetworkOptions | None:
-    host = t.str("host", pattern=r"[A-Za-z0-9_.:\-]{1,253}",
-                 pattern_help="a host name or IP address, e.g. \"10.0.0.31\"")
+    host = t.str("host", pattern=r"[A-Za-z0-9_.:\-]{1,253}", pattern_help='a host name or IP address, e.g. "10.0.0.31"')
     port = t.int("port", 9100, minval=1, maxval=65535)
     if host is None or port is None:
         return None

@@ -17,11 +17,31 @@ from . import fonts
 
 LINE_SPACING = 30  # default line feed in dots (ESC 2), what ESC d n feeds per line
 CELL = 24  # font A: Chinese 24 x 24 dots, ASCII 12 x 24
-_QR_LEVELS = {48: qrcode.constants.ERROR_CORRECT_L, 49: qrcode.constants.ERROR_CORRECT_M,
-              50: qrcode.constants.ERROR_CORRECT_Q, 51: qrcode.constants.ERROR_CORRECT_H}
+_QR_LEVELS = {
+    48: qrcode.constants.ERROR_CORRECT_L,
+    49: qrcode.constants.ERROR_CORRECT_M,
+    50: qrcode.constants.ERROR_CORRECT_Q,
+    51: qrcode.constants.ERROR_CORRECT_H,
+}
 # commands with a fixed number of parameter bytes that change nothing drawn here
-_ESC_SKIP = {0x20: 1, 0x21: 1, 0x2D: 1, 0x32: 0, 0x33: 1, 0x3D: 1, 0x4D: 1, 0x52: 1, 0x54: 1, 0x56: 1,
-             0x74: 1, 0x7B: 1, 0x47: 1, 0x42: 2, 0x70: 3, 0x63: 2}
+_ESC_SKIP = {
+    0x20: 1,
+    0x21: 1,
+    0x2D: 1,
+    0x32: 0,
+    0x33: 1,
+    0x3D: 1,
+    0x4D: 1,
+    0x52: 1,
+    0x54: 1,
+    0x56: 1,
+    0x74: 1,
+    0x7B: 1,
+    0x47: 1,
+    0x42: 2,
+    0x70: 3,
+    0x63: 2,
+}
 _GS_SKIP = {0x42: 1, 0x48: 1, 0x66: 1, 0x68: 1, 0x77: 1, 0x4C: 2, 0x50: 2, 0x57: 2, 0x61: 1, 0x62: 1}
 _FS_SKIP = {0x21: 1, 0x2D: 1, 0x43: 1, 0x53: 2, 0x57: 1}
 
@@ -161,7 +181,7 @@ def render(data: bytes, dots: int = 576) -> Preview:
     n = len(data)
 
     def unknown(start: int, length: int) -> None:
-        paper.preview.unknown.append(data[start:start + length].hex(" "))
+        paper.preview.unknown.append(data[start : start + length].hex(" "))
 
     while i < n:
         b = data[i]
@@ -201,7 +221,7 @@ def render(data: bytes, dots: int = 576) -> Preview:
                 width_bytes = data[i + 4] | data[i + 5] << 8
                 rows = data[i + 6] | data[i + 7] << 8
                 size = width_bytes * rows
-                body = data[i + 8:i + 8 + size]
+                body = data[i + 8 : i + 8 + size]
                 if len(body) < size:
                     unknown(i, 8)
                     paper.preview.unknown.append(f"raster cut short: {len(body)} of {size} bytes")
@@ -211,7 +231,7 @@ def render(data: bytes, dots: int = 576) -> Preview:
                 i += 8 + size
             elif c == 0x28 and i + 4 < n and data[i + 2] == 0x6B:  # GS ( k
                 length = data[i + 3] | data[i + 4] << 8
-                body = data[i + 5:i + 5 + length]
+                body = data[i + 5 : i + 5 + length]
                 _qr_function(paper, body)
                 i += 5 + length
             elif c == 0x56 and i + 2 < n:  # GS V
@@ -255,7 +275,7 @@ def render(data: bytes, dots: int = 576) -> Preview:
         elif b >= 0x81 and paper.chinese:
             length = 4 if i + 1 < n and 0x30 <= data[i + 1] <= 0x39 else 2
             try:
-                ch = data[i:i + length].decode("gb18030")
+                ch = data[i : i + length].decode("gb18030")
             except UnicodeDecodeError:
                 unknown(i, length)
                 ch = "?"

@@ -126,22 +126,26 @@ class Printer:
     # --- status -----------------------------------------------------------------------------------------
 
     def _away(self) -> PrinterStatus:
-        return PrinterStatus(online=False, paper="unknown", reachable=False,
-                             message=f"printer away (no answer from {self.where})")
+        return PrinterStatus(
+            online=False, paper="unknown", reachable=False, message=f"printer away (no answer from {self.where})"
+        )
 
     def _query_status(self) -> PrinterStatus:
         """Ask the open link; raises LinkLost."""
         if not self.link.answers:
-            return PrinterStatus(online=None, paper="unknown",
-                                 message=f"status unknown ({self.where} cannot answer status queries)")
+            return PrinterStatus(
+                online=None, paper="unknown", message=f"status unknown ({self.where} cannot answer status queries)"
+            )
         first = self._ask(commands.QUERY_PRINTER)
         if first is None:
-            return PrinterStatus(online=None, paper="unknown",
-                                 message=f"status unknown (no answer to a status query from {self.where})")
+            return PrinterStatus(
+                online=None, paper="unknown", message=f"status unknown (no answer to a status query from {self.where})"
+            )
         online = commands.printer_online(first)
         if online is None:
-            return PrinterStatus(online=None, paper="unknown",
-                                 message=f"status unknown ({self.where} answered {first:#04x})")
+            return PrinterStatus(
+                online=None, paper="unknown", message=f"status unknown ({self.where} answered {first:#04x})"
+            )
         paper_byte = self._ask(commands.QUERY_PAPER)
         paper: Paper = commands.paper_state(paper_byte) if paper_byte is not None else "unknown"
         if paper == "out":
@@ -201,7 +205,8 @@ class Printer:
     def encode(self, layout: TicketLayout) -> list[bytes]:
         """The bytes this printer would receive for the layout, in the pieces it would be sent in."""
         encoder: Callable[[TicketLayout, int, str], list[bytes]] = (
-            encode_raster if self.settings.mode == "raster" else encode_gb18030)
+            encode_raster if self.settings.mode == "raster" else encode_gb18030
+        )
         return encoder(layout, self.settings.dots, self.settings.cut)
 
     def print(self, layout: TicketLayout) -> None:
@@ -236,11 +241,11 @@ class Printer:
             if not isinstance(exc, LinkLost):
                 log.exception("printer %s: unexpected error while printing", self.where)
             self._drop(exc)
-            status = PrinterStatus(online=False, paper="unknown", reachable=False,
-                                   message=f"printer lost mid-ticket ({exc})")
+            status = PrinterStatus(
+                online=False, paper="unknown", reachable=False, message=f"printer lost mid-ticket ({exc})"
+            )
             self.last_status = status
-            raise PrinterError(f"printer lost mid-ticket, the ticket may be incomplete ({exc})", status) \
-                from exc
+            raise PrinterError(f"printer lost mid-ticket, the ticket may be incomplete ({exc})", status) from exc
         after = self._after_ticket()
         if not after.can_print:
             raise PrinterError(f"{after.message}; the ticket may be incomplete", after)
@@ -254,8 +259,9 @@ class Printer:
             if not isinstance(exc, LinkLost):
                 log.exception("printer %s: unexpected error asking its status", self.where)
             self._drop(exc)
-            status = PrinterStatus(online=False, paper="unknown", reachable=False,
-                                   message=f"printer lost at the end of the ticket ({exc})")
+            status = PrinterStatus(
+                online=False, paper="unknown", reachable=False, message=f"printer lost at the end of the ticket ({exc})"
+            )
         self.last_status = status
         return status
 

@@ -7,8 +7,9 @@ from .printer import PrinterError, open_printer
 from .settings import PrinterSettings
 
 
-def print_test(settings: PrinterSettings, hall_name: str, locale: str,
-               layout: TicketLayout | None = None) -> tuple[int, str]:
+def print_test(
+    settings: PrinterSettings, hall_name: str, locale: str, layout: TicketLayout | None = None
+) -> tuple[int, str]:
     """(0, "printed") or (1, what is wrong: "printer away (no answer from 10.0.0.31:9100)", "out of paper",
     "offline (cover open?)", …). A printer that cannot answer status queries is trusted to have printed,
     and the message says so."""

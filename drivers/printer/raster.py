@@ -35,8 +35,13 @@ class Scale:
     @staticmethod
     def for_dots(dots: int) -> Scale:
         k = dots / 576
-        return Scale(normal=max(22, round(28 * k)), large=max(32, round(44 * k)),
-                     huge=max(80, round(150 * k)), rule=2, gap=max(6, round(10 * k)))
+        return Scale(
+            normal=max(22, round(28 * k)),
+            large=max(32, round(44 * k)),
+            huge=max(80, round(150 * k)),
+            rule=2,
+            gap=max(6, round(10 * k)),
+        )
 
     def size(self, name: str) -> int:
         return {"normal": self.normal, "large": self.large, "huge": self.huge}[name]
@@ -122,6 +127,7 @@ def wrap(text: str, fits: Callable[[str], bool]) -> list[str]:
 
 # --- drawing --------------------------------------------------------------------------------------------
 
+
 class _Slip:
     def __init__(self, dots: int, language: str):
         self.dots = dots
@@ -149,8 +155,7 @@ class _Slip:
         stroke = 1 if face.stroke_for_bold else 0
         if block.size == "huge":
             # the ticket number must stay on one line: shrink it rather than break it
-            while size > self.scale.large and fonts.font(self.language, block.bold, size).getlength(
-                    block.text) > width:
+            while size > self.scale.large and fonts.font(self.language, block.bold, size).getlength(block.text) > width:
                 size -= 4
         font = fonts.font(self.language, block.bold, size)
         line_height = round(size * 1.32)
@@ -193,8 +198,15 @@ class _Slip:
         for y, row in enumerate(matrix):
             for x, dark in enumerate(row):
                 if dark:
-                    draw.rectangle((left + x * module, quiet + y * module,
-                                    left + (x + 1) * module - 1, quiet + (y + 1) * module - 1), fill=255)
+                    draw.rectangle(
+                        (
+                            left + x * module,
+                            quiet + y * module,
+                            left + (x + 1) * module - 1,
+                            quiet + (y + 1) * module - 1,
+                        ),
+                        fill=255,
+                    )
         top = self._add(part)
         self.qr_boxes.append((url, (left, top + quiet, left + side, top + quiet + side)))
 
@@ -232,6 +244,7 @@ def render_layout(layout: TicketLayout, dots: int) -> list[RasterSlip]:
 
 # --- encoding -------------------------------------------------------------------------------------------
 
+
 def slip_commands(image: Image.Image) -> list[bytes]:
     """A slip image as GS v 0 bands and ESC J feeds; each item is written separately."""
     if image.mode != "1":
@@ -239,7 +252,7 @@ def slip_commands(image: Image.Image) -> list[bytes]:
     width_bytes = (image.width + 7) // 8
     # PIL packs "1" rows MSB first with 1 = white; the printer wants 1 = black
     packed = bytes(b ^ 0xFF for b in image.tobytes())
-    rows = [packed[i * width_bytes:(i + 1) * width_bytes] for i in range(image.height)]
+    rows = [packed[i * width_bytes : (i + 1) * width_bytes] for i in range(image.height)]
     if image.width % 8:
         # the pad bits of each row came out black from the inversion: clear them
         mask = (0xFF << (8 - image.width % 8)) & 0xFF

@@ -32,9 +32,13 @@ class SerialOptions:
 
 def read_options(t: Table) -> SerialOptions | None:
     device = t.str("device", max_length=300)
-    baudrate = t.get("baudrate", 9600, kind=int, kind_name="a whole number",
-                     check=lambda v: None if v in BAUDRATES else
-                     f"{v} is not allowed (allowed: {', '.join(map(str, BAUDRATES))})")
+    baudrate = t.get(
+        "baudrate",
+        9600,
+        kind=int,
+        kind_name="a whole number",
+        check=lambda v: None if v in BAUDRATES else f"{v} is not allowed (allowed: {', '.join(map(str, BAUDRATES))})",
+    )
     # XON/XOFF is not offered: raster bytes contain 0x11 and 0x13 and would be eaten as flow control
     flow = t.str("flow", "none", choices=FLOW)
     if None in (device, baudrate, flow):
@@ -62,8 +66,13 @@ class SerialLink:
             raise LinkAway("pyserial is not installed") from exc
         try:
             self._port = serial.serial_for_url(
-                self.options.device, baudrate=self.options.baudrate, timeout=self.timeout_s,
-                write_timeout=self.timeout_s, rtscts=self.options.flow == "rtscts", exclusive=True)
+                self.options.device,
+                baudrate=self.options.baudrate,
+                timeout=self.timeout_s,
+                write_timeout=self.timeout_s,
+                rtscts=self.options.flow == "rtscts",
+                exclusive=True,
+            )
         except _PORT_ERRORS as exc:
             raise LinkAway(f"cannot open {self.where}: {exc}") from exc
 
@@ -78,7 +87,7 @@ class SerialLink:
         port = self._opened()
         try:
             for start in range(0, len(data), self.piece):
-                port.write(data[start:start + self.piece])
+                port.write(data[start : start + self.piece])
         except serial.SerialTimeoutException as exc:
             raise LinkLost(f"{self.where} took no data for {self.timeout_s:g} s") from exc
         except _PORT_ERRORS as exc:

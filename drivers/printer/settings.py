@@ -58,5 +58,13 @@ def read_printer(t: Table) -> PrinterSettings | None:
         t.finish()
     if connection is None or not t.ok or None in (mode, dots, cut, timeout_s, status_timeout_s, band_pause_ms):
         return None
-    return PrinterSettings(type=kind, connection=connection, mode=mode, dots=dots, cut=cut, timeout_s=timeout_s,
-                           status_timeout_s=status_timeout_s, band_pause_ms=band_pause_ms)
+    return PrinterSettings(
+        type=kind,
+        connection=connection,
+        mode=mode,
+        dots=dots,
+        cut=cut,
+        timeout_s=timeout_s,
+        status_timeout_s=status_timeout_s,
+        band_pause_ms=band_pause_ms,
+    )

@@ -45,7 +45,7 @@ def _usb_id(value: Any) -> str | None:
             number = -1
         if 0 < number <= 0xFFFF:
             return None
-    return f"{show(value)} is not a USB id (write it as lsusb shows it, e.g. 0x0416 or \"0416\")"
+    return f'{show(value)} is not a USB id (write it as lsusb shows it, e.g. 0x0416 or "0416")'
 
 
 def _as_int(value: Any) -> int:
@@ -55,10 +55,20 @@ def _as_int(value: Any) -> int:
 def read_options(t: Table) -> UsbOptions | None:
     vendor = t.get("vendor", check=_usb_id)
     product = t.get("product", check=_usb_id)
-    in_ep = t.get("in_ep", None, kind=int, kind_name="an endpoint number",
-                  check=lambda v: None if 0x81 <= v <= 0x8F else f"{v:#x} is not an IN endpoint (0x81 to 0x8f)")
-    out_ep = t.get("out_ep", None, kind=int, kind_name="an endpoint number",
-                   check=lambda v: None if 0x01 <= v <= 0x0F else f"{v:#x} is not an OUT endpoint (0x01 to 0x0f)")
+    in_ep = t.get(
+        "in_ep",
+        None,
+        kind=int,
+        kind_name="an endpoint number",
+        check=lambda v: None if 0x81 <= v <= 0x8F else f"{v:#x} is not an IN endpoint (0x81 to 0x8f)",
+    )
+    out_ep = t.get(
+        "out_ep",
+        None,
+        kind=int,
+        kind_name="an endpoint number",
+        check=lambda v: None if 0x01 <= v <= 0x0F else f"{v:#x} is not an OUT endpoint (0x01 to 0x0f)",
+    )
     if vendor is None or product is None or not t.ok:
         return None
     return UsbOptions(vendor=_as_int(vendor), product=_as_int(product), in_ep=in_ep, out_ep=out_ep)
@@ -106,8 +116,9 @@ class UsbLink:
             from escpos.printer import Usb
         except ImportError as exc:
             raise LinkAway("python-escpos with the usb extra (pyusb) is not installed") from exc
-        printer = Usb(self.options.vendor, self.options.product, timeout=self.timeout_ms,
-                      in_ep=self.in_ep, out_ep=self.out_ep)
+        printer = Usb(
+            self.options.vendor, self.options.product, timeout=self.timeout_ms, in_ep=self.in_ep, out_ep=self.out_ep
+        )
         try:
             printer.open()
             device = printer.device

@@ -19,7 +19,24 @@ from .pcm import Pcm, WavError, read_wav
 from .settings import VoiceSettings, read_voice
 
 __all__ = [
-    "Announcer", "ClipSet", "MixerPlayer", "Pcm", "Player", "RecordingPlayer", "VirtualClock", "VoiceSettings",
-    "WavError", "announcement_clips", "clip_names", "en_number", "language", "pauses", "pre_init_mixer",
-    "read_voice", "read_wav", "shipped_folder", "ticket_clips", "zh_number",
+    "Announcer",
+    "ClipSet",
+    "MixerPlayer",
+    "Pcm",
+    "Player",
+    "RecordingPlayer",
+    "VirtualClock",
+    "VoiceSettings",
+    "WavError",
+    "announcement_clips",
+    "clip_names",
+    "en_number",
+    "language",
+    "pauses",
+    "pre_init_mixer",
+    "read_voice",
+    "read_wav",
+    "shipped_folder",
+    "ticket_clips",
+    "zh_number",
 ]

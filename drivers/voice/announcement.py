@@ -30,8 +30,7 @@ _WORD_GAP = 0.03
 _PAUSES_AFTER = {"chime": 0.25, "zaici_hujiao": 0.3, "calling_again": 0.3}
 _PAUSES_BEFORE = {"dao": 0.08, "please_go_to_window": 0.25}
 
-_ZH_WORDS = ("qing", "hao", "dao", "hao_chuangkou", "banli", "zaici_hujiao", "shi", "bai", "qian", "yi4",
-             "liang")
+_ZH_WORDS = ("qing", "hao", "dao", "hao_chuangkou", "banli", "zaici_hujiao", "shi", "bai", "qian", "yi4", "liang")
 _EN_WORDS = ("number", "please_go_to_window", "calling_again", "hundred", "thousand")
 LETTERS = tuple(string.ascii_uppercase)
 DIGITS = tuple(str(d) for d in range(10))
@@ -54,8 +53,9 @@ def clip_names(locale: str) -> tuple[str, ...]:
     return ("chime", *_EN_WORDS, *en_numbers, *LETTERS)
 
 
-def announcement_clips(kind: str, number: str, window: int, locale: str = "zh-Hans", *,
-                       chime: bool = False) -> list[str]:
+def announcement_clips(
+    kind: str, number: str, window: int, locale: str = "zh-Hans", *, chime: bool = False
+) -> list[str]:
     """The clips of one announcement, e.g. call A001 to window 3 in zh-Hans:
     ["chime", "qing", "A", "0", "0", "1", "hao", "dao", "3", "hao_chuangkou", "banli"]."""
     if kind not in KINDS:
@@ -93,18 +93,18 @@ def zh_number(n: int) -> list[str]:
     zero_pending = False
     for digit, unit in ((n // 1000, "qian"), (n // 100 % 10, "bai"), (n // 10 % 10, "shi"), (n % 10, "")):
         if digit == 0:
-            zero_pending = bool(out)        # one 零 stands for any run of inner zeros; trailing ones are silent
+            zero_pending = bool(out)  # one 零 stands for any run of inner zeros; trailing ones are silent
             continue
         if zero_pending:
             out.append("0")
             zero_pending = False
         if unit == "shi" and digit == 1 and not out:
-            out.append("shi")               # 十二, not 一十二; but 一百一十 keeps its 一
+            out.append("shi")  # 十二, not 一十二; but 一百一十 keeps its 一
             continue
         if unit in ("bai", "qian") and digit == 1:
-            out.append("yi4")               # 一百 yì bǎi, 一千 yì qiān
+            out.append("yi4")  # 一百 yì bǎi, 一千 yì qiān
         elif unit == "qian" and digit == 2:
-            out.append("liang")             # 两千
+            out.append("liang")  # 两千
         else:
             out.append(str(digit))
         if unit:
@@ -132,5 +132,7 @@ def en_number(n: int) -> list[str]:
 
 def pauses(clips: Sequence[str]) -> list[float]:
     """Seconds of silence after each clip but the last."""
-    return [max(_PAUSES_AFTER.get(here, _WORD_GAP), _PAUSES_BEFORE.get(after, _WORD_GAP))
-            for here, after in zip(clips, clips[1:], strict=False)]
+    return [
+        max(_PAUSES_AFTER.get(here, _WORD_GAP), _PAUSES_BEFORE.get(after, _WORD_GAP))
+        for here, after in zip(clips, clips[1:], strict=False)
+    ]

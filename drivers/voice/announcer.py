@@ -54,8 +54,14 @@ class _Stuck(Exception):
 class MixerPlayer:
     """Plays through `pygame.mixer`, opening it on first use, reopening it after a failure."""
 
-    def __init__(self, *, rate: int = MIXER_RATE, retry_s: float = 30.0, log: logging.Logger = LOG,
-                 monotonic: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        *,
+        rate: int = MIXER_RATE,
+        retry_s: float = 30.0,
+        log: logging.Logger = LOG,
+        monotonic: Callable[[], float] = time.monotonic,
+    ):
         self.rate = rate
         self.retry_s = retry_s
         self.log = log
@@ -87,8 +93,9 @@ class MixerPlayer:
 
     def _fail(self, problem: str) -> bool:
         if self.problem is None:
-            self.log.warning("voice: %s; announcements are dropped until it works (retrying every %g s)",
-                             problem, self.retry_s)
+            self.log.warning(
+                "voice: %s; announcements are dropped until it works (retrying every %g s)", problem, self.retry_s
+            )
         self.ready, self.problem = False, problem
         self._next_try = self.monotonic() + self.retry_s
         return False
@@ -102,7 +109,7 @@ class MixerPlayer:
             sound = pygame.mixer.Sound(file=io.BytesIO(wav_bytes(pcm)))
             sound.set_volume(volume)
             channel = sound.play()
-            if channel is None:                 # every channel busy with someone else's sounds
+            if channel is None:  # every channel busy with someone else's sounds
                 channel = pygame.mixer.find_channel(True)
                 channel.play(sound)
             # A device that vanishes mid-sound can leave the channel busy for ever: give up well after.
@@ -116,7 +123,7 @@ class MixerPlayer:
         except (pygame.error, _Stuck) as exc:
             self._fail(str(exc))
             with contextlib.suppress(pygame.error):
-                pygame.mixer.quit()             # reopened on the next try
+                pygame.mixer.quit()  # reopened on the next try
             return False
 
     def rest(self, seconds: float) -> None:
@@ -137,11 +144,21 @@ _STOP = object()
 class Announcer:
     """Announces calls and recalls in order through one player, never two at once."""
 
-    def __init__(self, clips: ClipSet, *, locale: str = "zh-Hans", repeat: int = 1, volume: float = 1.0,
-                 chime: bool = True, max_age_s: float = 10.0, gap_s: float = 0.8,
-                 player: Player | None = None, clock: Callable[[], float] = time.time,
-                 log: logging.Logger = LOG):
-        language(locale)                        # fail now, not in the worker, on a locale nobody speaks
+    def __init__(
+        self,
+        clips: ClipSet,
+        *,
+        locale: str = "zh-Hans",
+        repeat: int = 1,
+        volume: float = 1.0,
+        chime: bool = True,
+        max_age_s: float = 10.0,
+        gap_s: float = 0.8,
+        player: Player | None = None,
+        clock: Callable[[], float] = time.time,
+        log: logging.Logger = LOG,
+    ):
+        language(locale)  # fail now, not in the worker, on a locale nobody speaks
         self.clips = clips
         self.locale = locale
         self.repeat = repeat
@@ -152,9 +169,9 @@ class Announcer:
         self.player: Player = player if player is not None else MixerPlayer(log=log)
         self.clock = clock
         self.log = log
-        self.spoken = 0                         # announcements played to the end
-        self.stale = 0                          # dropped because they were too old at the front
-        self.dropped = 0                        # dropped because no sound device played them
+        self.spoken = 0  # announcements played to the end
+        self.stale = 0  # dropped because they were too old at the front
+        self.dropped = 0  # dropped because no sound device played them
         self.offline = False
         self._stale_run = 0
         self._last_end: float | None = None
@@ -165,15 +182,31 @@ class Announcer:
         self._thread.start()
 
     @classmethod
-    def from_settings(cls, settings: VoiceSettings, locale: str, *, player: Player | None = None,
-                      clock: Callable[[], float] = time.time, log: logging.Logger = LOG) -> Announcer | None:
+    def from_settings(
+        cls,
+        settings: VoiceSettings,
+        locale: str,
+        *,
+        player: Player | None = None,
+        clock: Callable[[], float] = time.time,
+        log: logging.Logger = LOG,
+    ) -> Announcer | None:
         """The announcer a role file asks for, or None when `[voice] enabled = false`."""
         if not settings.enabled:
             return None
         fallback = shipped_folder(locale)
         clips = ClipSet(settings.clips if settings.clips is not None else fallback, fallback, log=log)
-        return cls(clips, locale=locale, repeat=settings.repeat, volume=settings.volume, chime=settings.chime,
-                   max_age_s=settings.max_age_s, player=player, clock=clock, log=log)
+        return cls(
+            clips,
+            locale=locale,
+            repeat=settings.repeat,
+            volume=settings.volume,
+            chime=settings.chime,
+            max_age_s=settings.max_age_s,
+            player=player,
+            clock=clock,
+            log=log,
+        )
 
     # --- the display's side -----------------------------------------------------------------
     def announce(self, kind: str, number: str, window: int, at: float | None = None) -> bool:
@@ -192,7 +225,7 @@ class Announcer:
 
     @property
     def state(self) -> str:
-        """"offline" (no sound device), "speaking" or "idle", for the device's health report."""
+        """ "offline" (no sound device), "speaking" or "idle", for the device's health report."""
         if self.offline:
             return "offline"
         return "speaking" if self._busy or self._queue.unfinished_tasks else "idle"
@@ -200,8 +233,14 @@ class Announcer:
     @property
     def health(self) -> dict[str, object]:
         """What the display reports to the core about its voice."""
-        return {"state": self.state, "problem": getattr(self.player, "problem", None), "spoken": self.spoken,
-                "stale": self.stale, "dropped": self.dropped, "missing_clips": self._missing}
+        return {
+            "state": self.state,
+            "problem": getattr(self.player, "problem", None),
+            "spoken": self.spoken,
+            "stale": self.stale,
+            "dropped": self.dropped,
+            "missing_clips": self._missing,
+        }
 
     def wait_until_idle(self, timeout: float) -> bool:
         """True once everything queued so far has been spoken or dropped (tests and shutdown)."""
@@ -232,7 +271,7 @@ class Announcer:
                     return
                 self._busy = True
                 self._speak(call)
-            except Exception:                   # a bug in one announcement must not silence the hall
+            except Exception:  # a bug in one announcement must not silence the hall
                 self.log.exception("voice: announcing %r failed", call)
             finally:
                 self._busy = False
@@ -248,10 +287,9 @@ class Announcer:
             return
         self._report_stale()
         for i in range(self.repeat):
-            names = announcement_clips(call.kind, call.number, call.window, self.locale,
-                                       chime=self.chime and i == 0)
+            names = announcement_clips(call.kind, call.number, call.window, self.locale, chime=self.chime and i == 0)
             sound = self.clips.join(names, pauses(names))
-            if not sound.samples:               # every clip missing: ClipSet has said so already
+            if not sound.samples:  # every clip missing: ClipSet has said so already
                 return
             if self._last_end is not None:
                 wait = min(self.gap_s, self.gap_s - (self.clock() - self._last_end))
@@ -268,6 +306,10 @@ class Announcer:
 
     def _report_stale(self) -> None:
         if self._stale_run:
-            self.log.info("voice: skipped %d call(s) older than %g s (caught up after a reconnect, or calls "
-                          "came faster than they can be spoken)", self._stale_run, self.max_age_s)
+            self.log.info(
+                "voice: skipped %d call(s) older than %g s (caught up after a reconnect, or calls "
+                "came faster than they can be spoken)",
+                self._stale_run,
+                self.max_age_s,
+            )
             self._stale_run = 0

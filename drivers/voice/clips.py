@@ -29,15 +29,15 @@ class ClipSet:
     them (raising a rate is harmless) and the mixer converts the result to what the sound card runs at.
     """
 
-    def __init__(self, folder: str | Path | None, fallback_folder: str | Path | None = None, *,
-                 log: logging.Logger = LOG):
+    def __init__(
+        self, folder: str | Path | None, fallback_folder: str | Path | None = None, *, log: logging.Logger = LOG
+    ):
         self.folder = Path(folder) if folder is not None else None
         self.fallback_folder = Path(fallback_folder) if fallback_folder is not None else None
-        if self.fallback_folder is not None and self.folder is not None and \
-                _same(self.folder, self.fallback_folder):
+        if self.fallback_folder is not None and self.folder is not None and _same(self.folder, self.fallback_folder):
             self.fallback_folder = None
         self.log = log
-        self.reports: list[str] = []          # everything reported, in order, for health pages and tests
+        self.reports: list[str] = []  # everything reported, in order, for health pages and tests
         self._reported: set[str] = set()
         self._own = self._load(self.folder)
         self._shipped = self._load(self.fallback_folder)
@@ -90,11 +90,13 @@ class ClipSet:
         if clip is None:
             clip = self._shipped.get(name)
             if clip is not None and self.folder is not None and self.fallback_folder is not None:
-                self._report(f"clip:{name}", f"voice clip {name!r} is not in {self.folder}; "
-                                             f"using the shipped one", logging.INFO)
+                self._report(
+                    f"clip:{name}", f"voice clip {name!r} is not in {self.folder}; using the shipped one", logging.INFO
+                )
         if clip is None:
-            self._report(f"clip:{name}", f"voice clip {name!r} is in neither {self._where()}; "
-                                         f"announcements leave it out")
+            self._report(
+                f"clip:{name}", f"voice clip {name!r} is in neither {self._where()}; announcements leave it out"
+            )
             return None
         clip = resample(clip, self.rate)
         self._converted[name] = clip
@@ -108,17 +110,24 @@ class ClipSet:
         missing = [n for n in expected if n not in self._own and n not in self._shipped]
         if borrowed and self.folder is not None and self.fallback_folder is not None:
             self._reported.update(f"clip:{n}" for n in borrowed)
-            self._report("borrowed", f"voice clips not in {self.folder}, using the shipped ones: "
-                                     f"{', '.join(borrowed)}", logging.INFO)
+            self._report(
+                "borrowed",
+                f"voice clips not in {self.folder}, using the shipped ones: {', '.join(borrowed)}",
+                logging.INFO,
+            )
         if missing:
             self._reported.update(f"clip:{n}" for n in missing)
-            self._report("missing", f"voice clips in neither {self._where()}, announcements leave them "
-                                    f"out: {', '.join(missing)}")
+            self._report(
+                "missing", f"voice clips in neither {self._where()}, announcements leave them out: {', '.join(missing)}"
+            )
         extra = sorted(set(self._own) - set(expected))
         if extra:
-            self._report("extra", f"voice clip files in {self.folder} that are not clip names and are never "
-                                  f"played (see config/voice/README.md): "
-                                  f"{', '.join(n + '.wav' for n in extra)}")
+            self._report(
+                "extra",
+                f"voice clip files in {self.folder} that are not clip names and are never "
+                f"played (see config/voice/README.md): "
+                f"{', '.join(n + '.wav' for n in extra)}",
+            )
         return missing
 
     def _where(self) -> str:
@@ -132,7 +141,7 @@ class ClipSet:
             clip = self.clip(name)
             pause = pauses[i] if i < len(pauses) else 0.0
             if clip is None:
-                if gaps:                        # keep the longer pause when a clip drops out
+                if gaps:  # keep the longer pause when a clip drops out
                     gaps[-1] = max(gaps[-1], pause)
                 continue
             parts.append(clip)

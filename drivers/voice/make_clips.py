@@ -34,9 +34,9 @@ from onewindow.drivers.voice.clips import SHIPPED
 from onewindow.drivers.voice.pcm import Pcm, WavError, dbfs, read_wav, samples16, write_wav
 
 RATE = 16000
-SPEED_WPM = 150                                   # espeak's 175 is brisk for a hall
-TARGET_RMS_DBFS = -20.0                           # speech loudness, measured over its voiced parts
-CHIME_RMS_DBFS = -26.0                            # the chime is softer than the voice
+SPEED_WPM = 150  # espeak's 175 is brisk for a hall
+TARGET_RMS_DBFS = -20.0  # speech loudness, measured over its voiced parts
+CHIME_RMS_DBFS = -26.0  # the chime is softer than the voice
 PEAK_LIMIT_DBFS = -1.0
 MIN_SECONDS, MAX_SECONDS = 0.08, 2.5
 
@@ -50,21 +50,21 @@ class MandarinWord:
     name: str
     hanzi: str
     pinyin: str
-    tone_change: bool = False                     # spoken tone differs from the dictionary's on purpose
+    tone_change: bool = False  # spoken tone differs from the dictionary's on purpose
 
 
 @dataclass(frozen=True)
 class EnglishWord:
     name: str
     text: str
-    phonemes: str                                 # what espeak-ng -v en -x says for `text`
+    phonemes: str  # what espeak-ng -v en -x says for `text`
 
 
 MANDARIN = (
     MandarinWord("qing", "请", "qing3"),
     MandarinWord("hao", "号", "hao4"),
     MandarinWord("dao", "到", "dao4"),
-    MandarinWord("hao_chuangkou", "号窗口", "hao4 chuang1kou3"),          # syllables of one word run together
+    MandarinWord("hao_chuangkou", "号窗口", "hao4 chuang1kou3"),  # syllables of one word run together
     MandarinWord("banli", "办理", "ban4li3"),
     MandarinWord("zaici_hujiao", "再次呼叫", "zai4ci4 hu1jiao4"),
     MandarinWord("0", "零", "ling2"),
@@ -80,30 +80,66 @@ MANDARIN = (
     MandarinWord("shi", "十", "shi2"),
     MandarinWord("bai", "百", "bai3"),
     MandarinWord("qian", "千", "qian1"),
-    MandarinWord("yi4", "一", "yi4", tone_change=True),     # 一 before 百 and 千: yì bǎi, yì qiān
+    MandarinWord("yi4", "一", "yi4", tone_change=True),  # 一 before 百 and 千: yì bǎi, yì qiān
     MandarinWord("liang", "两", "liang3"),
 )
 
 # Numbers and letter names: (clip, text, phonemes).
 _EN_WORDS = (
-    ("0", "zero", "z'i@roU"), ("1", "one", "w'0n"), ("2", "two", "t'u:"),
-    ("3", "three", "Tr'i:"), ("4", "four", "f'o@"), ("5", "five", "f'aIv"),
-    ("6", "six", "s'Iks"), ("7", "seven", "s'Ev@n"), ("8", "eight", "'eIt"),
-    ("9", "nine", "n'aIn"), ("10", "ten", "t'En"), ("11", "eleven", "I2l'Ev@n"),
-    ("12", "twelve", "tw'Elv"), ("13", "thirteen", "T'3:ti:n"), ("14", "fourteen", "f'o@ti:n"),
-    ("15", "fifteen", "f'Ifti:n"), ("16", "sixteen", "s'Iksti:n"), ("17", "seventeen", "s'Ev@nt,i:n"),
-    ("18", "eighteen", "'eIti:n"), ("19", "nineteen", "n'aInti:n"), ("20", "twenty", "tw'Enti"),
-    ("30", "thirty", "T'3:ti"), ("40", "forty", "f'O@ti"), ("50", "fifty", "f'Ifti"),
-    ("60", "sixty", "s'Iksti"), ("70", "seventy", "s'Ev@nti"), ("80", "eighty", "'eIti"),
-    ("90", "ninety", "n'aInti"), ("A", "A", "'eI"), ("B", "B", "b'i:"),
-    ("C", "C", "s'i:"), ("D", "D", "d'i:"), ("E", "E", "'i:"),
-    ("F", "F", "'Ef"), ("G", "G", "dZ'i:"), ("H", "H", "'eItS"),
-    ("I", "I", "'aI"), ("J", "J", "dZ'eI"), ("K", "K", "k'eI"),
-    ("L", "L", "'El"), ("M", "M", "'Em"), ("N", "N", "'En"),
-    ("O", "O", "'oU"), ("P", "P", "p'i:"), ("Q", "Q", "kj'u:"),
-    ("R", "R", "'A@"), ("S", "S", "'Es"), ("T", "T", "t'i:"),
-    ("U", "U", "j'u:"), ("V", "V", "v'i:"), ("W", "W", "d'Vb@Lj,u:"),
-    ("X", "X", "'Eks"), ("Y", "Y", "w'aI"), ("Z", "Z", "z'Ed"),
+    ("0", "zero", "z'i@roU"),
+    ("1", "one", "w'0n"),
+    ("2", "two", "t'u:"),
+    ("3", "three", "Tr'i:"),
+    ("4", "four", "f'o@"),
+    ("5", "five", "f'aIv"),
+    ("6", "six", "s'Iks"),
+    ("7", "seven", "s'Ev@n"),
+    ("8", "eight", "'eIt"),
+    ("9", "nine", "n'aIn"),
+    ("10", "ten", "t'En"),
+    ("11", "eleven", "I2l'Ev@n"),
+    ("12", "twelve", "tw'Elv"),
+    ("13", "thirteen", "T'3:ti:n"),
+    ("14", "fourteen", "f'o@ti:n"),
+    ("15", "fifteen", "f'Ifti:n"),
+    ("16", "sixteen", "s'Iksti:n"),
+    ("17", "seventeen", "s'Ev@nt,i:n"),
+    ("18", "eighteen", "'eIti:n"),
+    ("19", "nineteen", "n'aInti:n"),
+    ("20", "twenty", "tw'Enti"),
+    ("30", "thirty", "T'3:ti"),
+    ("40", "forty", "f'O@ti"),
+    ("50", "fifty", "f'Ifti"),
+    ("60", "sixty", "s'Iksti"),
+    ("70", "seventy", "s'Ev@nti"),
+    ("80", "eighty", "'eIti"),
+    ("90", "ninety", "n'aInti"),
+    ("A", "A", "'eI"),
+    ("B", "B", "b'i:"),
+    ("C", "C", "s'i:"),
+    ("D", "D", "d'i:"),
+    ("E", "E", "'i:"),
+    ("F", "F", "'Ef"),
+    ("G", "G", "dZ'i:"),
+    ("H", "H", "'eItS"),
+    ("I", "I", "'aI"),
+    ("J", "J", "dZ'eI"),
+    ("K", "K", "k'eI"),
+    ("L", "L", "'El"),
+    ("M", "M", "'Em"),
+    ("N", "N", "'En"),
+    ("O", "O", "'oU"),
+    ("P", "P", "p'i:"),
+    ("Q", "Q", "kj'u:"),
+    ("R", "R", "'A@"),
+    ("S", "S", "'Es"),
+    ("T", "T", "t'i:"),
+    ("U", "U", "j'u:"),
+    ("V", "V", "v'i:"),
+    ("W", "W", "d'Vb@Lj,u:"),
+    ("X", "X", "'Eks"),
+    ("Y", "Y", "w'aI"),
+    ("Z", "Z", "z'Ed"),
 )
 
 ENGLISH = (
@@ -117,6 +153,7 @@ ENGLISH = (
 
 
 # --- running the tools ------------------------------------------------------------------------
+
 
 def espeak(args: list[str]) -> str:
     done = subprocess.run(["espeak-ng", *args], capture_output=True, text=True, timeout=60, check=True)
@@ -134,7 +171,7 @@ def dictionary_pinyin(hanzi: str) -> str:
 
 
 def syllables(pinyin: str) -> list[str]:
-    """"hao4 chuang1kou3" → ["hao4", "chuang1", "kou3"]."""
+    """ "hao4 chuang1kou3" → ["hao4", "chuang1", "kou3"]."""
     return re.findall(r"[a-zü]+[1-5]", pinyin)
 
 
@@ -149,9 +186,34 @@ def synthesise(voice: str, text: str, out: Path) -> None:
         raw, trimmed = Path(tmp) / "raw.wav", Path(tmp) / "trimmed.wav"
         espeak(["-v", voice, "-s", str(SPEED_WPM), "-w", str(raw), text])
         subprocess.run(
-            ["sox", "-D", str(raw), "-r", str(RATE), "-c", "1", "-b", "16", "-e", "signed-integer", str(trimmed),
-             "silence", "1", "0.01", "-50d", "reverse", "silence", "1", "0.01", "-50d", "reverse"],
-            check=True, capture_output=True, timeout=60)
+            [
+                "sox",
+                "-D",
+                str(raw),
+                "-r",
+                str(RATE),
+                "-c",
+                "1",
+                "-b",
+                "16",
+                "-e",
+                "signed-integer",
+                str(trimmed),
+                "silence",
+                "1",
+                "0.01",
+                "-50d",
+                "reverse",
+                "silence",
+                "1",
+                "0.01",
+                "-50d",
+                "reverse",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
         write_wav(out, level(faded(read_wav(trimmed)), TARGET_RMS_DBFS))
 
 
@@ -169,7 +231,7 @@ def faded(pcm: Pcm, fade_in: float = 0.005, fade_out: float = 0.01) -> Pcm:
 def voiced_rms(pcm: Pcm) -> float:
     """RMS over the 20 ms frames within 20 dB of the loudest: loudness of the speech, not of its pauses."""
     size = max(1, pcm.rate // 50)
-    frames = [pcm.samples[i:i + size] for i in range(0, len(pcm.samples), size)]
+    frames = [pcm.samples[i : i + size] for i in range(0, len(pcm.samples), size)]
     energies = [sum(v * v for v in f) / len(f) for f in frames if len(f)]
     if not energies or max(energies) == 0:
         return 0.0
@@ -200,8 +262,10 @@ def chime() -> Pcm:
             if u < 0:
                 continue
             attack = min(1.0, u / 0.008)
-            value += attack * (math.exp(-u / 0.35) * math.sin(2 * math.pi * freq * u)
-                               + 0.2 * math.exp(-u / 0.2) * math.sin(2 * math.pi * 2 * freq * u))
+            value += attack * (
+                math.exp(-u / 0.35) * math.sin(2 * math.pi * freq * u)
+                + 0.2 * math.exp(-u / 0.2) * math.sin(2 * math.pi * 2 * freq * u)
+            )
         fade = min(1.0, (length - t) / 0.15)
         out.append(value * fade)
     top = max(abs(v) for v in out)
@@ -209,6 +273,7 @@ def chime() -> Pcm:
 
 
 # --- generating -------------------------------------------------------------------------------
+
 
 def generate(out: Path, only: set[str] | None = None) -> list[Path]:
     for tool in ("espeak-ng", "sox"):
@@ -244,6 +309,7 @@ def generate(out: Path, only: set[str] | None = None) -> list[Path]:
 
 # --- checking ---------------------------------------------------------------------------------
 
+
 def check_words() -> list[str]:
     """What espeak-ng says for each clip's text, against what the hall must hear. Needs espeak-ng."""
     problems = []
@@ -253,17 +319,18 @@ def check_words() -> list[str]:
         if word.tone_change:
             said, ours = re.sub(r"\d", "", said), re.sub(r"\d", "", ours)
         if said != ours:
-            problems.append(f"{word.name}: {word.hanzi} is {said!r} in espeak-ng's dictionary, the table says "
-                            f"{word.pinyin!r}")
+            problems.append(
+                f"{word.name}: {word.hanzi} is {said!r} in espeak-ng's dictionary, the table says {word.pinyin!r}"
+            )
         spoken = phonemes("cmn-latn-pinyin", word.pinyin)
         if "(" in spoken:
             problems.append(f"{word.name}: {word.pinyin!r} switches language: {spoken}")
         tones = [s[-1] for s in syllables(word.pinyin)]
         contours = tones_spoken(spoken)
-        if len(contours) != len(tones) or any(c not in TONE_CONTOURS[t] for t, c in zip(tones, contours,
-                                                                                           strict=False)):
-            problems.append(f"{word.name}: {word.pinyin!r} is spoken with contours {contours}, "
-                            f"expected tones {tones}: {spoken}")
+        if len(contours) != len(tones) or any(c not in TONE_CONTOURS[t] for t, c in zip(tones, contours, strict=False)):
+            problems.append(
+                f"{word.name}: {word.pinyin!r} is spoken with contours {contours}, expected tones {tones}: {spoken}"
+            )
     for letter in LETTERS:
         spoken = phonemes("cmn", letter)
         if "(" in spoken or not spoken:
@@ -304,27 +371,33 @@ def report(out: Path) -> str:
     lines = []
     for word in MANDARIN:
         clip = read_wav(out / "zh-Hans" / f"{word.name}.wav")
-        lines.append(f"zh {word.name:14} {word.hanzi:6} {word.pinyin:20} {clip.duration:5.2f} s "
-                     f"{dbfs(voiced_rms(clip)):6.1f} dBFS  {phonemes('cmn-latn-pinyin', word.pinyin)}")
+        lines.append(
+            f"zh {word.name:14} {word.hanzi:6} {word.pinyin:20} {clip.duration:5.2f} s "
+            f"{dbfs(voiced_rms(clip)):6.1f} dBFS  {phonemes('cmn-latn-pinyin', word.pinyin)}"
+        )
     for letter in LETTERS:
         clip = read_wav(out / "zh-Hans" / f"{letter}.wav")
-        lines.append(f"zh {letter:14} {'':6} {'':20} {clip.duration:5.2f} s "
-                     f"{dbfs(voiced_rms(clip)):6.1f} dBFS  {phonemes('cmn', letter)}")
+        lines.append(
+            f"zh {letter:14} {'':6} {'':20} {clip.duration:5.2f} s "
+            f"{dbfs(voiced_rms(clip)):6.1f} dBFS  {phonemes('cmn', letter)}"
+        )
     for english in ENGLISH:
         clip = read_wav(out / "en" / f"{english.name}.wav")
-        lines.append(f"en {english.name:14} {english.text:27} {clip.duration:5.2f} s "
-                     f"{dbfs(voiced_rms(clip)):6.1f} dBFS  {phonemes('en', english.text)}")
+        lines.append(
+            f"en {english.name:14} {english.text:27} {clip.duration:5.2f} s "
+            f"{dbfs(voiced_rms(clip)):6.1f} dBFS  {phonemes('en', english.text)}"
+        )
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make_clips", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=SHIPPED, help="folder holding zh-Hans/ and en/ "
-                                                                   "(default: %(default)s)")
+    parser.add_argument(
+        "--out", type=Path, default=SHIPPED, help="folder holding zh-Hans/ and en/ (default: %(default)s)"
+    )
     parser.add_argument("--check", action="store_true", help="check the clips there, generate nothing")
     parser.add_argument("--only", nargs="+", metavar="NAME", help="regenerate only these clips")
-    parser.add_argument("--verbose", "-v", action="store_true", help="print each clip's length, loudness "
-                                                                     "and phonemes")
+    parser.add_argument("--verbose", "-v", action="store_true", help="print each clip's length, loudness and phonemes")
     args = parser.parse_args(argv)
     if not args.check:
         written = generate(args.out, set(args.only) if args.only else None)

@@ -60,13 +60,13 @@ def parse_wav(blob: bytes) -> Pcm:
     data: bytes | None = None
     pos = 12
     while pos + 8 <= len(blob):
-        chunk_id, size = blob[pos:pos + 4], struct.unpack_from("<I", blob, pos + 4)[0]
-        body = blob[pos + 8:pos + 8 + size]   # recorders that stream write a bogus size: take what is there
+        chunk_id, size = blob[pos : pos + 4], struct.unpack_from("<I", blob, pos + 4)[0]
+        body = blob[pos + 8 : pos + 8 + size]  # recorders that stream write a bogus size: take what is there
         if chunk_id == b"fmt ":
             fmt = _read_format(body)
         elif chunk_id == b"data":
             data = body
-        pos += 8 + size + (size & 1)          # chunks are padded to even length
+        pos += 8 + size + (size & 1)  # chunks are padded to even length
     if fmt is None:
         raise WavError("no fmt chunk")
     if data is None:
@@ -82,7 +82,7 @@ def _read_format(body: bytes) -> tuple[int, int, int, int]:
     if tag == _EXTENSIBLE:
         if len(body) < 26:
             raise WavError("WAVE_FORMAT_EXTENSIBLE without its sub-format")
-        tag = struct.unpack_from("<H", body, 24)[0]    # first two bytes of the sub-format GUID
+        tag = struct.unpack_from("<H", body, 24)[0]  # first two bytes of the sub-format GUID
     if channels < 1:
         raise WavError("no channels")
     if not 1000 <= rate <= 384000:
@@ -95,13 +95,13 @@ def _read_format(body: bytes) -> tuple[int, int, int, int]:
 
 def _decode(data: bytes, tag: int, bits: int) -> array.array:
     width = bits // 8
-    data = data[:len(data) - len(data) % width]
+    data = data[: len(data) - len(data) % width]
     if tag == _FLOAT:
         floats = array.array("f" if bits == 32 else "d", data)
         if sys.byteorder == "big":
             floats.byteswap()
         return samples16(_clamp(round(v * 32767.0)) if math.isfinite(v) else 0 for v in floats)
-    if bits == 8:                                  # 8-bit WAV is unsigned
+    if bits == 8:  # 8-bit WAV is unsigned
         return samples16((b - 128) << 8 for b in data)
     if bits == 16:
         out = samples16()
@@ -109,7 +109,7 @@ def _decode(data: bytes, tag: int, bits: int) -> array.array:
         if sys.byteorder == "big":
             out.byteswap()
         return out
-    if bits == 24:                                 # widen to 32-bit little-endian, low byte zero
+    if bits == 24:  # widen to 32-bit little-endian, low byte zero
         wide = bytearray(len(data) // 3 * 4)
         wide[1::4], wide[2::4], wide[3::4] = data[0::3], data[1::3], data[2::3]
         data = bytes(wide)
@@ -128,7 +128,7 @@ def to_mono(samples: array.array, channels: int) -> array.array:
     if channels == 1:
         return samples
     frames = len(samples) // channels
-    columns = [samples[c:frames * channels:channels] for c in range(channels)]
+    columns = [samples[c : frames * channels : channels] for c in range(channels)]
     return samples16(sum(frame) // channels for frame in zip(*columns, strict=True))
 
 
@@ -157,8 +157,7 @@ def silence(seconds: float, rate: int) -> array.array:
     return samples16([0]) * max(0, round(seconds * rate))
 
 
-def join(parts: Sequence[Pcm], pauses: Sequence[float] = (), rate: int | None = None,
-         clips: Sequence[str] = ()) -> Pcm:
+def join(parts: Sequence[Pcm], pauses: Sequence[float] = (), rate: int | None = None, clips: Sequence[str] = ()) -> Pcm:
     """One sound from several, with `pauses[i]` seconds of silence after part i (missing pauses are 0)."""
     rate = rate or (max(p.rate for p in parts) if parts else 16000)
     out = samples16()
@@ -175,8 +174,22 @@ def wav_bytes(pcm: Pcm) -> bytes:
     if sys.byteorder == "big":
         body.byteswap()
     raw = body.tobytes()
-    header = struct.pack("<4sI4s4sIHHIIHH4sI", b"RIFF", 36 + len(raw), b"WAVE", b"fmt ", 16, _PCM, 1,
-                         pcm.rate, pcm.rate * 2, 2, 16, b"data", len(raw))
+    header = struct.pack(
+        "<4sI4s4sIHHIIHH4sI",
+        b"RIFF",
+        36 + len(raw),
+        b"WAVE",
+        b"fmt ",
+        16,
+        _PCM,
+        1,
+        pcm.rate,
+        pcm.rate * 2,
+        2,
+        16,
+        b"data",
+        len(raw),
+    )
     return header + raw
 
 

@@ -13,11 +13,11 @@ from .clips import PROJECT_ROOT
 @dataclass(frozen=True)
 class VoiceSettings:
     enabled: bool = True
-    clips: Path | None = None      # None: the shipped set for the hall's locale
-    repeat: int = 1                # times each call is spoken; halls often use 2
+    clips: Path | None = None  # None: the shipped set for the hall's locale
+    repeat: int = 1  # times each call is spoken; halls often use 2
     volume: float = 1.0
-    chime: bool = True             # a ding-dong before each announcement
-    max_age_s: float = 10.0        # calls older than this when their turn comes are not spoken
+    chime: bool = True  # a ding-dong before each announcement
+    max_age_s: float = 10.0  # calls older than this when their turn comes are not spoken
 
 
 def read_voice(table: Table | None) -> VoiceSettings | None:
@@ -35,8 +35,7 @@ def read_voice(table: Table | None) -> VoiceSettings | None:
     clips = _clip_folder(table, clips_text) if clips_text is not None else None
     if not table.ok:
         return None
-    return VoiceSettings(enabled=enabled, clips=clips, repeat=repeat, volume=volume, chime=chime,
-                         max_age_s=max_age_s)
+    return VoiceSettings(enabled=enabled, clips=clips, repeat=repeat, volume=volume, chime=chime, max_age_s=max_age_s)
 
 
 def _clip_folder(table: Table, text: str) -> Path | None:
@@ -48,10 +47,12 @@ def _clip_folder(table: Table, text: str) -> Path | None:
         if candidate.is_dir():
             return candidate
         if candidate.exists():
-            table.error("clips", f"{show(text)} is not a folder (a folder of .wav clips, "
-                                 f"see config/voice/README.md)")
+            table.error("clips", f"{show(text)} is not a folder (a folder of .wav clips, see config/voice/README.md)")
             return None
     looked = " or ".join(str(c) for c in candidates)
-    table.error("clips", f"folder {show(text)} not found (looked for {looked}; allowed: a folder of .wav "
-                         f"clips, relative to the role file or the onewindow folder)")
+    table.error(
+        "clips",
+        f"folder {show(text)} not found (looked for {looked}; allowed: a folder of .wav "
+        f"clips, relative to the role file or the onewindow folder)",
+    )
     return None

@@ -55,7 +55,7 @@ class Receiver:
         while i < len(buf):
             if buf[i] in (0x10, 0x1D) and i + 3 > len(buf):
                 break  # a command cut short at the end of this read: wait for the rest
-            head = bytes(buf[i:i + 3])
+            head = bytes(buf[i : i + 3])
             if head[:2] == b"\x10\x04":
                 self.queries.append(head[2])
                 answer = self.script.answer(head[2])
@@ -154,7 +154,7 @@ class NetworkPrinter:
                     if self.close_after is not None:
                         room = self.close_after - len(self.receiver.received)
                         if len(data) >= room:
-                            self.receiver.feed(data[:max(room, 0)])
+                            self.receiver.feed(data[: max(room, 0)])
                             self.receiver.flush()
                             self.close_after = None
                             _reset(conn)
@@ -226,7 +226,7 @@ class SerialPrinter:
             except OSError:
                 return
             if self.close_after is not None and len(self.receiver.received) + len(data) >= self.close_after:
-                self.receiver.feed(data[:max(self.close_after - len(self.receiver.received), 0)])
+                self.receiver.feed(data[: max(self.close_after - len(self.receiver.received), 0)])
                 self.receiver.flush()
                 self.close_after = None
                 threading.Thread(target=self.unplug, daemon=True).start()

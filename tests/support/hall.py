@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -41,15 +41,22 @@ def token(device: str) -> str:
     return f"{device}-token-0123456789abcdefghij"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _hash(secret: str) -> str:
     return hash_secret(secret)
 
 
-def hall_toml(*, recall_limit: int = 2, rating_window_s: int = 60, require_sign_in: bool = True,
-              priority: bool = True, extra: str = "") -> str:
+def hall_toml(
+    *,
+    recall_limit: int = 2,
+    rating_window_s: int = 60,
+    require_sign_in: bool = True,
+    priority: bool = True,
+    extra: str = "",
+) -> str:
     """Five windows: 1-2 general, 3 general and card, 4 card, 5 injury."""
-    lines = [f'''[hall]
+    lines = [
+        f"""[hall]
 name = "测试大厅"
 locale = "zh-Hans"
 timezone = "Asia/Shanghai"
@@ -78,9 +85,15 @@ name = "工伤认定"
 prefix = "C"
 minutes = 25
 share = 0.1
-''']
-    for number, services in ((1, ["general"]), (2, ["general"]), (3, ["general", "card"]), (4, ["card"]),
-                             (5, ["injury"])):
+"""
+    ]
+    for number, services in (
+        (1, ["general"]),
+        (2, ["general"]),
+        (3, ["general", "card"]),
+        (4, ["card"]),
+        (5, ["injury"]),
+    ):
         lines.append(f"[[window]]\nnumber = {number}\nservices = {services!r}\n".replace("'", '"'))
     for clerk, pin in PINS.items():
         lines.append(f'[[clerk]]\nid = "{clerk}"\nname = "职员{clerk[-1]}"\npin_hash = "{_hash(pin)}"\n')
@@ -133,8 +146,16 @@ class RunningCore:
 
 
 @contextmanager
-def serve(folder: Path, *, clock: Clock | None = None, db: str | None = None, heartbeat_s: float = 15.0,
-          policy: Policy | None = None, config: HallConfig | None = None, **options: object) -> Iterator[RunningCore]:
+def serve(
+    folder: Path,
+    *,
+    clock: Clock | None = None,
+    db: str | None = None,
+    heartbeat_s: float = 15.0,
+    policy: Policy | None = None,
+    config: HallConfig | None = None,
+    **options: object,
+) -> Iterator[RunningCore]:
     """A real core on a free loopback port, over a real SQLite file."""
     config = config or load_hall(write_hall(folder, **options))
     clock = clock or Clock()
@@ -154,8 +175,14 @@ def serve(folder: Path, *, clock: Clock | None = None, db: str | None = None, he
         core.close()
 
 
-def raw_request(url: str, method: str, path: str, data: bytes | None = None,
-                headers: dict[str, str] | None = None, timeout: float = 10.0) -> tuple[int, object]:
+def raw_request(
+    url: str,
+    method: str,
+    path: str,
+    data: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 10.0,
+) -> tuple[int, object]:
     """One HTTP request with exactly these bytes; (status, parsed JSON or None)."""
     import http.client
     import json

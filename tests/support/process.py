@@ -33,11 +33,24 @@ class CoreProcess:
         self.kiosk = CoreClient(self.url, token("kiosk-1"))
 
     def start(self, timeout: float = 30.0) -> None:
-        command = [sys.executable, "-m", "onewindow.cli", "core", "--config", str(self.hall), "--db", self.db,
-                   "--host", "127.0.0.1", "--port", str(self.port)]
+        command = [
+            sys.executable,
+            "-m",
+            "onewindow.cli",
+            "core",
+            "--config",
+            str(self.hall),
+            "--db",
+            self.db,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                            env={**os.environ, "PYTHONWARNINGS": "ignore"})
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONWARNINGS": "ignore"}
+            )
         end = time.monotonic() + timeout
         probe = CoreClient(self.url)
         while time.monotonic() < end:

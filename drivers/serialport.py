@@ -49,16 +49,25 @@ def open_serial(url: str, baudrate: int, timeout: float) -> SerialLike:
     import serial
 
     # exclusive: a second process on the same line would interleave frames; better it fails to open
-    port: SerialLike = serial.serial_for_url(url, baudrate=baudrate, timeout=timeout,
-                                             write_timeout=WRITE_TIMEOUT_S, exclusive=True)
+    port: SerialLike = serial.serial_for_url(
+        url, baudrate=baudrate, timeout=timeout, write_timeout=WRITE_TIMEOUT_S, exclusive=True
+    )
     return port
 
 
 class SerialPort:
     """One line's open port (or None while it is away) and its state."""
 
-    def __init__(self, url: str, baudrate: int, *, timeout: float, what: str,
-                 open_port: Opener | None = None, log: logging.Logger | None = None):
+    def __init__(
+        self,
+        url: str,
+        baudrate: int,
+        *,
+        timeout: float,
+        what: str,
+        open_port: Opener | None = None,
+        log: logging.Logger | None = None,
+    ):
         self.url = url
         self.baudrate = baudrate
         self.timeout = timeout
