@@ -351,7 +351,7 @@ def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | No
                 found = basic_user(value.strip())
             else:
                 raise ApiError(401, "bad_credentials", "use 'Authorization: Bearer <device token>'")
-        elif "clerk" in session or "user" in session:
+        elif "clerk" in session or "user" in session or "device" in session:
             found = session_principal()
             if found is not None and request.method not in ("GET", "HEAD") and not request.is_json:
                 raise ApiError(400, "json_required", "send the body as application/json")
@@ -373,6 +373,13 @@ def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | No
         return Principal("user", user.name, role=user.role)
 
     def session_principal() -> Principal | None:
+        if "device" in session:
+            # a tablet evaluator or a browser display signed in once with its device token
+            device = next((d for d in config.devices if d.id == session["device"]), None)
+            if device is None or not same_digest(device.token_sha256, str(session.get("token_sha256", ""))):
+                session.clear()
+                raise ApiError(401, "session_ended", "this device's token changed; sign the page in again")
+            return Principal("device", device.id, device=device)
         if "user" in session:
             user = users.get(session["user"])
             return Principal("user", user.name, role=user.role) if user else None
@@ -641,8 +648,20 @@ def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | No
                 "window": (int, False),
                 "user": (str, False),
                 "password": (str, False),
+                "device": (str, False),
+                "token": (str, False),
             }
         )
+        if "device" in body:
+            digest = token_sha256(body.get("token", ""))
+            device = next((d for d in config.devices if d.id == body["device"]), None)
+            attempts.check(f"device:{body['device']}", f"addr:{request.remote_addr}")
+            if device is None or not same_digest(digest, device.token_sha256):
+                attempts.fail(f"device:{body['device']}", f"addr:{request.remote_addr}")
+                raise ApiError(401, "bad_token", "wrong device or token")
+            session.clear()
+            session.update({"device": device.id, "token_sha256": device.token_sha256})
+            return {"device": device.id, "kind": device.kind, "windows": list(device.windows)}
         if "user" in body:
             if "password" not in body:
                 raise ApiError(400, "missing_field", "'password' is required")
@@ -667,7 +686,15 @@ def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | No
         p = principal(optional=True)
         if p is None:
             return {"signed_in": False}
-        return {"signed_in": True, "kind": p.kind, "id": p.id, "window": p.window, "role": p.role}
+        return {
+            "signed_in": True,
+            "kind": p.kind,
+            "id": p.id,
+            "window": p.window,
+            "role": p.role,
+            "device_kind": p.device.kind if p.device else None,
+            "windows": list(p.device.windows) if p.device else None,
+        }
 
     @app.delete("/api/v1/session")
     def logout() -> Response:

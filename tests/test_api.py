@@ -417,3 +417,33 @@ def test_client_refusals_carry_the_code(hall):
     with hall.client("caller-1") as client, pytest.raises(CoreRefused) as err:
         client.act(1, "call")
     assert err.value.status == 409 and err.value.code == "not_signed_in"
+
+
+def test_a_tablet_signs_in_once_with_its_evaluator_token_and_then_only_rates(hall):
+    import http.cookiejar
+    import urllib.request
+
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def send(method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(
+            hall.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        try:
+            with opener.open(req) as response:
+                return response.status, json.loads(response.read() or b"null")
+        except urllib.error.HTTPError as err:
+            return err.code, json.loads(err.read() or b"null")
+
+    assert send("POST", "/api/v1/session", {"device": "eval-1", "token": "wrong"})[0] == 401
+    status, who = send("POST", "/api/v1/session", {"device": "eval-1", "token": token("eval-1")})
+    assert status == 200 and who == {"device": "eval-1", "kind": "evaluator", "windows": [1, 2, 3]}
+    assert send("GET", "/api/v1/session")[1]["device_kind"] == "evaluator"
+    sign_in(hall, 1)
+    issue(hall)
+    post(hall, "/api/v1/windows/1/call", {}, "caller-1")
+    assert send("POST", "/api/v1/windows/1/call", {})[0] == 403
+    post(hall, "/api/v1/windows/1/finish", {}, "caller-1")
+    assert send("POST", "/api/v1/windows/1/rating", {"score": 5})[0] == 201
