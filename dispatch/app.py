@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from flask import Flask, Response, g, request, session
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from onewindow.credentials import same_digest, token_sha256, verify_secret
@@ -24,7 +25,7 @@ from onewindow.hallfile import Device, default_window_name
 from .core import Core
 from .domain import SCORES, Hall, HallError, Rating, Ticket, Window
 from .stats import day_stats
-from .store import StoreError
+from .store import StoreError, verify_audit
 
 log = logging.getLogger(__name__)
 
@@ -614,6 +615,36 @@ def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | No
         ratings = core.store.ratings_of(day)
         return core.read(lambda hall: day_stats(hall, day, tickets, ratings))
 
+    @app.get("/api/v1/audit")
+    def audit_log() -> dict[str, Any]:
+        require_user("auditor", "manager")
+        raw = request.args.get("before")
+        before = int(raw) if raw is not None and raw.isdigit() and len(raw) < 19 else None
+        raw_limit = request.args.get("limit", "100")
+        limit = min(int(raw_limit), 1000) if raw_limit.isdigit() and len(raw_limit) < 6 else 100
+        entries = core.store.audit_page(before, max(1, limit))
+        return {
+            "entries": [
+                {
+                    "seq": e["seq"],
+                    "actor": e["actor"],
+                    "action": e["action"],
+                    "data": json.loads(e["data"]),
+                    "hash": e["hash"],
+                }
+                for e in entries
+            ]
+        }
+
+    @app.get("/api/v1/audit/verify")
+    def audit_verify() -> dict[str, Any]:
+        require_user("auditor", "manager")
+        try:
+            ok, message = verify_audit(core.store)
+        except SQLAlchemyError as exc:
+            raise StoreError(str(exc)) from exc
+        return {"ok": ok, "message": message}
+
     @app.get("/api/v1/ratings")
     def list_ratings() -> dict[str, Any]:
         require_user()
@@ -701,9 +732,11 @@ def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | No
         session.clear()
         return Response(status=204)
 
+    from .manage import manage
     from .pages import pages
 
     app.register_blueprint(pages)
+    app.register_blueprint(manage)
     return app
 
 

@@ -376,6 +376,15 @@ class Store:
             for r in conn.execution_options(yield_per=1000).execute(select(audit).order_by(audit.c.seq)):
                 yield dict(r._mapping)
 
+    @_storage
+    def audit_page(self, before: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """The newest entries of the operation log (before `before`), newest first, for the auditors' page."""
+        query = select(audit).order_by(audit.c.seq.desc()).limit(limit)
+        if before is not None:
+            query = query.where(audit.c.seq < before)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
     def close(self) -> None:
         self.engine.dispose()
 

@@ -92,3 +92,20 @@ def test_removed_entries_at_the_end_are_reported(day_db):
 def test_audit_verify_on_a_missing_database_says_so(tmp_path):
     result = audit(str(tmp_path / "nothing.sqlite"))
     assert result.returncode == 1 and "no database" in result.stderr
+
+
+def test_auditors_read_the_log_and_its_check_over_http(tmp_path):
+    from tests.support.hall import basic, raw_request
+
+    with serve(tmp_path) as hall, hall.client("kiosk-1") as kiosk:
+        for _ in range(3):
+            kiosk.issue("general")
+        status, page = raw_request(hall.url, "GET", "/api/v1/audit?limit=2", headers=basic("auditor"))
+        assert status == 200 and [e["seq"] for e in page["entries"]] == [3, 2]
+        assert page["entries"][0]["actor"] == "device:kiosk-1" and page["entries"][0]["data"]["number"] == "A003"
+        status, older = raw_request(hall.url, "GET", "/api/v1/audit?before=2", headers=basic("auditor"))
+        assert [e["seq"] for e in older["entries"]] == [1]
+        status, check = raw_request(hall.url, "GET", "/api/v1/audit/verify", headers=basic("auditor"))
+        assert check == {"ok": True, "message": "3 entries, chain intact"}
+        assert raw_request(hall.url, "GET", "/api/v1/audit", headers=basic("technician"))[0] == 403
+        assert raw_request(hall.url, "GET", "/api/v1/audit")[0] == 401
