@@ -171,7 +171,7 @@ def ticket_view(hall: Hall, t: Ticket) -> dict[str, Any]:
         "estimated_wait_s": hall.estimated_wait_s(t),
         "issued_at": hall.iso(t.issued_at),
         "called_at": hall.iso(t.called_at),
-        "service_name": hall.config.service(t.service).name,
+        "service_name": hall.config.service(t.service).name if hall.config.has_service(t.service) else t.service,
         "window_name": window_name(hall, hall.windows[t.window]) if t.window in hall.windows else None,
         "printed_window": t.printed_window,
         "recalls": t.recalls,
@@ -470,7 +470,17 @@ def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | No
 
     @app.get("/api/v1/tickets/<ticket_id>")
     def get_ticket(ticket_id: str) -> dict[str, Any]:
-        return core.read(lambda hall: ticket_view(hall, hall.ticket(ticket_id)))
+        def view(hall: Hall) -> dict[str, Any] | None:
+            t = hall.tickets.get(ticket_id)
+            return None if t is None else ticket_view(hall, t)
+
+        found = core.read(view)
+        if found is not None:
+            return found
+        # a ticket of an earlier day: its QR code still shows how it ended
+        if len(ticket_id) > 64 or (old := core.store.ticket(ticket_id)) is None:
+            raise ApiError(404, "unknown_ticket", "no such ticket")
+        return core.read(lambda hall: ticket_view(hall, old))
 
     @app.post("/api/v1/tickets/<ticket_id>/move")
     def move(ticket_id: str) -> dict[str, Any]:

@@ -279,6 +279,12 @@ class Store:
             return [_ticket(r._mapping) for r in conn.execute(select(tickets).where(tickets.c.day == day))]
 
     @_storage
+    def ticket(self, ticket_id: str) -> Ticket | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).first()
+        return _ticket(row._mapping) if row else None
+
+    @_storage
     def ratings_of(self, day: str | None = None, flagged: bool = False) -> list[Rating]:
         query = select(ratings).order_by(ratings.c.id)
         if day is not None:
