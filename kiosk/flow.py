@@ -1,0 +1,276 @@
+"""What the kiosk shows and when: its screens, the taps that move between them, and the faults that pause it.
+
+Plain Python with an injected time, no pygame: the app feeds it taps, the hall, the event stream's connection,
+the printer's status and the outcomes of taking tickets, and draws what `view()` says.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from onewindow.drivers.printer import PrinterStatus, TicketLayout
+
+# Screens a citizen moves through
+HOME = "home"
+GUIDE = "guide"
+PRIORITY = "priority"
+PRINTING = "printing"
+RESULT = "result"
+PRINT_FAILED = "print_failed"
+NOTICE = "notice"  # a tap issued nothing: service just became unavailable, core refused or away
+# Screens a fault puts in front of the choosing screens
+STARTING = "starting"
+CORE_AWAY = "core_away"
+PAPER_OUT = "paper_out"
+PRINTER_FAULT = "printer_fault"
+
+CHOOSING = (HOME, GUIDE, PRIORITY)
+STARTING_GRACE_S = 5.0  # before the core first answers, say "connecting" this long, then "connection lost"
+# Taps this soon after the screen changed are ignored: the second half of a double tap, or a finger still on
+# the glass from "done", must not land on the next screen's service buttons and issue a ticket.
+TAP_GUARD_S = 0.35
+
+
+@dataclass(frozen=True)
+class Take:
+    """Take a ticket: check paper, issue (one Idempotency-Key for this tap), print."""
+
+    service: str
+    priority: bool
+    key: str
+
+
+@dataclass(frozen=True)
+class Reprint:
+    ticket: dict[str, Any]
+    layout: TicketLayout
+
+
+Command = Take | Reprint
+
+
+@dataclass(frozen=True)
+class Printed:
+    ticket: dict[str, Any]
+    layout: TicketLayout
+
+
+@dataclass(frozen=True)
+class PrintFailed:
+    ticket: dict[str, Any]
+    layout: TicketLayout
+    message: str
+
+
+@dataclass(frozen=True)
+class NotIssued:
+    """Nothing was issued. reason: paper_out, printer, core_away, unavailable or refused."""
+
+    reason: str
+    message: str
+    status: PrinterStatus | None = None
+
+
+Outcome = Printed | PrintFailed | NotIssued
+
+
+@dataclass(frozen=True)
+class Card:
+    """One service as its button shows it."""
+
+    id: str
+    name: str
+    guide: str
+    waiting: int
+    estimated_wait_s: float | None
+    available: bool
+    why_not: str | None = None  # paused or closed, when not available
+    pause_reason: str | None = None  # the clerks' reason when every window for it paused for the same one
+
+
+def cards(snapshot: dict[str, Any] | None) -> list[Card]:
+    """The hall's services as buttons, greyed with the reason when no window can take them."""
+    if not snapshot:
+        return []
+    out = []
+    for s in snapshot.get("services", []):
+        windows = [w for w in snapshot.get("windows", []) if s["id"] in w.get("services", [])]
+        why, reason = None, None
+        if not s.get("available", True):
+            paused = [w for w in windows if w.get("state") == "paused"]
+            if paused:
+                why = "paused"
+                reasons = {w.get("pause_reason") or "" for w in paused}
+                reason = reasons.pop() if len(reasons) == 1 else None
+            else:
+                why = "closed"
+        out.append(
+            Card(
+                id=s["id"],
+                name=s.get("name", s["id"]),
+                guide=s.get("guide") or "",
+                waiting=int(s.get("waiting", 0)),
+                estimated_wait_s=s.get("estimated_wait_s"),
+                available=bool(s.get("available", True)),
+                why_not=why,
+                pause_reason=reason or None,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class View:
+    """What to draw now."""
+
+    screen: str
+    service: str | None = None  # the guide's service
+    priority: bool = False  # choosing in the priority lane
+    ticket: dict[str, Any] | None = None
+    message: str = ""
+    notice: str = ""  # NOTICE: unavailable, refused or core_away
+    reprinting: bool = False
+
+
+@dataclass
+class Flow:
+    """The kiosk's state. Times are monotonic seconds from the caller."""
+
+    idle_s: float = 30.0
+    result_s: float = 15.0
+    started_at: float = 0.0
+    screen: str = HOME
+    service: str | None = None
+    priority: bool = False
+    ticket: dict[str, Any] | None = None
+    layout: TicketLayout | None = None
+    message: str = ""
+    notice: str = ""
+    reprinting: bool = False
+    last_touch: float = 0.0
+    changed_at: float = 0.0
+    guard_s: float = TAP_GUARD_S
+    # the world as last told
+    snapshot: dict[str, Any] | None = None
+    connected: bool = False
+    printer: PrinterStatus | None = None
+    issued: int = 0
+
+    def __post_init__(self) -> None:
+        self.last_touch = self.changed_at = self.started_at - self.guard_s
+
+    # --- what shows -------------------------------------------------------------------------------
+
+    def blocker(self, now: float) -> str | None:
+        """The fault screen in front of the choosing screens, or None when tickets can be taken."""
+        if self.snapshot is None:
+            return STARTING if now - self.started_at < STARTING_GRACE_S else CORE_AWAY
+        if not self.connected:
+            return CORE_AWAY
+        if self.printer is not None and not self.printer.can_print:
+            return PAPER_OUT if self.printer.paper == "out" else PRINTER_FAULT
+        return None
+
+    def view(self, now: float) -> View:
+        if self.screen in CHOOSING:
+            blocked = self.blocker(now)
+            if blocked is not None:
+                return View(blocked, message=self.printer.message if self.printer else "")
+        return View(
+            self.screen,
+            service=self.service,
+            priority=self.priority,
+            ticket=self.ticket,
+            message=self.message,
+            notice=self.notice,
+            reprinting=self.reprinting,
+        )
+
+    def card(self, service: str) -> Card | None:
+        return next((c for c in cards(self.snapshot) if c.id == service), None)
+
+    # --- moving -----------------------------------------------------------------------------------
+
+    def _go(self, screen: str, now: float) -> None:
+        self.screen = screen
+        self.last_touch = self.changed_at = now
+
+    def home(self, now: float) -> None:
+        self._go(HOME, now)
+        self.service, self.priority, self.ticket, self.layout = None, False, None, None
+        self.message, self.notice, self.reprinting = "", "", False
+
+    def tap(self, action: str, arg: str | None, now: float) -> Command | None:
+        """A citizen tapped a target of the current screen; returns what the worker must do, if anything."""
+        self.last_touch = now
+        if now - self.changed_at < self.guard_s:
+            return None
+        shown = self.view(now).screen
+        if shown != self.screen:
+            return None  # a fault screen is in front: it has nothing to tap
+        if self.screen in (HOME, PRIORITY) and action == "service" and arg:
+            return self._take(arg, self.screen == PRIORITY, now)
+        if self.screen in (HOME, PRIORITY) and action == "guide" and arg:
+            self.priority = self.screen == PRIORITY
+            self.service = arg
+            self._go(GUIDE, now)
+        elif self.screen == GUIDE and action == "take" and self.service:
+            return self._take(self.service, self.priority, now)
+        elif self.screen == GUIDE and action == "back":
+            self.service = None
+            self._go(PRIORITY if self.priority else HOME, now)
+        elif self.screen == HOME and action == "priority" and self.snapshot and self.snapshot.get("priority"):
+            self.priority = True
+            self._go(PRIORITY, now)
+        elif self.screen == PRIORITY and action == "back":
+            self.home(now)
+        elif self.screen == PRINT_FAILED and action == "reprint" and self.ticket and self.layout:
+            self.reprinting = True
+            self._go(PRINTING, now)
+            return Reprint(self.ticket, self.layout)
+        elif self.screen in (RESULT, PRINT_FAILED, NOTICE) and action == "done":
+            self.home(now)
+        return None
+
+    def _take(self, service: str, priority: bool, now: float) -> Command | None:
+        card = self.card(service)
+        if card is None or not card.available:
+            return None
+        self.service, self.priority = service, priority
+        self.reprinting = False
+        self._go(PRINTING, now)
+        return Take(service, priority, uuid.uuid4().hex)
+
+    def done(self, outcome: Outcome, now: float) -> None:
+        """The worker finished what a tap asked."""
+        if isinstance(outcome, Printed):
+            self.ticket, self.layout, self.message = outcome.ticket, outcome.layout, ""
+            if not self.reprinting:
+                self.issued += 1
+            self._go(RESULT, now)
+        elif isinstance(outcome, PrintFailed):
+            if not self.reprinting:
+                self.issued += 1
+            self.ticket, self.layout, self.message = outcome.ticket, outcome.layout, outcome.message
+            self._go(PRINT_FAILED, now)
+        else:
+            if outcome.status is not None:
+                self.printer = outcome.status
+            if outcome.reason in ("paper_out", "printer"):
+                self.home(now)  # the fault screen stands in front until the printer is back
+            else:
+                self.notice, self.message = outcome.reason, outcome.message
+                self._go(NOTICE, now)
+        self.reprinting = False
+
+    def tick(self, now: float) -> None:
+        """Time passes: screens nobody touches go back home."""
+        untouched = now - self.last_touch
+        limit = self.result_s if self.screen in (RESULT, NOTICE) else self.idle_s
+        lane_gone = self.snapshot is not None and not self.snapshot.get("priority") and self.priority
+        if self.screen in (GUIDE, PRIORITY, PRINT_FAILED, RESULT, NOTICE) and untouched >= limit:
+            self.home(now)
+        elif self.screen in (GUIDE, PRIORITY) and lane_gone:
+            self.home(now)  # the hall stopped offering priority tickets

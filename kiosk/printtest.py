@@ -1,0 +1,52 @@
+"""`onewindow print-test`: the technician's first command at a new kiosk; prints a sample ticket."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from onewindow.client import CoreClient, CoreRefused, CoreUnreachable
+from onewindow.configfile import ConfigError
+from onewindow.drivers.printer.printtest import print_test
+from onewindow.rolefile import load_role
+
+from .texts import locale_of
+
+
+def build_parser() -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(
+        prog="onewindow print-test",
+        description="Print a sample ticket on the kiosk's printer, in the hall's language when the core answers "
+        "(Simplified Chinese otherwise). Exit 0 when printed; 1 with a plain message when the printer is away, "
+        "offline or out of paper, or the role file is invalid. Stop the kiosk service first: the printer "
+        "serves one program at a time.",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    parser.add_argument("--config", required=True, metavar="ROLE", help="the kiosk's role file (TOML)")
+    parser.add_argument("--locale", choices=("zh-Hans", "zh-Hant", "en"), help="print in this language instead")
+    args = parser.parse_args(argv)
+    try:
+        role = load_role(args.config, "kiosk")
+    except ConfigError as exc:
+        for line in exc.errors:
+            print(line, file=sys.stderr)
+        print("onewindow print-test: refusing to start with an invalid configuration", file=sys.stderr)
+        return 1
+    hall_name, locale, where = "", args.locale, "without the core"
+    with CoreClient(role.core, role.token, timeout=3.0) as client:
+        try:
+            snapshot = client.hall()
+            hall_name, where = snapshot.get("name", ""), "the hall's name from the core"
+            locale = locale or locale_of(snapshot)
+        except (CoreUnreachable, CoreRefused) as exc:
+            print(f"(the core did not answer, printing without the hall's name: {exc})", file=sys.stderr)
+    code, message = print_test(role.settings.printer, hall_name or "onewindow", locale or "zh-Hans")
+    print(f"{message} ({role.settings.printer.type} printer, {role.settings.printer.mode}, {where})")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,207 @@
+"""Every word the kiosk's screen says to a citizen, in the hall's language (zh-Hans, zh-Hant or en).
+
+The printed ticket's words live in `ticket.py`; the service names and guides come from the hall file.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .ticket import LOCALES, wait_minutes
+
+_WORDS: dict[str, dict[str, str]] = {
+    "zh-Hans": {
+        "choose": "请选择要办理的业务",
+        "choose_hint": "轻触业务即可取号",
+        "waiting": "等候 {} 人",
+        "about": "约 {}",
+        "no_wait": "无需等候",
+        "minutes": "{} 分钟",
+        "hours": "{} 小时",
+        "hours_minutes": "{} 小时 {} 分",
+        "guide_button": "办理须知",
+        "paused": "窗口暂停服务",
+        "paused_because": "窗口暂停服务：{}",
+        "closed": "今日暂不办理",
+        "not_available": "暂停取号",
+        "priority_button": "绿色通道",
+        "priority_button_hint": "老年人、残疾人、孕妇等优先办理",
+        "priority_title": "绿色通道",
+        "priority_who": "老年人、残疾人、孕妇、现役军人及军属等群众优先办理。请选择业务：",
+        "back": "返回",
+        "take": "取号",
+        "guide_title": "办理须知",
+        "guide_none": "本业务没有特别的材料要求，详情请咨询窗口工作人员。",
+        "printing": "正在出票",
+        "printing_wait": "请稍候……",
+        "printing_hint": "号票将从下方出票口送出",
+        "reprinting": "正在重新打印",
+        "result_title": "取号成功",
+        "your_number": "您的号码",
+        "go": "请到 {}",
+        "take_ticket": "请取走号票，留意叫号",
+        "done": "完成",
+        "failed_title": "号票未能打印",
+        "failed_hint": "您已取到号码，请记下号码和窗口，或点击重新打印",
+        "reprint": "重新打印",
+        "paper_out_title": "打印纸已用完",
+        "paper_out_hint": "暂停取号，请联系工作人员添加打印纸",
+        "printer_title": "打印机故障",
+        "printer_hint": "暂停取号，请联系工作人员",
+        "core_away_title": "系统连接中断",
+        "core_away_hint": "暂停取号，正在自动恢复，请稍候",
+        "starting_title": "正在连接系统",
+        "starting_hint": "请稍候……",
+        "unavailable_title": "该业务暂停办理",
+        "unavailable_hint": "请选择其他业务，或咨询工作人员",
+        "not_issued_title": "暂时无法取号",
+        "not_issued_hint": "未能取号，请稍后再试，或咨询工作人员",
+        "weekdays": "星期一 星期二 星期三 星期四 星期五 星期六 星期日",
+        "date": "{y}年{m}月{d}日 {weekday} {hh}:{mm}",
+    },
+    "zh-Hant": {
+        "choose": "請選擇要辦理的業務",
+        "choose_hint": "輕觸業務即可取號",
+        "waiting": "等候 {} 人",
+        "about": "約 {}",
+        "no_wait": "無需等候",
+        "minutes": "{} 分鐘",
+        "hours": "{} 小時",
+        "hours_minutes": "{} 小時 {} 分",
+        "guide_button": "辦理須知",
+        "paused": "窗口暫停服務",
+        "paused_because": "窗口暫停服務：{}",
+        "closed": "今日暫不辦理",
+        "not_available": "暫停取號",
+        "priority_button": "綠色通道",
+        "priority_button_hint": "老年人、殘疾人、孕婦等優先辦理",
+        "priority_title": "綠色通道",
+        "priority_who": "老年人、殘疾人、孕婦、現役軍人及軍屬等群眾優先辦理。請選擇業務：",
+        "back": "返回",
+        "take": "取號",
+        "guide_title": "辦理須知",
+        "guide_none": "本業務沒有特別的材料要求，詳情請諮詢窗口工作人員。",
+        "printing": "正在出票",
+        "printing_wait": "請稍候……",
+        "printing_hint": "號票將從下方出票口送出",
+        "reprinting": "正在重新打印",
+        "result_title": "取號成功",
+        "your_number": "您的號碼",
+        "go": "請到 {}",
+        "take_ticket": "請取走號票，留意叫號",
+        "done": "完成",
+        "failed_title": "號票未能打印",
+        "failed_hint": "您已取到號碼，請記下號碼和窗口，或點擊重新打印",
+        "reprint": "重新打印",
+        "paper_out_title": "打印紙已用完",
+        "paper_out_hint": "暫停取號，請聯繫工作人員添加打印紙",
+        "printer_title": "打印機故障",
+        "printer_hint": "暫停取號，請聯繫工作人員",
+        "core_away_title": "系統連接中斷",
+        "core_away_hint": "暫停取號，正在自動恢復，請稍候",
+        "starting_title": "正在連接系統",
+        "starting_hint": "請稍候……",
+        "unavailable_title": "該業務暫停辦理",
+        "unavailable_hint": "請選擇其他業務，或諮詢工作人員",
+        "not_issued_title": "暫時無法取號",
+        "not_issued_hint": "未能取號，請稍後再試，或諮詢工作人員",
+        "weekdays": "星期一 星期二 星期三 星期四 星期五 星期六 星期日",
+        "date": "{y}年{m}月{d}日 {weekday} {hh}:{mm}",
+    },
+    "en": {
+        "choose": "Please choose a service",
+        "choose_hint": "Tap a service to take a ticket",
+        "waiting": "{} waiting",
+        "about": "about {}",
+        "no_wait": "no wait",
+        "minutes": "{} min",
+        "hours": "{} h",
+        "hours_minutes": "{} h {} min",
+        "guide_button": "What to bring",
+        "paused": "Windows paused",
+        "paused_because": "Windows paused: {}",
+        "closed": "Not offered today",
+        "not_available": "Not available now",
+        "priority_button": "Priority service",
+        "priority_button_hint": "For older people, people with disabilities, pregnant women",
+        "priority_title": "Priority service",
+        "priority_who": "For older people, people with disabilities, pregnant women, service members and their "
+        "families. Choose a service:",
+        "back": "Back",
+        "take": "Take a ticket",
+        "guide_title": "What to bring",
+        "guide_none": "Nothing in particular for this service: please ask at the window.",
+        "printing": "Printing your ticket",
+        "printing_wait": "One moment…",
+        "printing_hint": "Your ticket comes out of the slot below",
+        "reprinting": "Printing again",
+        "result_title": "Here is your ticket",
+        "your_number": "Your number",
+        "go": "Please go to {}",
+        "take_ticket": "Please take your ticket and listen for your number",
+        "done": "Done",
+        "failed_title": "Your ticket could not be printed",
+        "failed_hint": "You have a number: please note the number and the window, or print it again",
+        "reprint": "Print again",
+        "paper_out_title": "Out of paper",
+        "paper_out_hint": "No tickets for now: please ask staff to refill the paper",
+        "printer_title": "Printer not working",
+        "printer_hint": "No tickets for now: please ask staff for help",
+        "core_away_title": "Connection lost",
+        "core_away_hint": "No tickets for now: reconnecting by itself, please wait",
+        "starting_title": "Connecting",
+        "starting_hint": "One moment…",
+        "unavailable_title": "This service is not available right now",
+        "unavailable_hint": "Please choose another service or ask staff",
+        "not_issued_title": "No ticket could be issued",
+        "not_issued_hint": "Please try again in a moment or ask staff",
+        "weekdays": "Mon Tue Wed Thu Fri Sat Sun",
+        "date": "{weekday} {d} {month} {y}  {hh}:{mm}",
+    },
+}
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def locale_of(snapshot: dict | None) -> str:
+    """The hall's locale, or Simplified Chinese until the core has said (or if it says something unknown)."""
+    locale = (snapshot or {}).get("locale")
+    return locale if locale in LOCALES else "zh-Hans"
+
+
+def words(locale: str) -> dict[str, str]:
+    return _WORDS[locale if locale in _WORDS else "zh-Hans"]
+
+
+def say(locale: str, key: str, *args: object) -> str:
+    text = words(locale)[key]
+    return text.format(*args) if args else text
+
+
+def short_wait(estimated_wait_s: float | None, locale: str) -> str:
+    """ "约 15 分钟" for a service button; "无需等候" when a window is free now."""
+    if estimated_wait_s is None:
+        return ""
+    if estimated_wait_s <= 0:
+        return say(locale, "no_wait")
+    minutes = wait_minutes(estimated_wait_s)
+    if minutes < 60:
+        span = say(locale, "minutes", minutes)
+    elif minutes % 60 == 0:
+        span = say(locale, "hours", minutes // 60)
+    else:
+        span = say(locale, "hours_minutes", minutes // 60, minutes % 60)
+    return say(locale, "about", span)
+
+
+def clock_text(now: datetime, locale: str) -> str:
+    """The date and time in the kiosk's header."""
+    w = words(locale)
+    return w["date"].format(
+        y=now.year,
+        m=now.month,
+        d=now.day,
+        month=_MONTHS[now.month - 1],
+        weekday=w["weekdays"].split()[now.weekday()],
+        hh=f"{now.hour:02d}",
+        mm=f"{now.minute:02d}",
+    )

@@ -1,0 +1,267 @@
+"""The kiosk's screens and taps without a screen: one tap one ticket, faults in front, idle home; touch geometry."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from onewindow.drivers.printer import PrinterStatus, Text, TicketLayout
+from onewindow.kiosk import flow
+from onewindow.kiosk.flow import Flow, NotIssued, Printed, PrintFailed, Reprint, Take, cards
+from onewindow.kiosk.texts import clock_text, locale_of, short_wait
+from onewindow.kiosk.touch import drawn_size, rotation_for, taps, to_drawn
+
+READY = PrinterStatus(online=True, paper="ok", message="ready")
+OUT = PrinterStatus(online=True, paper="out", message="out of paper")
+AWAY = PrinterStatus(online=False, paper="unknown", message="printer away", reachable=False)
+TICKET = {"id": "x" * 32, "number": "A001", "window": 3, "window_name": "3号窗口", "ahead": 2, "estimated_wait_s": 600}
+LAYOUT = TicketLayout([Text("A001")])
+
+
+def hall(priority: bool = True, **changes) -> dict:
+    snapshot = {
+        "name": "测试大厅",
+        "locale": "zh-Hans",
+        "priority": priority,
+        "services": [
+            {"id": "general", "name": "通办业务", "waiting": 3, "estimated_wait_s": 900, "available": True},
+            {"id": "injury", "name": "工伤认定", "waiting": 0, "estimated_wait_s": None, "available": False},
+        ],
+        "windows": [
+            {"number": 1, "services": ["general"], "state": "open", "pause_reason": None},
+            {"number": 5, "services": ["injury"], "state": "paused", "pause_reason": "午休"},
+        ],
+    }
+    snapshot.update(changes)
+    return snapshot
+
+
+def ready_flow(**changes) -> Flow:
+    f = Flow(started_at=100.0, **changes)
+    f.snapshot, f.connected, f.printer = hall(), True, READY
+    return f
+
+
+def test_one_tap_takes_one_ticket_and_a_second_tap_does_nothing():
+    f = ready_flow()
+    command = f.tap("service", "general", 101.0)
+    assert isinstance(command, Take) and command.service == "general" and not command.priority
+    assert len(command.key) == 32
+    assert f.view(101.0).screen == flow.PRINTING
+    # the other half of a double tap lands on the printing screen, which has nothing to tap
+    assert f.tap("service", "general", 101.1) is None
+    assert f.tap("service", "general", 103.0) is None
+    f.done(Printed(TICKET, LAYOUT), 104.0)
+    assert f.view(104.0).screen == flow.RESULT and f.view(104.0).ticket == TICKET
+    assert f.issued == 1
+
+
+def test_every_tap_has_its_own_idempotency_key():
+    f = ready_flow()
+    first = f.tap("service", "general", 101.0)
+    f.done(Printed(TICKET, LAYOUT), 102.0)
+    f.tap("done", None, 103.0)
+    second = f.tap("service", "general", 104.0)
+    assert isinstance(first, Take) and isinstance(second, Take) and first.key != second.key
+
+
+def test_a_tap_just_after_the_screen_changed_is_ignored():
+    f = ready_flow()
+    f.tap("service", "general", 101.0)
+    f.done(Printed(TICKET, LAYOUT), 102.0)
+    f.tap("done", None, 103.0)
+    # the finger that pressed "done" is still on the glass where a service button now is
+    assert f.tap("service", "general", 103.1) is None and f.view(103.1).screen == flow.HOME
+    assert isinstance(f.tap("service", "general", 103.5), Take)
+
+
+def test_an_unavailable_service_cannot_be_taken_and_says_why():
+    f = ready_flow()
+    assert f.tap("service", "injury", 101.0) is None
+    assert f.view(101.0).screen == flow.HOME
+    injury = next(c for c in cards(f.snapshot) if c.id == "injury")
+    assert (injury.available, injury.why_not, injury.pause_reason) == (False, "paused", "午休")
+    closed = hall(windows=[{"number": 5, "services": ["injury"], "state": "closed", "pause_reason": None}])
+    assert next(c for c in cards(closed) if c.id == "injury").why_not == "closed"
+
+
+@pytest.mark.parametrize(
+    ("change", "screen"),
+    [
+        (dict(connected=False), flow.CORE_AWAY),
+        (dict(printer=OUT), flow.PAPER_OUT),
+        (dict(printer=AWAY), flow.PRINTER_FAULT),
+    ],
+)
+def test_faults_stand_in_front_of_the_choosing_screens_and_take_no_taps(change, screen):
+    f = ready_flow()
+    for key, value in change.items():
+        setattr(f, key, value)
+    assert f.view(101.0).screen == screen
+    assert f.tap("service", "general", 101.0) is None
+    for key, value in dict(connected=True, printer=READY).items():
+        setattr(f, key, value)
+    assert f.view(102.0).screen == flow.HOME
+    assert isinstance(f.tap("service", "general", 102.0), Take)
+
+
+def test_before_the_core_first_answers_it_says_connecting_then_connection_lost():
+    f = Flow(started_at=100.0)
+    assert f.view(101.0).screen == flow.STARTING
+    assert f.view(100.0 + flow.STARTING_GRACE_S).screen == flow.CORE_AWAY
+
+
+def test_a_fault_does_not_hide_a_ticket_being_printed_or_its_number():
+    f = ready_flow()
+    f.tap("service", "general", 101.0)
+    f.printer = OUT  # the paper ran out with this very ticket
+    assert f.view(101.5).screen == flow.PRINTING
+    f.done(PrintFailed(TICKET, LAYOUT, "out of paper; the ticket may be incomplete"), 102.0)
+    assert f.view(102.0).screen == flow.PRINT_FAILED and f.view(102.0).ticket == TICKET
+
+
+def test_reprint_prints_the_same_ticket_and_counts_it_once():
+    f = ready_flow()
+    f.tap("service", "general", 101.0)
+    f.done(PrintFailed(TICKET, LAYOUT, "printer lost mid-ticket"), 102.0)
+    command = f.tap("reprint", None, 103.0)
+    assert command == Reprint(TICKET, LAYOUT)
+    assert f.view(103.0).screen == flow.PRINTING and f.view(103.0).reprinting
+    f.done(Printed(TICKET, LAYOUT), 104.0)
+    assert f.view(104.0).screen == flow.RESULT and f.issued == 1
+
+
+def test_paper_found_out_at_the_tap_shows_the_paper_screen():
+    f = ready_flow()
+    f.tap("service", "general", 101.0)
+    f.done(NotIssued("paper_out", "out of paper", OUT), 102.0)
+    assert f.view(102.0).screen == flow.PAPER_OUT and f.issued == 0
+
+
+@pytest.mark.parametrize("reason", ["unavailable", "refused", "core_away"])
+def test_a_ticket_the_core_did_not_issue_is_explained_then_home(reason):
+    f = ready_flow(result_s=10.0)
+    f.tap("service", "general", 101.0)
+    f.done(NotIssued(reason, "no window can take this service now"), 102.0)
+    view = f.view(102.0)
+    assert (view.screen, view.notice) == (flow.NOTICE, reason)
+    f.tick(111.9)
+    assert f.view(111.9).screen == flow.NOTICE
+    f.tick(112.0)
+    assert f.view(112.0).screen == flow.HOME
+
+
+def test_screens_nobody_touches_go_home():
+    f = ready_flow(idle_s=30.0, result_s=15.0)
+    f.tap("guide", "general", 101.0)
+    assert f.view(101.0).screen == flow.GUIDE
+    f.tick(130.9)
+    assert f.screen == flow.GUIDE
+    f.tick(131.0)
+    assert f.screen == flow.HOME
+    f.tap("service", "general", 140.0)
+    f.tick(500.0)
+    assert f.screen == flow.PRINTING  # never leaves a ticket half taken
+    f.done(Printed(TICKET, LAYOUT), 500.0)
+    f.tick(514.9)
+    assert f.screen == flow.RESULT
+    f.tick(515.0)
+    assert f.screen == flow.HOME and f.ticket is None
+
+
+def test_the_guide_takes_a_ticket_for_its_service_in_its_lane():
+    f = ready_flow()
+    f.tap("priority", None, 101.0)
+    assert f.view(101.0).screen == flow.PRIORITY
+    f.tap("guide", "general", 102.0)
+    view = f.view(102.0)
+    assert (view.screen, view.service, view.priority) == (flow.GUIDE, "general", True)
+    f.tap("back", None, 103.0)
+    assert f.view(103.0).screen == flow.PRIORITY
+    f.tap("guide", "general", 104.0)
+    command = f.tap("take", None, 105.0)
+    assert command is not None and isinstance(command, Take) and command.priority
+
+
+def test_no_priority_lane_when_the_hall_offers_none():
+    f = ready_flow()
+    f.snapshot = hall(priority=False)
+    assert f.tap("priority", None, 101.0) is None and f.screen == flow.HOME
+    f.snapshot = hall(priority=True)
+    f.tap("priority", None, 102.0)
+    f.snapshot = hall(priority=False)
+    f.tick(103.0)
+    assert f.screen == flow.HOME
+
+
+# --- words ------------------------------------------------------------------------------------------------
+
+
+def test_waits_on_the_buttons_in_each_language():
+    from datetime import datetime
+
+    assert short_wait(900, "zh-Hans") == "约 15 分钟"
+    assert short_wait(900, "zh-Hant") == "約 15 分鐘"
+    assert short_wait(900, "en") == "about 15 min"
+    assert short_wait(0, "zh-Hans") == "无需等候"
+    assert short_wait(5400, "zh-Hans") == "约 1 小时 30 分"
+    assert short_wait(None, "en") == ""
+    friday = datetime(2026, 11, 27, 9, 5)
+    assert clock_text(friday, "zh-Hans") == "2026年11月27日 星期五 09:05"
+    assert clock_text(friday, "en") == "Fri 27 Nov 2026  09:05"
+    assert locale_of({"locale": "zh-Hant"}) == "zh-Hant" and locale_of(None) == "zh-Hans"
+
+
+# --- touch ------------------------------------------------------------------------------------------------
+
+
+class Ev:
+    def __init__(self, type_: int, **attrs):
+        self.type = type_
+        self.__dict__.update(attrs)
+
+
+def test_one_touch_is_one_tap_and_a_mouse_click_is_one_too():
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    import pygame
+
+    touch = [
+        pygame.event.Event(pygame.FINGERDOWN, x=0.5, y=0.25, dx=0.0, dy=0.0, touch_id=1, finger_id=0, pressure=1.0),
+        pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(540, 480), button=1, touch=True),
+        pygame.event.Event(pygame.FINGERUP, x=0.5, y=0.25, dx=0.0, dy=0.0, touch_id=1, finger_id=0, pressure=0.0),
+        pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(540, 480), button=1, touch=True),
+    ]
+    assert taps(touch, (1080, 1920)) == [(540, 480)]
+    mouse = [
+        pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(10, 20), button=1, touch=False),
+        pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(10, 20), button=3, touch=False),
+    ]
+    assert taps(mouse, (1080, 1920)) == [(10, 20)]
+    assert taps([Ev(pygame.FINGERDOWN, x=1.0, y=1.0)], (1080, 1920)) == [(1079, 1919)]
+
+
+@pytest.mark.parametrize("rotate", [0, 90, 180, 270])
+def test_a_tap_on_a_turned_panel_lands_where_the_picture_shows_it(rotate):
+    """Draw a dot on the upright picture, turn it as the kiosk does, find the dot on the panel, map it back."""
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    import pygame
+
+    panel = (64, 36)
+    picture = pygame.Surface(drawn_size(panel, rotate))
+    picture.fill((0, 0, 0))
+    dot = (5, 30) if rotate in (90, 270) else (50, 7)
+    picture.set_at(dot, (255, 0, 0))
+    shown = pygame.transform.rotate(picture, -rotate)
+    assert shown.get_size() == panel
+    found = [(x, y) for x in range(panel[0]) for y in range(panel[1]) if shown.get_at((x, y))[0] == 255]
+    assert len(found) == 1
+    assert to_drawn(found[0], panel, rotate) == dot
+
+
+def test_the_picture_is_turned_only_when_the_panel_does_not_have_the_asked_shape():
+    assert rotation_for("portrait", (1080, 1920), None) == 0
+    assert rotation_for("portrait", (1920, 1080), None) == 90
+    assert rotation_for("landscape", (1920, 1080), None) == 0
+    assert rotation_for("landscape", (1080, 1920), None) == 90
+    assert rotation_for("portrait", (1920, 1080), 270) == 270
