@@ -1,0 +1,147 @@
+"""The TV itself: opening it through SDL (KMSDRM on a Pi without a desktop), turning the page for a TV hung
+in portrait, putting only the changed parts on the screen, and waiting for the next frame or for news."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import time
+from typing import Any
+
+from .page import BACKGROUND, Page
+from .settings import PageOptions, ScreenSettings
+from .state import Scene
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WINDOW = (1920, 1080)
+
+
+def choose_video_driver() -> None:
+    """A Pi OS Lite console has no X or Wayland: SDL must use KMSDRM (HARDWARE.md §4). A desktop keeps its own."""
+    if "SDL_VIDEODRIVER" not in os.environ and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ["SDL_VIDEODRIVER"] = "kmsdrm"
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+
+def logical_size(physical: tuple[int, int], rotate: int) -> tuple[int, int]:
+    """The page's size on a screen of `physical` size turned by `rotate` degrees."""
+    return (physical[1], physical[0]) if rotate in (90, 270) else physical
+
+
+def physical_rect(r: Any, logical: tuple[int, int], rotate: int) -> Any:
+    """Where the page's rectangle `r` lands on the screen when the page is turned `rotate` degrees clockwise."""
+    import pygame
+
+    width, height = logical
+    if rotate == 90:
+        return pygame.Rect(height - r.bottom, r.x, r.height, r.width)
+    if rotate == 180:
+        return pygame.Rect(width - r.right, height - r.bottom, r.width, r.height)
+    if rotate == 270:
+        return pygame.Rect(r.y, width - r.right, r.height, r.width)
+    return pygame.Rect(r)
+
+
+class Screen:
+    """One open TV. `frame()` draws what changed; `wait()` sleeps until the next frame is due or news comes."""
+
+    def __init__(self, settings: ScreenSettings, options: PageOptions):
+        self.settings = settings
+        self.options = options
+        self.surface: Any = None
+        self.canvas: Any = None
+        self.page: Page | None = None
+        self.size: tuple[int, int] = (0, 0)
+        self.frames = 0
+        self.presented_version = -1  # the scene version last put on the screen, and when (monotonic)
+        self.presented_at = 0.0
+        self.closed = False
+        self._wake_type = 0
+
+    def open(self) -> Screen:
+        import pygame
+
+        choose_video_driver()
+        pygame.display.init()
+        flags = 0
+        if self.settings.fullscreen:
+            flags |= pygame.FULLSCREEN
+            size = self.settings.size or (0, 0)  # (0, 0): the screen's own mode
+        else:
+            size = self.settings.size or DEFAULT_WINDOW
+        self.surface = pygame.display.set_mode(size, flags)
+        pygame.display.set_caption("onewindow display")
+        pygame.mouse.set_visible(False)
+        physical = self.surface.get_size()
+        self.size = logical_size(physical, self.settings.rotate)
+        self.canvas = self.surface if self.settings.rotate == 0 else pygame.Surface(self.size)
+        self.surface.fill(BACKGROUND)
+        pygame.display.flip()
+        self.page = Page(self.size, self.options)
+        self._wake_type = pygame.event.custom_type()
+        log.info(
+            "screen %dx%d (%s driver)%s",
+            physical[0],
+            physical[1],
+            pygame.display.get_driver(),
+            f", page turned {self.settings.rotate} degrees" if self.settings.rotate else "",
+        )
+        return self
+
+    def wake(self) -> None:
+        """From any thread: the scene changed, draw now rather than at the next tick."""
+        import pygame
+
+        if self.surface is not None and not self.closed:
+            with contextlib.suppress(pygame.error):  # the queue is full: a frame is coming anyway
+                pygame.event.post(pygame.event.Event(self._wake_type))
+
+    def frame(self, scene: Scene, now: float) -> None:
+        import pygame
+
+        assert self.page is not None
+        dirty = self.page.draw(self.canvas, scene, now)
+        if dirty:
+            if self.settings.rotate:
+                angle = -self.settings.rotate  # pygame turns counter-clockwise
+                placed = []
+                for r in dirty:
+                    turned = pygame.transform.rotate(self.canvas.subsurface(r), angle)
+                    target = physical_rect(r, self.size, self.settings.rotate)
+                    self.surface.blit(turned, target)
+                    placed.append(target)
+                dirty = placed
+            pygame.display.update(dirty)
+            self.frames += 1
+        self.presented_version = scene.version
+        self.presented_at = time.monotonic()
+
+    def wait(self, scene: Scene, now: float) -> bool:
+        """Sleep until the next frame: 1/fps while something moves, up to half a second otherwise (the
+        clock), or at once when woken. False when the window was closed (a desktop demo)."""
+        import pygame
+
+        assert self.page is not None
+        timeout = 1.0 / self.settings.fps if self.page.animating(scene, now) else 0.5
+        events = [pygame.event.wait(max(1, int(timeout * 1000)))]
+        events += pygame.event.get()
+        for event in events:
+            if event.type == pygame.QUIT:
+                return False
+            if (
+                event.type == pygame.KEYDOWN
+                and event.key in (pygame.K_ESCAPE, pygame.K_q)
+                and not self.settings.fullscreen
+            ):
+                return False
+            if event.type in (pygame.VIDEOEXPOSE, pygame.WINDOWEXPOSED, pygame.WINDOWRESTORED):
+                self.page.invalidate()
+        return True
+
+    def close(self) -> None:
+        import pygame
+
+        self.closed = True
+        pygame.display.quit()

@@ -1,0 +1,348 @@
+"""The hall as the display shows it: the core's last snapshot with every event since applied, and the calls.
+
+The core's `/api/v1/hall` snapshot says where every window stands and how many wait; it is fetched again after
+each burst of events, a fraction of a second late. A call must reach the screen, the boards and the voice at
+once, so the events that change a window are applied as they come, and a snapshot that arrives later is taken
+with the events newer than it applied again on top (it names the last event it includes, `seq`).
+
+Times: the core stamps events with the hall's time. The display's own clock may be off (a Pi has no
+battery clock), so the offset between the two is measured from each snapshot's `now`, and "how old is this
+call" is asked of hall time, never of the Pi's clock alone.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from onewindow.client import Event
+
+# events that change what a window shows; the rest (issued, moved, …) only change counts, from the snapshot
+WINDOW_EVENTS = frozenset(
+    {
+        "ticket.called",
+        "ticket.recalled",
+        "ticket.started",
+        "ticket.finished",
+        "ticket.no_show",
+        "ticket.transferred",
+        "window.paused",
+        "window.resumed",
+        "window.closed",
+        "window.opened",
+    }
+)
+CALL_EVENTS = {"ticket.called": "call", "ticket.recalled": "recall"}
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call or recall as the hall saw it: ticket, window, when (hall time), and whether it is news."""
+
+    kind: str  # "call" or "recall"
+    number: str
+    window: int
+    at: float  # hall time, seconds since the epoch
+    seen: float | None  # the display's monotonic clock when it learned of it live; None: from a snapshot
+    fresh: bool = True  # learned of within moments of the call (not caught up after a reconnect)
+
+
+@dataclass(frozen=True)
+class WindowShown:
+    number: int
+    name: str
+    state: str  # called, serving, paused, closed or idle
+    ticket: str | None  # the current ticket's number
+    waiting: int
+
+
+@dataclass(frozen=True)
+class ServiceShown:
+    id: str
+    name: str
+    prefix: str
+    waiting: int
+    available: bool
+
+
+@dataclass(frozen=True)
+class Scene:
+    """Everything one frame of the page and one round of the boards need, taken at one moment."""
+
+    loaded: bool  # a snapshot has arrived since the start
+    connected: bool
+    hall_name: str
+    locale: str
+    timezone: str
+    day: str | None
+    windows: tuple[WindowShown, ...]
+    services: tuple[ServiceShown, ...]
+    calls: tuple[Call, ...]  # newest first
+    hall_now: float  # hall time when the scene was taken
+    away_since: float | None  # hall time of the last news from the core, while not connected
+    version: int  # rises with every change of the above but the clocks
+
+    def window(self, number: int) -> WindowShown | None:
+        return next((w for w in self.windows if w.number == number), None)
+
+
+@dataclass
+class _Window:
+    number: int
+    name: str
+    base: str  # open, paused or closed
+    ticket: str | None
+    status: str | None  # called or serving
+    waiting: int
+
+    def shown(self) -> WindowShown:
+        if self.base in ("paused", "closed"):
+            state = self.base
+        elif self.ticket is not None:
+            state = "serving" if self.status == "serving" else "called"
+        else:
+            state = "idle"
+        return WindowShown(self.number, self.name, state, self.ticket, self.waiting)
+
+
+def parse_time(text: Any) -> float | None:
+    """An ISO 8601 time from the core as seconds since the epoch; None when absent or unreadable."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except ValueError:
+        return None
+
+
+class HallState:
+    """Thread-safe: the follower thread applies events and snapshots, the page and the boards read scenes.
+
+    `clock` is the display's wall clock (`time.time`), `monotonic` its steady one; both are injectable so that
+    tests can run the display against a core whose clock they turn.
+    """
+
+    def __init__(
+        self,
+        *,
+        windows: Iterable[int] | None = None,
+        calls_kept: int = 12,
+        fresh_s: float = 5.0,
+        locale: str | None = None,
+        title: str | None = None,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ):
+        self.shown_windows = tuple(windows) if windows is not None else None
+        self.calls_kept = max(1, calls_kept)
+        self.fresh_s = fresh_s
+        self.locale_override = locale
+        self.title = title
+        self.clock = clock
+        self.monotonic = monotonic
+        self._lock = threading.Lock()
+        self._loaded = False
+        self._connected = False
+        self._hall_name = title or ""
+        self._locale = locale or "zh-Hans"
+        self._timezone = "Asia/Shanghai"
+        self._day: str | None = None
+        self._windows: dict[int, _Window] = {}
+        self._services: list[ServiceShown] = []
+        self._calls: list[Call] = []
+        self._snapshot_seq = -1
+        self._recent: list[Event] = []  # window events newer than the last snapshot, to apply on top of it
+        self._offset: float | None = None  # hall time minus the display's clock
+        self._last_news: float | None = None  # display clock when the core last said something
+        self._version = 0
+
+    # --- time -------------------------------------------------------------------------------
+    def hall_time(self, local: float | None = None) -> float:
+        """Hall time now (or at the display's clock reading `local`)."""
+        local = self.clock() if local is None else local
+        return local + (self._offset or 0.0)
+
+    def local_time(self, hall: float) -> float:
+        """The display's clock reading at hall time `hall` (what the voice's age check compares with)."""
+        return hall - (self._offset or 0.0)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self._timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+    # --- from the core ----------------------------------------------------------------------
+    def load(self, snapshot: dict[str, Any]) -> None:
+        """A fresh `/api/v1/hall`: replaces the windows and counts, then re-applies newer window events."""
+        received = self.clock()
+        with self._lock:
+            now = parse_time(snapshot.get("now"))
+            if now is not None:
+                # `now` is cut to whole seconds: half a second is its expected error
+                self._offset = now + 0.5 - received
+            self._last_news = received
+            day = snapshot.get("day")
+            if self._day is not None and day != self._day:
+                self._calls = []  # a new day: yesterday's numbers mean nothing now
+            self._day = day
+            self._hall_name = self.title or str(snapshot.get("name", ""))
+            self._locale = self.locale_override or str(snapshot.get("locale", "zh-Hans"))
+            self._timezone = str(snapshot.get("timezone", "Asia/Shanghai"))
+            self._windows = {}
+            for w in snapshot.get("windows", []):
+                if self.shown_windows is not None and w["number"] not in self.shown_windows:
+                    continue
+                current = w.get("current") or {}
+                self._windows[w["number"]] = _Window(
+                    number=w["number"],
+                    name=str(w.get("name") or w["number"]),
+                    base=w.get("state", "open"),
+                    ticket=current.get("number"),
+                    status=current.get("status"),
+                    waiting=int(w.get("waiting", 0)),
+                )
+            if self.shown_windows is not None:
+                order = {n: i for i, n in enumerate(self.shown_windows)}
+                self._windows = dict(sorted(self._windows.items(), key=lambda item: order[item[0]]))
+            self._services = [
+                ServiceShown(
+                    s["id"],
+                    s["name"],
+                    str(s.get("prefix", "")),
+                    int(s.get("waiting", 0)),
+                    bool(s.get("available", True)),
+                )
+                for s in snapshot.get("services", [])
+            ]
+            seq = int(snapshot.get("seq", 0))
+            self._snapshot_seq = seq
+            self._recent = [e for e in self._recent if e.seq > seq]
+            for event in self._recent:
+                self._apply_to_window(event)
+            if not self._loaded and not self._calls:
+                self._calls = self._calls_in(snapshot)
+            self._loaded = True
+            self._version += 1
+
+    def _calls_in(self, snapshot: dict[str, Any]) -> list[Call]:
+        """At start, the last calls are those of the tickets now at the windows, newest first."""
+        calls = []
+        for w in snapshot.get("windows", []):
+            if self.shown_windows is not None and w["number"] not in self.shown_windows:
+                continue
+            current = w.get("current") or {}
+            at = parse_time(current.get("called_at"))
+            if current.get("number") and at is not None:
+                calls.append(Call("call", current["number"], w["number"], at, seen=None, fresh=False))
+        calls.sort(key=lambda c: c.at, reverse=True)
+        return calls[: self.calls_kept]
+
+    def apply(self, event: Event) -> Call | None:
+        """One event from the stream, in order. Returns the call when it is a call or recall to show."""
+        with self._lock:
+            self._last_news = self.clock()
+            if event.type not in WINDOW_EVENTS:
+                return None
+            if event.seq > self._snapshot_seq or event.seq == 0:
+                self._recent.append(event)
+                self._apply_to_window(event)
+            call = self._call(event)
+            self._version += 1
+            return call
+
+    def _call(self, event: Event) -> Call | None:
+        kind = CALL_EVENTS.get(event.type)
+        data = event.data
+        window = data.get("window")
+        number = data.get("number")
+        if kind is None or not isinstance(window, int) or not isinstance(number, str):
+            return None
+        if self.shown_windows is not None and window not in self.shown_windows:
+            return None
+        hall_now = self.hall_time()
+        at = parse_time(data.get("at"))
+        if at is None:
+            at = hall_now
+        call = Call(kind, number, window, at, seen=self.monotonic(), fresh=hall_now - at <= self.fresh_s)
+        # one line per ticket: a recall, or a call at another window after a transfer, replaces the older one
+        self._calls = [call, *(c for c in self._calls if c.number != number)][: self.calls_kept]
+        return call
+
+    def _apply_to_window(self, event: Event) -> None:
+        data = event.data
+        window, number, kind = data.get("window"), data.get("number"), event.type
+        w = self._windows.get(window) if isinstance(window, int) else None
+        if kind == "ticket.transferred":
+            origin = data.get("from_window")
+            source = self._windows.get(origin) if isinstance(origin, int) else None
+            if source is not None and source.ticket == number:
+                source.ticket, source.status = None, None
+            return
+        if w is None:
+            return
+        if kind in ("ticket.called", "ticket.recalled"):
+            w.ticket, w.status = number, "called"
+        elif kind == "ticket.started" and w.ticket == number:
+            w.status = "serving"
+        elif kind in ("ticket.finished", "ticket.no_show") and w.ticket == number:
+            w.ticket, w.status = None, None
+        elif kind == "window.paused":
+            w.base = "paused"
+        elif kind in ("window.resumed", "window.opened"):
+            w.base = "open"
+        elif kind == "window.closed":
+            w.base = "closed"
+
+    def set_connected(self, up: bool) -> None:
+        with self._lock:
+            if up != self._connected:
+                self._connected = up
+                if up:
+                    self._last_news = self.clock()
+                self._version += 1
+
+    # --- for the page and the boards ----------------------------------------------------------
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def scene(self) -> Scene:
+        with self._lock:
+            now = self.clock()
+            away = None
+            if not self._connected and self._last_news is not None:
+                away = self.hall_time(self._last_news)
+            return Scene(
+                loaded=self._loaded,
+                connected=self._connected,
+                hall_name=self._hall_name,
+                locale=self._locale,
+                timezone=self._timezone,
+                day=self._day,
+                windows=tuple(w.shown() for w in self._windows.values()),
+                services=tuple(self._services),
+                calls=tuple(self._calls),
+                hall_now=self.hall_time(now),
+                away_since=away,
+                version=self._version,
+            )
+
+
+def scene_from_snapshot(snapshot: dict[str, Any], **options: Any) -> Scene:
+    """The scene of one snapshot, as `onewindow display --snapshot` renders it (connected, nothing flashing)."""
+    state = HallState(**options)
+    state.load(snapshot)
+    state.set_connected(True)
+    return state.scene()
+
+
+def with_calls(scene: Scene, calls: Iterable[Call]) -> Scene:
+    """The same scene with other calls (tests and the documentation's pictures)."""
+    return replace(scene, calls=tuple(calls), version=scene.version + 1)

@@ -1,0 +1,140 @@
+"""Every word the call display shows, in the hall's locale (zh-Hans, zh-Hant or en)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+LOCALES = ("zh-Hans", "zh-Hant", "en")
+
+
+@dataclass(frozen=True)
+class Words:
+    """One locale's words. The call sentence is cut into (text, is_value) parts so that the ticket number
+    and the window number can be drawn larger than the words around them, and into two lines for a page
+    taller than wide."""
+
+    call_lines: tuple[tuple[tuple[str, bool], ...], ...]  # two lines; "{number}" and "{window}" are the values
+    recall: str
+    welcome: str
+    last_calls: str
+    waiting: str
+    people: str  # "{} 人"
+    unavailable: str
+    state: dict[str, str]  # tile state words: called, serving, paused, closed, idle
+    paused_value: str  # what a paused window's tile shows in place of a number
+    closed_value: str
+    idle_value: str
+    away: str  # "{}" is the hall time of the last news from the core
+    connecting: str
+    weekdays: tuple[str, ...]
+    date: str  # strftime-like with {y} {m} {d} {w}
+    led_call: str  # one call on the main LED board
+    led_paused: str
+    led_closed: str
+    led_welcome: str
+
+    def date_text(self, when: datetime) -> str:
+        return self.date.format(
+            y=when.year, m=when.month, d=when.day, w=self.weekdays[when.weekday()], mon=when.strftime("%b")
+        )
+
+
+WORDS: dict[str, Words] = {
+    "zh-Hans": Words(
+        call_lines=(
+            (("请", False), ("{number}", True), ("号", False)),
+            (("到", False), ("{window}", True), ("号窗口", False)),
+        ),
+        recall="再次呼叫",
+        welcome="欢迎光临 · 请留意叫号",
+        last_calls="最近呼叫",
+        waiting="等候人数",
+        people="{} 人",
+        unavailable="暂停办理",
+        state={"called": "请前往", "serving": "办理中", "paused": "暂停", "closed": "未开放", "idle": "空闲"},
+        paused_value="暂停服务",
+        closed_value="未开放",
+        idle_value="—",
+        away="连接中断 · 显示的是 {} 的情况",
+        connecting="正在连接服务器…",
+        weekdays=("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"),
+        date="{y}年{m}月{d}日 {w}",
+        led_call="请{number}号到{window}号窗口",
+        led_paused="暂停服务",
+        led_closed="暂停服务",
+        led_welcome="欢迎光临",
+    ),
+    "zh-Hant": Words(
+        call_lines=(
+            (("請", False), ("{number}", True), ("號", False)),
+            (("到", False), ("{window}", True), ("號窗口", False)),
+        ),
+        recall="再次呼叫",
+        welcome="歡迎光臨 · 請留意叫號",
+        last_calls="最近呼叫",
+        waiting="等候人數",
+        people="{} 人",
+        unavailable="暫停辦理",
+        state={"called": "請前往", "serving": "辦理中", "paused": "暫停", "closed": "未開放", "idle": "空閒"},
+        paused_value="暫停服務",
+        closed_value="未開放",
+        idle_value="—",
+        away="連線中斷 · 顯示的是 {} 的情況",
+        connecting="正在連線伺服器…",
+        weekdays=("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"),
+        date="{y}年{m}月{d}日 {w}",
+        # boards take GB2312, which has no traditional characters: they get the simplified words
+        led_call="请{number}号到{window}号窗口",
+        led_paused="暂停服务",
+        led_closed="暂停服务",
+        led_welcome="欢迎光临",
+    ),
+    "en": Words(
+        call_lines=((("Number", False), ("{number}", True)), (("to window", False), ("{window}", True))),
+        recall="Calling again",
+        welcome="Welcome · please watch for your number",
+        last_calls="Last calls",
+        waiting="Waiting",
+        people="{}",
+        unavailable="not available",
+        state={"called": "go now", "serving": "serving", "paused": "paused", "closed": "closed", "idle": "free"},
+        paused_value="Paused",
+        closed_value="Closed",
+        idle_value="—",
+        away="Connection lost · showing the hall as of {}",
+        connecting="Connecting to the hall server…",
+        weekdays=("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+        date="{w} {d} {mon} {y}",
+        led_call="{number} to window {window}",
+        led_paused="Paused",
+        led_closed="Closed",
+        led_welcome="Welcome",
+    ),
+}
+
+
+def words(locale: str) -> Words:
+    """The words of `locale`; ValueError for a locale the display does not speak."""
+    try:
+        return WORDS[locale]
+    except KeyError:
+        raise ValueError(f"unknown locale {locale!r} (known: {', '.join(LOCALES)})") from None
+
+
+def call_lines(locale: str, number: str, window: int, lines: int = 1) -> list[list[tuple[str, bool]]]:
+    """The call sentence as one or two lines of (text, is_value) parts, e.g. zh-Hans A001 to 3 on one line:
+    [[("请", False), ("A001", True), ("号到", False), ("3", True), ("号窗口", False)]]."""
+    cut = [
+        [(text.format(number=number, window=window), value) for text, value in line]
+        for line in words(locale).call_lines
+    ]
+    if lines == 2:
+        return cut
+    joined: list[tuple[str, bool]] = []
+    for text, value in (part for line in cut for part in line):
+        if joined and not value and not joined[-1][1] and locale != "en":
+            joined[-1] = (joined[-1][0] + text, False)  # 号 + 到 read as one word on one line
+        else:
+            joined.append((text, value))
+    return [joined]
