@@ -58,7 +58,7 @@ def caller(clock):
         (["KP2", "KPASTERISK"], Command("transfer", 2)),
         (["KP1", "KP2", "KPASTERISK"], Command("transfer", 12)),
         (["KPDOT", "KPDOT"], Command("no_show")),
-        (["KP4", "KP7", "KP1", "KP1", "KPENTER"], Command("sign_in", "4711")),
+        (["KP7", "KPENTER"], Command("clerk", "7")),
         (["KP0", "KPENTER"], Command("sign_out")),
         (["KP3", "BACKSPACE"], Command("clear")),
         (["ESC"], Command("clear")),
@@ -69,7 +69,10 @@ def test_every_command_on_the_numpad(caller, keys, command):
 
 
 def test_a_morning_at_window_3(caller, clock):
-    assert commands(caller, "KP2", "KP5", "KP8", "KP0", "KPENTER") == [Command("sign_in", "2580")]
+    assert commands(caller, "KP7", "KPENTER", "KP2", "KP5", "KP8", "KP0", "KPENTER") == [
+        Command("clerk", "7"),
+        Command("sign_in", "2580", clerk="7"),
+    ]
     assert commands(caller, "KPPLUS") == [Command("call")]
     clock.now += 20
     assert commands(caller, "KPMINUS") == [Command("recall")]
@@ -131,17 +134,23 @@ def test_long_after_forgotten_digits_keys_work_at_once(caller, clock):
 
 
 def test_typing_slowly_but_within_five_seconds_a_key_keeps_the_pin(caller, clock):
+    assert commands(caller, "KP1", "KP2", "KPENTER") == [Command("clerk", "12")]
     for key in ("KP9", "KP8", "KP7", "KP6"):
         commands(caller, key)
         clock.now += 4
-    assert commands(caller, "KPENTER") == [Command("sign_in", "9876")]
+    assert commands(caller, "KPENTER") == [Command("sign_in", "9876", clerk="12")]
 
 
 def test_pins_that_are_too_short_or_too_long_only_clear(caller):
-    assert commands(caller, "KP1", "KP2", "KP3", "KPENTER") == [Command("clear")]
-    assert commands(caller, *["KP1"] * 9, "KPENTER") == [Command("clear")]
-    assert commands(caller, *["KP1"] * 8, "KPENTER") == [Command("sign_in", "11111111")]
-    assert commands(caller, *["KP1"] * 20, "KPENTER") == [Command("clear")]  # at most 12 are kept
+    clerk = ["KP3", "KPENTER"]
+    assert commands(caller, *clerk, "KP1", "KP2", "KP3", "KPENTER") == [Command("clerk", "3"), Command("clear")]
+    assert commands(caller, *clerk, *["KP1"] * 9, "KPENTER") == [Command("clerk", "3"), Command("clear")]
+    assert commands(caller, *clerk, *["KP1"] * 8, "KPENTER") == [
+        Command("clerk", "3"),
+        Command("sign_in", "11111111", clerk="3"),
+    ]
+    assert commands(caller, *clerk, *["KP1"] * 20, "KPENTER") == [Command("clerk", "3"), Command("clear")]
+    assert commands(caller, *["KP1"] * 9, "KPENTER") == [Command("clear")]  # no staff number is that long
 
 
 def test_transfer_needs_a_target(caller):
@@ -151,7 +160,10 @@ def test_transfer_needs_a_target(caller):
 
 def test_a_keypad_with_its_own_numlock_off_still_types_digits(caller):
     # such keypads send End for 1, Down for 2, PageDown for 3, Left for 4 and Delete for the dot
-    assert commands(caller, "END", "DOWN", "PAGEDOWN", "LEFT", "KPENTER") == [Command("sign_in", "1234")]
+    assert commands(caller, "END", "KPENTER", "END", "DOWN", "PAGEDOWN", "LEFT", "KPENTER") == [
+        Command("clerk", "1"),
+        Command("sign_in", "1234", clerk="1"),
+    ]
     assert commands(caller, "DELETE", "DELETE") == [Command("no_show")]
 
 
@@ -196,9 +208,9 @@ def test_from_the_keypad_to_commands():
             seen.append(command)
 
     with KeypadReader("/dev/input/by-path/usb-0:1.2:1.0-event-kbd", on_key, open_device=keypad.opener):
-        keypad.press("KP1", "KP2", "KP3", "KP4", "KPENTER", "KPPLUS", "KPDOT", "KPDOT")
-        assert wait_until(lambda: len(seen) == 3)
-    assert seen == [Command("sign_in", "1234"), Command("call"), Command("no_show")]
+        keypad.press("KP9", "KPENTER", "KP1", "KP2", "KP3", "KP4", "KPENTER", "KPPLUS", "KPDOT", "KPDOT")
+        assert wait_until(lambda: len(seen) == 4)
+    assert seen == [Command("clerk", "9"), Command("sign_in", "1234", clerk="9"), Command("call"), Command("no_show")]
 
 
 def test_what_ff68_pads_ask_for():
