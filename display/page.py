@@ -191,7 +191,8 @@ class Page:
             "notice": self._notice_key_at(layout, t, now),
         }
         away = scene.loaded and not scene.connected
-        if self._keys.get("away") != away or self._fresh:
+        whole = self._keys.get("away") != away or self._fresh
+        if whole:
             self._keys.clear()
             self._keys["away"] = away
             self._fresh = False
@@ -207,7 +208,7 @@ class Page:
                 continue
             getattr(self, f"_draw_{region}")(surface, box, layout, t, w, scene, now)
             dirty.append(box)
-        if len(dirty) == len(keys):
+        if whole:
             dirty = [surface.get_rect()]
         if away and dirty:
             dirty += self._draw_away_frame(surface, layout)
@@ -589,8 +590,8 @@ class Page:
         row_h = (box.bottom - m * 0.5 - top) / max(1, count)
         cell_w = box.width / cols
         for i, (left, left_color, right, right_color) in enumerate(rows):
-            col, row = i // count, i % count
-            if col >= cols:
+            col, row = i % cols, i // cols  # newest first, read left to right, then down
+            if row >= count:
                 break
             cell = rect(box.x + col * cell_w + m, top + row * row_h, cell_w - 2 * m, row_h)
             baseline = t.baseline_in(cell, size, True)
@@ -602,7 +603,10 @@ class Page:
 
     def _draw_calls(self, surface: Any, box: Any, layout: Layout, t: Typeface, w: Words, scene: Scene, now: float):
         names = {x.number: x.name for x in scene.windows}
-        rows = [(c.number, NUMBER, names.get(c.window, str(c.window)), TEXT) for c in self._listed_calls(scene)]
+        rows = [
+            (c.number, NUMBER, names.get(c.window) or w.window_name.format(c.window), TEXT)
+            for c in self._listed_calls(scene)
+        ]
         self._draw_list(surface, box, layout, t, "calls", w.last_calls, rows)
 
     def _draw_services(self, surface: Any, box: Any, layout: Layout, t: Typeface, w: Words, scene: Scene, now: float):

@@ -182,6 +182,7 @@ def _check_boards_shown(file: ConfigFile, leds: list[LedSettings], display: Page
     for i, board in enumerate(leds):
         if board.window is not None and board.window not in display.windows:
             table = file.tables("led")[i]
+            table.name_by("address")
             table.error(
                 "window",
                 f"{board.window} is not among [display] windows = {show(list(display.windows))}: "

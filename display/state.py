@@ -211,6 +211,9 @@ class HallState:
             if self.shown_windows is not None:
                 order = {n: i for i, n in enumerate(self.shown_windows)}
                 self._windows = dict(sorted(self._windows.items(), key=lambda item: order[item[0]]))
+            served = {
+                s for w in snapshot.get("windows", []) if w["number"] in self._windows for s in w.get("services", [])
+            }
             self._services = [
                 ServiceShown(
                     s["id"],
@@ -220,6 +223,7 @@ class HallState:
                     bool(s.get("available", True)),
                 )
                 for s in snapshot.get("services", [])
+                if self.shown_windows is None or s["id"] in served  # a zone's display: its windows' services
             ]
             seq = int(snapshot.get("seq", 0))
             self._snapshot_seq = seq

@@ -16,6 +16,7 @@ class Words:
 
     call_lines: tuple[tuple[tuple[str, bool], ...], ...]  # two lines; "{number}" and "{window}" are the values
     recall: str
+    window_name: str  # a window the hall file gave no name
     welcome: str
     last_calls: str
     waiting: str
@@ -47,6 +48,7 @@ WORDS: dict[str, Words] = {
             (("到", False), ("{window}", True), ("号窗口", False)),
         ),
         recall="再次呼叫",
+        window_name="{}号窗口",
         welcome="欢迎光临 · 请留意叫号",
         last_calls="最近呼叫",
         waiting="等候人数",
@@ -71,6 +73,7 @@ WORDS: dict[str, Words] = {
             (("到", False), ("{window}", True), ("號窗口", False)),
         ),
         recall="再次呼叫",
+        window_name="{}號窗口",
         welcome="歡迎光臨 · 請留意叫號",
         last_calls="最近呼叫",
         waiting="等候人數",
@@ -93,6 +96,7 @@ WORDS: dict[str, Words] = {
     "en": Words(
         call_lines=((("Number", False), ("{number}", True)), (("to window", False), ("{window}", True))),
         recall="Calling again",
+        window_name="Window {}",
         welcome="Welcome · please watch for your number",
         last_calls="Last calls",
         waiting="Waiting",

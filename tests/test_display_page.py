@@ -1,0 +1,320 @@
+"""The TV page drawn from real halls: quiet, busy (26 windows past A1000), a paused window, the core away, in
+zh-Hans, zh-Hant and en, at 1920x1080, 1280x720, 3840x2160 and portrait 1080x1920.
+
+Every picture is saved in tests/artifacts/display/ for a person to look at. The assertions check what a
+picture cannot be trusted to show by itself: nothing was shrunk to fit, every window has its own tile inside
+the page, the newest call is large enough to read from 15 metres, the flash starts and stops, an idle page
+redraws nothing, and a TV turned to portrait shows the same page turned.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import pygame  # noqa: E402
+
+from onewindow.client import CoreClient  # noqa: E402
+from onewindow.credentials import token_sha256  # noqa: E402
+from onewindow.display.page import AWAY, FLASH, PANEL, Page, type_heights  # noqa: E402
+from onewindow.display.screen import Screen, physical_rect  # noqa: E402
+from onewindow.display.settings import PageOptions, ScreenSettings  # noqa: E402
+from onewindow.display.state import Call, HallState, Scene, parse_time, with_calls  # noqa: E402
+from onewindow.hallfile import load_hall  # noqa: E402
+from tests.support.hall import EXAMPLES, PINS, hall_toml, serve, token  # noqa: E402
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts" / "display"
+NOTICE = {
+    "zh-Hans": "温馨提示：请携带本人身份证或社会保障卡，按叫号顺序到对应窗口办理业务；代办请携带双方身份证及委托书。",
+    "zh-Hant": "溫馨提示：請攜帶本人身分證或社會保障卡，按叫號順序到對應窗口辦理業務。",
+    "en": "Please bring your ID card or social security card and go to your window when your number is called.",
+}
+PIXEL_MM_55 = 684.9 / 1080  # a 55-inch 16:9 TV is 684.9 mm tall
+
+
+def save(surface, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    pygame.image.save(surface, str(path))
+    return path
+
+
+def english(text: str) -> str:
+    """A hall file with the same windows and services, for an English-speaking hall."""
+    names = {
+        "测试大厅": "Test Hall",
+        "某县人力资源和社会保障服务大厅": "County Employment and Social Insurance Hall",
+        "通办业务": "All-in-one services",
+        "社保卡业务": "Social security card",
+        "工伤认定": "Work injury",
+        "养老待遇核定": "Pension review",
+        "异地就医与医保报销": "Medical care elsewhere",
+    }
+    text = text.replace('locale = "zh-Hans"', 'locale = "en"')
+    for zh, en in names.items():
+        text = text.replace(f'"{zh}"', f'"{en}"')
+    return re.sub(r'name = "(\d+)号窗口"', r'name = "Window \1"', text)
+
+
+def example_hall(folder: Path, locale: str) -> Path:
+    """The example hall (26 windows), with a display token the tests know."""
+    text = (EXAMPLES / "hall.toml").read_text(encoding="utf-8")
+    text = re.sub(r"\n\[\[device\]\]\n(?:[^\[\n][^\n]*\n?)*", "\n", text)
+    text += f'\n[[device]]\nid = "display-1"\nkind = "display"\ntoken_sha256 = "{token_sha256(token("display-1"))}"\n'
+    if locale == "en":
+        text = english(text)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "hall.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def snapshot_of(url: str) -> dict:
+    with CoreClient(url, token("display-1")) as client:
+        return client.hall()
+
+
+def scene_of(snapshot: dict, **options) -> Scene:
+    """The scene a display shows for `snapshot`, connected, on a clock that stands at the snapshot's time."""
+    now = parse_time(snapshot["now"])
+    state = HallState(clock=lambda: now, **options)
+    state.load(snapshot)
+    state.set_connected(True)
+    return state.scene()
+
+
+@pytest.fixture(scope="module")
+def busy_snapshots(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict]]:
+    """The example hall late on a busy day, in zh-Hans and en: every universal window past A1000, the
+    specialist windows serving, window 20 paused, window 25 closed, the last calls a few seconds apart."""
+    snapshots = {}
+    for locale in ("zh-Hans", "en"):
+        folder = tmp_path_factory.mktemp(f"busy-{locale}")
+        with serve(folder, config=load_hall(example_hall(folder, locale))) as hall:
+            core = hall.core
+
+            def morning(h):
+                for n in range(1, 27):
+                    h.sign_in(n, f"c{n:02d}", "test")
+                for _ in range(1030):
+                    h.issue("general", False, "test")
+                for service, count in (("pension-review", 4), ("injury", 3), ("medical-remote", 5), ("card", 9)):
+                    for _ in range(count):
+                        h.issue(service, False, "test")
+                for i in range(1100):
+                    h.call(1 + i % 18, "test")
+                    if all(h.windows[w].current and int(h.windows[w].current.number[1:]) >= 1000 for w in range(1, 19)):
+                        break
+                for n in (19, 21, 22, 23, 24, 26):
+                    h.call(n, "test")
+                for n in range(1, 27, 2):
+                    if h.windows[n].current is not None:
+                        h.start(n, "test")
+                h.pause(20, "test", "lunch")
+                h.close(25, "test")
+
+            core.execute(morning)
+            for n in (3, 22, 12, 26, 8, 1):  # the last calls of the morning, twenty seconds apart
+                hall.clock.advance(20)
+                core.execute(lambda h, n=n: h.call(n, "test"))
+            for _ in range(40):
+                core.execute(lambda h: h.issue("general", False, "test"))
+            snapshots[locale] = snapshot_of(hall.url)
+    yield snapshots
+
+
+@pytest.fixture(scope="module")
+def busy(busy_snapshots: dict[str, dict]) -> dict[str, Scene]:
+    return {locale: scene_of(snapshot) for locale, snapshot in busy_snapshots.items()}
+
+
+@pytest.fixture(scope="module")
+def quiet(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Scene]:
+    """The five-window test hall at opening time: clerks signed in, three people waiting, nobody called."""
+    scenes = {}
+    for locale in ("zh-Hans", "en"):
+        folder = tmp_path_factory.mktemp(f"quiet-{locale}")
+        text = hall_toml() if locale == "zh-Hans" else english(hall_toml())
+        (folder / "hall.toml").write_text(text, encoding="utf-8")
+        with (
+            serve(folder, config=load_hall(folder / "hall.toml")) as hall,
+            hall.client("caller-1") as caller,
+            hall.client("kiosk-1") as kiosk,
+        ):
+            for n in (1, 2, 3):
+                caller.act(n, "sign-in", {"clerk": f"c0{n}", "pin": PINS[f"c0{n}"]})
+            for service in ("general", "general", "card"):
+                kiosk.issue(service)
+            scenes[f"{locale}-quiet"] = scene_of(snapshot_of(hall.url))
+            caller.act(1, "call")
+            hall.clock.advance(15)
+            caller.act(3, "call")
+            caller.act(2, "pause", {"reason": "lunch"})
+            scenes[f"{locale}-paused"] = scene_of(snapshot_of(hall.url))
+    return scenes
+
+
+def check_page(page: Page, scene: Scene) -> None:
+    """Every window has its own tile inside the windows' region, and nothing had to be shrunk to fit."""
+    layout = page.layout(scene)
+    region = layout.regions["windows"]
+    assert len(layout.tiles) == len(scene.windows)
+    for i, tile in enumerate(layout.tiles):
+        assert region.contains(tile), (tile, region)
+        assert tile.collidelist(layout.tiles[i + 1 :]) == -1
+    assert page.overflows == set()
+    width, height = page.size
+    for name, box in layout.regions.items():
+        assert box.width == 0 or pygame.Rect(0, 0, width, height).contains(box), name
+
+
+@pytest.mark.parametrize("locale", ["zh-Hans", "en"])
+def test_a_quiet_hall(quiet, locale):
+    scene = quiet[f"{locale}-quiet"]
+    assert scene.calls == () and {w.state for w in scene.windows} == {"idle"}
+    page = Page((1920, 1080), PageOptions(notice=NOTICE[locale]))
+    save(page.render(scene), f"quiet-{locale}-1920x1080")
+    check_page(page, scene)
+
+
+@pytest.mark.parametrize("locale", ["zh-Hans", "en"])
+@pytest.mark.parametrize("size", [(1920, 1080), (1280, 720), (3840, 2160), (1080, 1920)])
+def test_a_busy_hall_fits_26_windows_with_long_numbers(busy, locale, size):
+    scene = busy[locale]
+    assert len(scene.windows) == 26
+    numbers = [w.ticket for w in scene.windows[:18]]
+    assert all(n is not None and len(n) == 5 for n in numbers), numbers  # A1000 and on
+    assert [c.number for c in scene.calls[:2]] == [scene.window(1).ticket, scene.window(8).ticket]
+    assert (scene.window(20).state, scene.window(25).state) == ("paused", "closed")
+    page = Page(size, PageOptions(notice=NOTICE[locale]))
+    save(page.render(scene), f"busy-{locale}-{size[0]}x{size[1]}")
+    check_page(page, scene)
+    layout = page.layout(scene)
+    assert layout.band_lines == (2 if size[1] > size[0] else 1)  # a portrait page breaks the call in two
+
+
+def test_traditional_characters_and_a_zone_display(busy, busy_snapshots):
+    # a zh-Hant page of the same hall showing only the specialist windows 19 to 26
+    scene = busy["zh-Hans"]
+    zone = scene_of(busy_snapshots["zh-Hans"], locale="zh-Hant", windows=range(19, 27))
+    assert [w.number for w in zone.windows] == list(range(19, 27))
+    assert {c.window for c in zone.calls} <= set(range(19, 27)) and zone.calls
+    page = Page((1920, 1080), PageOptions(notice=NOTICE["zh-Hant"]))
+    save(page.render(zone), "zone-zh-Hant-1920x1080")
+    check_page(page, zone)
+    assert page.layout(zone).tile_value > page.layout(scene).tile_value  # eight windows get bigger numbers
+
+
+@pytest.mark.parametrize("locale", ["zh-Hans", "en"])
+def test_a_paused_window(quiet, locale):
+    scene = quiet[f"{locale}-paused"]
+    assert [(w.number, w.state, w.ticket) for w in scene.windows[:3]] == [
+        (1, "called", "A001"),
+        (2, "paused", None),
+        (3, "called", "E001"),
+    ]
+    page = Page((1920, 1080), PageOptions(notice=NOTICE[locale]))
+    save(page.render(scene), f"paused-{locale}-1920x1080")
+    check_page(page, scene)
+
+
+@pytest.mark.parametrize("locale", ["zh-Hans", "en"])
+def test_the_core_away_keeps_the_last_state_with_a_red_marker(busy, locale):
+    scene = replace(busy[locale], connected=False, away_since=busy[locale].hall_now - 95)
+    page = Page((1920, 1080), PageOptions(notice=NOTICE[locale]))
+    surface = page.render(scene)
+    save(surface, f"away-{locale}-1920x1080")
+    check_page(page, scene)
+    header = page.layout(scene).regions["header"]
+    assert surface.get_at((header.centerx, header.y + 2))[:3] == AWAY
+    assert surface.get_at((1, 540))[:3] == AWAY and surface.get_at((1918, 1078))[:3] == AWAY  # the frame
+    connected = Page((1920, 1080), PageOptions(notice=NOTICE[locale])).render(busy[locale])
+    assert connected.get_at((1, 540))[:3] != AWAY
+
+
+def test_the_newest_call_flashes_for_flash_s_then_stays(busy):
+    scene = busy["zh-Hans"]
+    live = Call("call", "A1017", 9, at=scene.hall_now, seen=100.0, fresh=True)
+    fresh = with_calls(scene, [live, *scene.calls])
+    page = Page((1920, 1080), PageOptions(flash_s=6.0))
+    band = page.layout(fresh).regions["call"]
+    inside = (band.x + page.layout(fresh).margin * 2, band.bottom - page.layout(fresh).margin * 2)
+    surface = pygame.Surface((1920, 1080))
+    page.draw(surface, fresh, 100.1)
+    assert surface.get_at(inside)[:3] == FLASH
+    save(surface, "flash-zh-Hans-lit")
+    page.draw(surface, fresh, 100.6)
+    assert surface.get_at(inside)[:3] == PANEL
+    page.draw(surface, fresh, 101.2)
+    assert surface.get_at(inside)[:3] == FLASH
+    page.draw(surface, fresh, 106.1)  # six seconds on: it stays, without flashing
+    assert surface.get_at(inside)[:3] == PANEL
+    assert not page.animating(fresh, 106.1) and page.animating(fresh, 103.0)
+    # a call the display caught up on after a reconnect does not flash at all
+    old = with_calls(scene, [replace(live, fresh=False), *scene.calls])
+    page.draw(surface, old, 100.1)
+    assert surface.get_at(inside)[:3] == PANEL
+
+
+def test_an_idle_page_redraws_nothing_and_a_change_redraws_its_region(busy):
+    scene = busy["zh-Hans"]
+    page = Page((1920, 1080), PageOptions(notice=""))
+    surface = pygame.Surface((1920, 1080))
+    assert page.draw(surface, scene, 10.0) == [surface.get_rect()]
+    assert page.draw(surface, scene, 10.5) == []
+    assert not page.animating(scene, 10.5)
+    windows = list(scene.windows)
+    windows[4] = replace(windows[4], state="paused", ticket=None)
+    changed = replace(scene, windows=tuple(windows), version=scene.version + 1)
+    assert page.draw(surface, changed, 11.0) == [page.layout(scene).regions["windows"]]
+    # a scrolling notice moves every frame, and only its strip is redrawn
+    scrolling = Page((1920, 1080), PageOptions(notice=NOTICE["zh-Hans"] * 2))
+    scrolling.draw(surface, scene, 10.0)
+    assert scrolling.animating(scene, 10.0)
+    assert scrolling.draw(surface, scene, 10.1) == [scrolling.layout(scene).regions["notice"]]
+
+
+def test_the_newest_call_is_legible_from_15_metres_on_a_55_inch_tv(busy):
+    # ISO 9241-303 asks 20 minutes of arc for comfortable reading: a letter height of distance / 172
+    page = Page((1920, 1080), PageOptions(notice=NOTICE["zh-Hans"]))
+    heights = {h.what: h for h in type_heights(page, busy["zh-Hans"])}
+    number = heights["newest call: ticket and window number"].millimetres(PIXEL_MM_55)
+    words = heights["newest call: words (请, 号到, 号窗口)"].millimetres(PIXEL_MM_55)
+    assert number / 1000 * 172 >= 15.0, number
+    assert words / 1000 * 172 >= 10.0, words
+    tile = heights["window tile: current number"].millimetres(PIXEL_MM_55)
+    assert tile / 1000 * 172 >= 5.0, tile
+
+
+@pytest.mark.parametrize("rotate", [90, 180, 270])
+def test_a_turned_tv_shows_the_page_turned(busy, rotate):
+    scene = busy["zh-Hans"]
+    physical = (1920, 1080) if rotate != 180 else (1080, 1920)
+    settings = ScreenSettings(fullscreen=False, size=physical, rotate=rotate)
+    screen = Screen(settings, PageOptions(notice=NOTICE["zh-Hans"])).open()
+    try:
+        assert screen.size == (physical[1], physical[0]) if rotate != 180 else physical
+        screen.frame(scene, 50.0)
+        expected = pygame.transform.rotate(
+            Page(screen.size, PageOptions(notice=NOTICE["zh-Hans"])).render(scene, 50.0), -rotate
+        )
+        assert pygame.image.tobytes(screen.surface, "RGB") == pygame.image.tobytes(expected, "RGB")
+        # and each redrawn region lands where the turned page has it
+        r = pygame.Rect(10, 20, 300, 40)
+        turned = pygame.Surface(screen.size)
+        turned.fill((0, 0, 0))
+        turned.fill((255, 255, 255), r)
+        turned = pygame.transform.rotate(turned, -rotate)
+        turned.set_colorkey((0, 0, 0))
+        target = physical_rect(r, screen.size, rotate)
+        assert turned.get_bounding_rect() == target
+    finally:
+        screen.close()
