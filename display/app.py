@@ -78,6 +78,7 @@ class DisplayApp:
         self.live = LiveHall(self.client, self._event, self._snapshot, self._connection)
         self.heartbeat = Heartbeat(self.client, config.device, self.health, every_s=heartbeat_s)
         self.calls_heard = 0  # calls and recalls received (tests, benchmark)
+        self.last_seq = 0  # the last event handled
         self.last_call_at: float | None = None  # monotonic time the last call reached state, boards and voice
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -145,12 +146,14 @@ class DisplayApp:
             at = parse_time(event.data.get("at"))
             for window, message in self.notices.new(event.data, at, self.state.hall_time()):
                 self.boards.caller_notice(window, message)
+            self.last_seq = event.seq
             return
         self.boards.update(self.state.scene())
         if call is not None:
             self._announce(call)
             self.calls_heard += 1
             self.last_call_at = self.monotonic()
+        self.last_seq = event.seq
         self._woken()
 
     def _snapshot(self, snapshot: dict[str, Any]) -> None:
