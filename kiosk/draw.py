@@ -183,8 +183,8 @@ class Painter:
             ink.union_ip(pygame.Rect(x, top + i * line_h, width, line_h))
         return ink
 
-    def stack(self, items: list[Line], box: pygame.Rect, gap: float = 24) -> pygame.Rect:
-        """Paragraphs one under another, centred in `box`, all shrunk together until they fit its height."""
+    def stack(self, items: list[Line], box: pygame.Rect, gap: float = 24, valign: str = "middle") -> pygame.Rect:
+        """Paragraphs one under another, centred in `box` (or from its top), all shrunk together until they fit."""
         scale = 1.0
         while True:
             sizes, heights = [], []
@@ -200,14 +200,14 @@ class Painter:
             if total <= box.height or scale < 0.3:
                 break
             scale *= 0.92
-        top = box.top + (box.height - total) // 2
+        first = top = box.top if valign == "top" else box.top + (box.height - total) // 2
         for item, px, height in zip(items, sizes, heights, strict=True):
             rect = pygame.Rect(box.left, top, box.width, height)
             self.text(
                 item.text, rect, px / self.unit, item.color, bold=item.bold, lines=item.lines, min_size=px / self.unit
             )
             top += height + self.u(gap * scale)
-        return pygame.Rect(box.left, box.top + (box.height - total) // 2, box.width, total)
+        return pygame.Rect(box.left, first, box.width, total)
 
     # --- shapes -------------------------------------------------------------------------------------
 
@@ -340,24 +340,31 @@ def home(p: Painter, scene: Scene, body: pygame.Rect) -> None:
     top = body.top + p.u(36)
     accent = GREEN if lane else BLUE
     if lane:
-        banner = pygame.Rect(pad, top, p.w - 2 * pad, p.u(230 if p.portrait else 190))
+        banner = pygame.Rect(pad, top, p.w - 2 * pad, p.u(260 if p.portrait else 170))
         p.panel(banner, GREEN_SOFT, 24, GREEN)
         inner = banner.inflate(-p.u(48), -p.u(30))
-        p.stack(
-            [
-                Line(say(p.locale, "priority_title"), 64, GREEN, bold=True, lines=1),
-                Line(say(p.locale, "priority_who"), 36, INK, lines=2, min_size=24),
-            ],
-            inner,
-            gap=14,
-        )
+        title = Line(say(p.locale, "priority_title"), 64, GREEN, bold=True, lines=1)
+        who = [
+            Line(say(p.locale, "priority_who"), 36, INK, lines=2, min_size=24),
+            Line(say(p.locale, "choose"), 44, INK, bold=True, lines=1),
+        ]
+        if p.portrait:
+            p.stack([title, *who], inner, gap=12)
+        else:
+            title_w = min(inner.width * 2 // 5, p.u(560))
+            p.stack([title], pygame.Rect(inner.left, inner.top, title_w, inner.height))
+            p.stack(
+                who,
+                pygame.Rect(inner.left + title_w + p.u(30), inner.top, inner.width - title_w - p.u(30), inner.height),
+                gap=8,
+            )
         top = banner.bottom + p.u(28)
     else:
         p.text(say(p.locale, "choose"), pygame.Rect(pad, top, p.w - 2 * pad, p.u(90)), 68, INK, bold=True)
         p.text(say(p.locale, "choose_hint"), pygame.Rect(pad, top + p.u(92), p.w - 2 * pad, p.u(50)), 36, MUTED)
         top += p.u(170)
     # the bottom bar: the priority lane's door on the home screen, "back" in the lane
-    bar_h = p.u(150 if p.portrait else 120)
+    bar_h = p.u(170 if p.portrait else 120)
     bar = pygame.Rect(pad, p.h - pad - bar_h, p.w - 2 * pad, bar_h)
     if lane:
         back = pygame.Rect(bar.left, bar.top, min(bar.width, p.u(480)), bar.height)
@@ -368,23 +375,16 @@ def home(p: Painter, scene: Scene, body: pygame.Rect) -> None:
         pygame.draw.rect(p.surface, _darker(GREEN), door.move(0, p.u(6)), border_radius=p.u(28))
         p.panel(door, GREEN, 28)
         inner = door.inflate(-p.u(48), -p.u(20))
-        title_w = min(inner.width // 2, p.u(420))
-        p.text(
-            say(p.locale, "priority_button"),
-            pygame.Rect(inner.left, inner.top, title_w, inner.height),
-            60,
-            WHITE,
-            bold=True,
-            align="left",
-        )
-        p.text(
-            say(p.locale, "priority_button_hint"),
-            pygame.Rect(inner.left + title_w + p.u(20), inner.top, inner.width - title_w - p.u(20), inner.height),
-            34,
-            WHITE,
-            align="right",
-            min_size=22,
-        )
+        title, hint = say(p.locale, "priority_button"), say(p.locale, "priority_button_hint")
+        if p.portrait:
+            p.stack([Line(title, 60, WHITE, bold=True, lines=1), Line(hint, 32, WHITE, lines=1, min_size=22)], inner, 4)
+        else:
+            title_w = min(inner.width // 2, p.u(460))
+            p.text(title, pygame.Rect(inner.left, inner.top, title_w, inner.height), 60, WHITE, bold=True, align="left")
+            hint_box = pygame.Rect(
+                inner.left + title_w + p.u(20), inner.top, inner.width - title_w - p.u(20), inner.height
+            )
+            p.text(hint, hint_box, 34, WHITE, align="right", min_size=22)
         p.targets.append(Target(door, "priority"))
         bottom = bar.top - p.u(32)
     else:
@@ -399,7 +399,7 @@ def service_grid(p: Painter, cards: list[Card], area: pygame.Rect, accent: Color
     rows = math.ceil(len(cards) / columns)
     gap = p.u(28)
     width = (area.width - gap * (columns - 1)) // columns
-    height = min(p.u(300 if p.portrait else 250), (area.height - gap * (rows - 1)) // rows)
+    height = min(p.u(340 if p.portrait else 260), (area.height - gap * (rows - 1)) // rows)
     for i, card in enumerate(cards):
         row, column = divmod(i, columns)
         rect = pygame.Rect(area.left + column * (width + gap), area.top + row * (height + gap), width, height)
@@ -441,10 +441,12 @@ def service_card(p: Painter, card: Card, rect: pygame.Rect, accent: Color) -> No
     # the prefix letter, as printed before the number
     name_h = inner.height * 58 // 100
     name_box = pygame.Rect(inner.left, inner.top, text_w, name_h)
+    # type grows with the button: few services, big buttons, big names
+    tall = rect.height / p.unit
     p.text(
         card.name,
         name_box,
-        62,
+        min(76, tall * 0.27),
         INK if live else GREY_INK,
         bold=True,
         align="left",
@@ -455,7 +457,7 @@ def service_card(p: Painter, card: Card, rect: pygame.Rect, accent: Color) -> No
     if live:
         info = say(p.locale, "waiting", card.waiting)
         wait = short_wait(card.estimated_wait_s, p.locale)
-        p.text(f"{info}  ·  {wait}" if wait else info, info_box, 40, MUTED, align="left", min_size=24)
+        p.text(f"{info}  ·  {wait}" if wait else info, info_box, min(44, tall * 0.17), MUTED, align="left", min_size=24)
     else:
         if card.why_not == "paused":
             why = say(p.locale, "paused_because", card.pause_reason) if card.pause_reason else say(p.locale, "paused")
@@ -463,7 +465,7 @@ def service_card(p: Painter, card: Card, rect: pygame.Rect, accent: Color) -> No
             why = say(p.locale, "closed")
         else:
             why = say(p.locale, "not_available")
-        p.text(why, info_box, 40, RED, bold=True, align="left", min_size=24)
+        p.text(why, info_box, min(44, tall * 0.17), RED, bold=True, align="left", min_size=24)
 
 
 def _card(scene: Scene) -> Card | None:
@@ -546,21 +548,37 @@ def printing(p: Painter, scene: Scene, body: pygame.Rect) -> None:
     )
 
 
-def _ticket_lines(p: Painter, ticket: dict[str, Any], number_size: float) -> list[Line]:
+def ticket_panel(p: Painter, ticket: dict[str, Any], box: pygame.Rect) -> None:
+    """The ticket on screen: its number huge, then where to go, the people ahead and the wait. On a wide screen
+    the number stands on the left and the rest on the right, so both stay large."""
+    p.panel(box, WHITE, 32, (205, 212, 222))
+    inner = box.inflate(-p.u(60), -p.u(50))
     window = ticket.get("window_name") or str(ticket.get("window"))
     ahead = int(ticket.get("ahead") or 0)
-    lines = [
+    number = [
         Line(say(p.locale, "your_number"), 44, MUTED, lines=1),
-        Line(ticket.get("number", ""), number_size, BLUE, bold=True, lines=1, min_size=number_size * 0.6),
+        Line(ticket.get("number", ""), 300 if p.portrait else 280, BLUE, bold=True, lines=1, min_size=150),
     ]
-    if ticket.get("priority"):
-        lines.append(Line(say(p.locale, "priority_title"), 48, GREEN, bold=True, lines=1))
-    lines += [
+    rest = [Line(say(p.locale, "priority_title"), 48, GREEN, bold=True, lines=1)] if ticket.get("priority") else []
+    rest += [
         Line(say(p.locale, "go", window), 92, INK, bold=True, lines=2, min_size=50),
-        Line(ahead_text(ahead, p.locale), 48, INK, lines=1),
-        Line(wait_text(float(ticket.get("estimated_wait_s") or 0), ahead, p.locale), 48, INK, lines=1),
+        Line(ahead_text(ahead, p.locale), 50, INK, lines=1, min_size=30),
+        Line(wait_text(float(ticket.get("estimated_wait_s") or 0), ahead, p.locale), 50, INK, lines=1, min_size=30),
     ]
-    return lines
+    if p.portrait:
+        p.stack(number + rest, inner, gap=18)
+        return
+    left = pygame.Rect(inner.left, inner.top, inner.width * 46 // 100, inner.height)
+    right = pygame.Rect(left.right + p.u(40), inner.top, inner.right - left.right - p.u(40), inner.height)
+    p.stack(number, left, gap=0)
+    pygame.draw.line(
+        p.surface,
+        GREY,
+        (left.right + p.u(20), inner.top + p.u(20)),
+        (left.right + p.u(20), inner.bottom - p.u(20)),
+        p.u(3),
+    )
+    p.stack(rest, right, gap=22)
 
 
 def result(p: Painter, scene: Scene, body: pygame.Rect) -> None:
@@ -588,8 +606,7 @@ def result(p: Painter, scene: Scene, body: pygame.Rect) -> None:
     hint_box = pygame.Rect(pad, button.top - p.u(100), p.w - 2 * pad, p.u(70))
     p.text(say(p.locale, "take_ticket"), hint_box, 44, ORANGE, bold=True)
     card = pygame.Rect(pad, title_box.bottom + p.u(30), p.w - 2 * pad, hint_box.top - title_box.bottom - p.u(60))
-    p.panel(card, WHITE, 32, (205, 212, 222))
-    p.stack(_ticket_lines(p, ticket, 300 if p.portrait else 230), card.inflate(-p.u(60), -p.u(50)), gap=18)
+    ticket_panel(p, ticket, card)
     p.button(button, say(p.locale, "done"), "done", size=56)
 
 
@@ -598,15 +615,15 @@ def print_failed(p: Painter, scene: Scene, body: pygame.Rect) -> None:
     ticket = scene.view.ticket or {}
     pad = p.u(60)
     top = body.top + p.u(36)
-    banner = pygame.Rect(pad, top, p.w - 2 * pad, p.u(200 if p.portrait else 170))
+    banner = pygame.Rect(pad, top, p.w - 2 * pad, p.u(200 if p.portrait else 180))
     p.panel(banner, AMBER_SOFT, 24, ORANGE)
     p.stack(
         [
             Line(say(p.locale, "failed_title"), 60, ORANGE, bold=True, lines=1),
             Line(say(p.locale, "failed_hint"), 38, INK, lines=2, min_size=26),
         ],
-        banner.inflate(-p.u(48), -p.u(28)),
-        gap=12,
+        banner.inflate(-p.u(48), -p.u(20)),
+        gap=8,
     )
     button_h = p.u(140 if p.portrait else 116)
     gap = p.u(40)
@@ -629,8 +646,7 @@ def print_failed(p: Painter, scene: Scene, body: pygame.Rect) -> None:
         size=60,
     )
     card = pygame.Rect(pad, banner.bottom + p.u(36), p.w - 2 * pad, row.top - banner.bottom - p.u(72))
-    p.panel(card, WHITE, 32, (205, 212, 222))
-    p.stack(_ticket_lines(p, ticket, 300 if p.portrait else 230), card.inflate(-p.u(60), -p.u(50)), gap=18)
+    ticket_panel(p, ticket, card)
 
 
 def notice(p: Painter, scene: Scene, body: pygame.Rect) -> None:
@@ -673,12 +689,13 @@ def fault(p: Painter, scene: Scene, body: pygame.Rect) -> None:
 
 
 def _sign_and_words(p: Painter, area: pygame.Rect, color: Color, mark: str, title: str, hint: str) -> None:
-    radius = p.u(120)
-    center = (area.centerx, area.top + area.height * 36 // 100)
-    p.sign(center, radius, color, mark)
-    words = pygame.Rect(area.left, center[1] + radius + p.u(50), area.width, area.bottom - center[1] - radius - p.u(50))
-    p.stack(
-        [Line(title, 88, color, bold=True, lines=2, min_size=48), Line(hint, 50, INK, lines=3, min_size=30)],
-        words,
-        gap=30,
-    )
+    """A sign with its words right under it, the group a little above the middle of `area`."""
+    radius = min(p.u(120), area.height * 16 // 100)
+    margin = p.u(40)
+    words_h = min(p.u(420), area.height - 2 * radius - p.u(50) - margin)
+    group_h = 2 * radius + p.u(50) + words_h
+    top = area.top + margin + max(0, (area.height - margin - group_h) * 2 // 5)
+    p.sign((area.centerx, top + radius), radius, color, mark)
+    words = pygame.Rect(area.left, top + 2 * radius + p.u(50), area.width, words_h)
+    lines = [Line(title, 88, color, bold=True, lines=2, min_size=48), Line(hint, 50, INK, lines=3, min_size=30)]
+    p.stack(lines, words, gap=30, valign="top")

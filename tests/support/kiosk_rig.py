@@ -174,7 +174,7 @@ class Kiosk:
         target = self.app.target(action, arg)
         assert target is not None
         # wait out the guard against taps landing on a screen that just appeared
-        while time.monotonic() - self.app.flow.changed_at < self.app.flow.guard_s:
+        while self.app.clock() - self.app.flow.changed_at < self.app.flow.guard_s:
             time.sleep(0.02)
         pos = self.to_panel(target.rect.center)
         (self.touch if how == "touch" else self.click)(pos)
@@ -192,6 +192,12 @@ class Kiosk:
         if rotate == 270:
             return y, width - 1 - x
         return x, y
+
+    def panel(self, target: str, arg: str | None = None) -> tuple[int, int]:
+        """The panel position of a target on the screen now shown."""
+        found = self.app.target(target, arg)
+        assert found is not None, f"no {target} {arg or ''} on the {self.showing} screen"
+        return self.to_panel(found.rect.center)
 
     def save(self, name: str) -> Path:
         """The picture as a PNG in tests/artifacts/kiosk/; fails if any text had to be cut."""
@@ -212,12 +218,20 @@ def running_kiosk(
     screen: str = "",
     size: tuple[int, int] = PORTRAIT,
     windowed: bool = True,
+    device: str = "kiosk-1",
+    clock: Callable[[], float] = time.monotonic,
+    tap_guard: bool = False,
 ) -> Iterator[Kiosk]:
-    """The real app from a real role file, its screen opened at `size`."""
+    """The real app from a real role file, its screen opened at `size`.
+
+    The guard against taps right after a screen change is off unless asked for: tests tap at machine speed.
+    """
     path = folder / "kiosk.toml"
-    path.write_text(role_text(core_url, printer, kiosk, screen), encoding="utf-8")
+    path.write_text(role_text(core_url, printer, kiosk, screen, device), encoding="utf-8")
     role = load_role(path, "kiosk")
-    app = KioskApp(role, Options(windowed=windowed, size=size))
+    app = KioskApp(role, Options(windowed=windowed, size=size), clock=clock)
+    if not tap_guard:
+        app.flow.guard_s = 0.0
     app.open()
     try:
         yield Kiosk(app)
