@@ -1,20 +1,128 @@
-"""The web pages the core serves: the soft caller, the evaluator, a ticket's status page, and an index."""
+"""The web pages the core serves: the soft caller, the evaluator, a ticket's status page, and an index.
+
+The pages are plain HTML, CSS and JavaScript from `web/` (no build step, nothing fetched from the internet: the
+hall's LAN has none). They speak the HTTP interface v1 like any device, follow the event stream, and take their
+texts from `web/i18n.js` in the hall's locale, which the server writes into each page's `lang`. The one thing
+they need beyond v1 is `GET /t/<id>/windows`: where else a waiting ticket could go, and how long it would
+wait there (its issue time keeps its place in any queue).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app
+
+from onewindow.hallfile import default_window_name
+
+from .core import Core
+from .domain import WAITING, Hall, Ticket, Window
 
 WEB = Path(__file__).parent / "web"
 
 pages = Blueprint("pages", __name__, static_folder=str(WEB), static_url_path="/static")
 
+# Only the core's own files and requests: nothing on a clerk's PC or a citizen's phone reaches out elsewhere.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+
+
+def _core() -> Core:
+    return current_app.extensions["onewindow.core"]  # type: ignore[no-any-return]
+
+
+def _page(name: str, status: int = 200, private: bool = False) -> Response:
+    """A page of web/ in the hall's locale."""
+    core = _core()
+    html = (WEB / name).read_text(encoding="utf-8")
+    html = html.replace('lang="zh-Hans"', f'lang="{core.config.locale}"', 1)
+    response = Response(html, status=status, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"  # a ticket's address is its capability: never pass it on
+    if private:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
 
 @pages.get("/")
 def index() -> Response:
-    return Response(
-        "<!doctype html><meta charset=utf-8><title>onewindow</title><h1>onewindow</h1>"
-        '<p><a href="/api/v1/hall">/api/v1/hall</a></p>',
-        mimetype="text/html",
-    )
+    return _page("index.html")
+
+
+@pages.get("/caller")
+def caller() -> Response:
+    """The soft caller: a clerk's PC at one window."""
+    return _page("caller.html", private=True)
+
+
+@pages.get("/evaluator")
+def evaluator() -> Response:
+    """The web evaluator: a tablet at a window, facing the citizen."""
+    return _page("evaluator.html", private=True)
+
+
+@pages.get("/t/<ticket_id>")
+def ticket(ticket_id: str) -> Response:
+    """A ticket's status page, where its QR code points. An unknown id gets the same page, saying so, with 404."""
+    known = _core().read(lambda hall: ticket_id in hall.tickets)
+    return _page("ticket.html", status=200 if known else 404, private=True)
+
+
+@pages.get("/t/<ticket_id>/windows")
+def ticket_windows(ticket_id: str) -> tuple[dict[str, Any], int] | dict[str, Any]:
+    """The windows serving a waiting ticket's service: how many would be ahead of it there and how long it would
+    wait. Only windows: no other ticket is named."""
+    found = _core().read(lambda hall: _choices(hall, ticket_id))
+    if found is None:
+        return {"error": {"code": "unknown_ticket", "message": "no such ticket"}}, 404
+    return found
+
+
+def _choices(hall: Hall, ticket_id: str) -> dict[str, Any] | None:
+    t = hall.tickets.get(ticket_id)
+    if t is None:
+        return None
+    windows: list[dict[str, Any]] = []
+    if t.status == WAITING:
+        for w in hall.windows.values():
+            if t.service not in w.services:
+                continue
+            here = w.number == t.window
+            movable = here or w.available
+            ahead, wait = _as_if_at(hall, t, w) if movable else (None, None)
+            windows.append(
+                {
+                    "number": w.number,
+                    "name": w.name or default_window_name(w.number, hall.config.locale),
+                    "state": w.state,
+                    "here": here,
+                    "available": movable,
+                    "ahead": ahead,
+                    "estimated_wait_s": wait,
+                }
+            )
+    return {"status": t.status, "window": t.window, "windows": windows}
+
+
+def _as_if_at(hall: Hall, t: Ticket, w: Window) -> tuple[int, int]:
+    """What the core would tell the citizen after moving to `w`: the people ahead there and the estimated wait.
+
+    Asked of the hall's own rules by placing the ticket there for a moment and back (under the core's lock,
+    recording nothing), so that the page never promises what the ticket page would not show after the move.
+    """
+    if w.number == t.window:
+        return hall.ahead_of(t), hall.estimated_wait_s(t)
+    home = hall.windows[t.window]
+    home.queue.remove(t)
+    t.window = w.number
+    w.enqueue(t)
+    try:
+        return hall.ahead_of(t), hall.estimated_wait_s(t)
+    finally:
+        w.queue.remove(t)
+        t.window = home.number
+        home.enqueue(t)  # back in its place: queues are ordered by (priority, issue time, issue order)

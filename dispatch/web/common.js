@@ -1,0 +1,140 @@
+// What every page shares: requests to the core, the event stream, small DOM helpers.
+"use strict";
+
+const EVENT_TYPES = [
+  "ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.finished", "ticket.no_show",
+  "ticket.moved", "ticket.transferred", "ticket.cancelled", "window.paused", "window.resumed",
+  "window.signed_in", "window.signed_out", "window.closed", "window.opened", "rating.recorded", "device.status",
+];
+
+/** A request to the core. Resolves to {status, body}; rejects with {status, code, message} on an error
+ * (status 0: the core did not answer). Writes always send JSON, as cookie-signed-in pages must. */
+async function request(method, path, body) {
+  const options = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
+  if (method !== "GET") {
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body || {});
+  }
+  let response;
+  try {
+    response = await fetch(path, options);
+  } catch (exc) {
+    throw { status: 0, code: "unreachable", message: String(exc) };
+  }
+  let data = null;
+  const text = await response.text();
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch (exc) {
+      data = null;
+    }
+  }
+  if (!response.ok) {
+    const error = (data && data.error) || {};
+    throw { status: response.status, code: error.code || "error", message: error.message || response.statusText };
+  }
+  return { status: response.status, body: data };
+}
+
+/** Follow the core's events from `seq` on. EventSource reconnects by itself and resumes with Last-Event-ID;
+ * `onEvent(type, data)` hears each event once, `onConnection(up)` the stream's state. */
+function follow(seq, onEvent, onConnection) {
+  const source = new EventSource(`/api/v1/events?after=${encodeURIComponent(seq)}`);
+  for (const type of EVENT_TYPES) {
+    source.addEventListener(type, (message) => {
+      let data = {};
+      try {
+        data = JSON.parse(message.data);
+      } catch (exc) {
+        return;
+      }
+      onEvent(type, data);
+    });
+  }
+  source.onopen = () => onConnection && onConnection(true);
+  source.onerror = () => onConnection && onConnection(false);
+  return source;
+}
+
+/** Call `fn` once, `ms` after the last of a burst of calls (a call is several events). */
+function debounce(fn, ms) {
+  let timer = null;
+  return () => {
+    clearTimeout(timer);
+    timer = setTimeout(fn, ms);
+  };
+}
+
+function $(selector, root) {
+  return (root || document).querySelector(selector);
+}
+
+/** A new element: el("li", {class: "x", text: "…"}, child…). */
+function el(tag, attributes, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === "text") node.textContent = value;
+    else if (name === "class") node.className = value;
+    else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+    else if (name === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(name, value === true ? "" : value);
+  }
+  for (const child of children) if (child !== null && child !== undefined) node.append(child);
+  return node;
+}
+
+function show(section) {
+  for (const node of document.querySelectorAll("[data-view]")) node.hidden = node.dataset.view !== section;
+}
+
+/** "08:42" in the hall's time, from an ISO time with its offset. */
+function clockTime(iso) {
+  if (!iso) return "";
+  const match = /T(\d\d:\d\d)/.exec(iso);
+  return match ? match[1] : iso;
+}
+
+/** A short message at the bottom of the screen; kind "ok" or "error". */
+let toastTimer = null;
+function toast(text, kind) {
+  const node = $("#toast");
+  if (!node) return;
+  node.textContent = text;
+  node.className = `toast ${kind || "ok"}`;
+  node.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => {
+    node.hidden = true;
+  }, 4000);
+}
+
+/** A yes/no question in the page's dialog; resolves true or false. Enter (and `yesKeys`) answer yes, Esc no. */
+function ask(question, yesKeys) {
+  return new Promise((resolve) => {
+    const dialog = $("#confirm");
+    $("#confirm-text").textContent = question;
+    const done = (answer) => {
+      dialog.hidden = true;
+      document.removeEventListener("keydown", onKey, true);
+      resolve(answer);
+    };
+    const onKey = (event) => {
+      if (event.key === "Enter" || (yesKeys || []).includes(event.key)) {
+        event.preventDefault();
+        event.stopPropagation();
+        done(true);
+      } else if (event.key === "Escape") {
+        event.preventDefault();
+        event.stopPropagation();
+        done(false);
+      }
+    };
+    $("#confirm-yes").onclick = () => done(true);
+    $("#confirm-no").onclick = () => done(false);
+    document.addEventListener("keydown", onKey, true);
+    dialog.hidden = false;
+    $("#confirm-yes").focus();
+  });
+}

@@ -1,0 +1,414 @@
+"""The pages in headless Chromium against a real core: the soft caller (sign in, a wrong PIN, too many PINs, every
+action by key and by mouse, live queue, a session ended elsewhere), the web evaluator (set-up, five faces when the
+core arms the window, one rating, a second tap refused kindly, a closed rating), and the citizen's ticket page
+(live status, move with the other windows' waits, cancel, no other ticket's id anywhere). Screenshots go to
+tests/artifacts/web/."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from onewindow.client import CoreClient
+from onewindow.hallfile import load_hall
+from tests.support.hall import PASSWORDS, ROOT, RunningCore, hall_toml, serve, token
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+ARTIFACTS = ROOT / "tests" / "artifacts" / "web"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DESKTOP = {"width": 1280, "height": 800}
+TABLET = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Pages:
+    """New pages in a fresh browser context; a script error on any of them fails the test."""
+
+    def __init__(self, browser: Any, url: str):
+        self.browser, self.url = browser, url
+        self.contexts: list[Any] = []
+        self.errors: list[str] = []
+
+    def open(self, path: str, viewport: dict[str, int] = DESKTOP) -> Any:
+        context = self.browser.new_context(viewport=viewport, device_scale_factor=1)
+        context.set_default_timeout(10_000)
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: self.errors.append(f"{path}: {exc}"))
+        page.on(
+            "console",
+            lambda m: (
+                self.errors.append(f"{path}: {m.text}")
+                if m.type == "error" and not m.text.startswith("Failed to load resource")
+                else None
+            ),
+        )
+        page.goto(self.url + path)
+        return page
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+class Api:
+    def __init__(self, url: str):
+        self.url = url
+        self.clients: dict[str | None, CoreClient] = {}
+
+    def __call__(self, device: str | None = None) -> CoreClient:
+        if device not in self.clients:
+            self.clients[device] = CoreClient(self.url, token(device) if device else None)
+        return self.clients[device]
+
+    def ratings(self) -> list[dict[str, Any]]:
+        import base64
+
+        secret = base64.b64encode(f"manager:{PASSWORDS['manager']}".encode()).decode()
+        _, body, _ = self().request("GET", "/api/v1/ratings", headers={"Authorization": f"Basic {secret}"})
+        return body["ratings"]  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.close()
+
+
+@pytest.fixture
+def hall(tmp_path: Path) -> Iterator[RunningCore]:
+    with serve(tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+def api(hall: RunningCore) -> Iterator[Api]:
+    clients = Api(hall.url)
+    yield clients
+    clients.close()
+
+
+@pytest.fixture
+def pages(browser: Any, hall: RunningCore) -> Iterator[Pages]:
+    opened = Pages(browser, hall.url)
+    yield opened
+    opened.close()
+    assert opened.errors == []
+
+
+def shot(page: Any, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+# --- the soft caller -----------------------------------------------------------------------------------------------
+def sign_in(page: Any, window: int, clerk: str, pin: str) -> None:
+    page.select_option("#window", str(window))
+    page.fill("#clerk", clerk)
+    page.fill("#pin", pin)
+    page.click("#sign-in-button")
+
+
+def test_soft_caller_a_clerks_morning(pages, api):
+    kiosk = api("kiosk-1")
+    page = pages.open("/caller")
+    expect(page.locator("[data-view=sign-in] h2")).to_have_text("窗口登录")
+    sign_in(page, 1, "c01", "9999")
+    expect(page.locator("#sign-in-error")).to_have_text("密码错误")
+    expect(page.locator("#pin")).to_have_value("")
+    sign_in(page, 1, "nobody", "1111")
+    expect(page.locator("#sign-in-error")).to_have_text("没有这个工号")
+    sign_in(page, 1, "c01", "1111")
+    expect(page.locator("#desk-window")).to_have_text("1号窗口")
+    expect(page.locator("#desk-clerk")).to_have_text("职员1")
+    expect(page.locator("#desk-state")).to_have_text("服务中")
+    expect(page.locator("#current-number")).to_have_text("当前无人办理")
+    shot(page, "caller-empty")
+
+    tickets = [kiosk.issue("general") for _ in range(4)]  # the assignment rule: windows 1, 2, 3, 1
+    tickets.append(kiosk.issue("general", priority=True))  # window 2: nobody priority is ahead anywhere
+    expect(page.locator("#waiting")).to_have_text("2 人等候")  # the queue came in by the event stream
+    expect(page.locator("#queue li .number")).to_have_text(["A001", "A004"])
+
+    page.keyboard.press("NumpadAdd")  # +: call; a priority ticket anywhere it can serve comes first
+    expect(page.locator("#current-number")).to_have_text("A005")
+    expect(page.locator("#current-status")).to_contain_text("已呼叫")
+    expect(page.locator("#toast")).to_have_text("已呼叫 A005")
+    page.click("#do-recall")
+    expect(page.locator("#current-status")).to_contain_text("已重呼 1/2 次")
+    page.keyboard.press("s")
+    expect(page.locator("#current-status")).to_have_text("办理中")
+    expect(page.locator("#do-recall")).to_be_disabled()
+    page.keyboard.press("NumpadEnter")  # finish
+    expect(page.locator("#current-number")).to_have_text("当前无人办理")
+    expect(page.locator("#toast")).to_have_text("A005 已办结，请市民评价")
+
+    page.keyboard.press("c")
+    expect(page.locator("#current-number")).to_have_text("A001")
+    expect(page.locator("#waiting")).to_have_text("1 人等候")
+    shot(page, "caller-serving")
+    page.keyboard.press("NumpadMultiply")  # transfer: the hall's services, by digit
+    expect(page.locator("#transfer")).to_be_visible()
+    expect(page.locator("#transfer-services li")).to_have_text(
+        [re.compile("1.*通办业务"), re.compile("2.*社保卡业务"), re.compile("3.*工伤认定")]
+    )
+    shot(page, "caller-transfer")
+    page.keyboard.press("2")
+    expect(page.locator("#transfer")).to_be_hidden()
+    expect(page.locator("#toast")).to_contain_text("A001 已转至")
+    moved = api().ticket(tickets[0]["id"])
+    assert (moved["service"], moved["status"]) == ("card", "waiting") and moved["window"] in (3, 4)
+
+    page.keyboard.press("NumpadAdd")
+    expect(page.locator("#current-number")).to_have_text("A004")
+    page.keyboard.press("NumpadDecimal")  # no-show asks first …
+    expect(page.locator("#confirm-text")).to_have_text("确认 A004 过号？")
+    page.keyboard.press("NumpadDecimal")  # … and the dot again confirms, as on the keypad
+    expect(page.locator("#toast")).to_have_text("A004 已过号")
+    assert api().ticket(tickets[3]["id"])["status"] == "no_show"
+
+    page.keyboard.press("NumpadDivide")  # pause: a reason by digit
+    expect(page.locator("#pause")).to_be_visible()
+    page.keyboard.press("1")
+    expect(page.locator("#desk-state")).to_have_text("暂停服务 · 午休")
+    expect(page.locator("#pause-label")).to_have_text("恢复")
+    expect(page.locator("#do-call")).to_be_disabled()
+    assert api().window(1)["pause_reason"] == "午休"
+    shot(page, "caller-paused")
+    page.keyboard.press("p")  # resume at once
+    expect(page.locator("#desk-state")).to_have_text("服务中")
+
+    page.keyboard.press("NumpadAdd")  # its own queue is empty: it takes the earliest one it can serve elsewhere
+    expect(page.locator("#current-number")).to_have_text("A002")
+    page.click("#sign-out")
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-view=sign-in]")).to_be_visible()
+    assert api().window(1)["clerk"] is None
+
+
+def test_soft_caller_refusals_are_shown(pages, api):
+    api("caller-1").act(2, "sign-in", {"clerk": "c02", "pin": "2222"})
+    page = pages.open("/caller")
+    sign_in(page, 3, "c03", "3333")
+    expect(page.locator("#desk-window")).to_have_text("3号窗口")
+    page.keyboard.press("r")  # recall, with nobody called: the button is off, the key asks the core
+    expect(page.locator("#toast")).to_have_text("当前没有号")
+    api("kiosk-1").issue("card")  # goes to window 4 (card only) or 3
+    api("caller-1").act(3, "pause")
+    expect(page.locator("#desk-state")).to_have_text("暂停服务")  # paused elsewhere: the page follows
+    page.keyboard.press("c")
+    expect(page.locator("#toast")).to_have_text("窗口已暂停，请先恢复")
+
+    page5 = pages.open("/caller")
+    sign_in(page5, 5, "c05", "5555")
+    expect(page5.locator("#desk-window")).to_have_text("5号窗口")
+    page5.keyboard.press("NumpadAdd")  # nobody waits for injury
+    expect(page5.locator("#toast")).to_have_text("无人等候")
+
+
+def test_soft_caller_pin_attempts_are_rate_limited(pages, api):
+    page = pages.open("/caller")
+    for _ in range(5):
+        sign_in(page, 2, "c02", "0000")
+        expect(page.locator("#sign-in-error")).to_have_text("密码错误")
+    sign_in(page, 2, "c02", "2222")  # the right PIN, too late: the core answers 429
+    expect(page.locator("#sign-in-error")).to_have_text(re.compile(r"尝试次数过多，请 \d+ 秒后再试"))
+    expect(page.locator("#sign-in-button")).to_be_disabled()
+    shot(page, "caller-too-many-pins")
+    assert api().window(2)["clerk"] is None
+
+
+def test_soft_caller_session_is_bound_to_its_window_and_ends_with_the_sign_in(pages, api):
+    page = pages.open("/caller")
+    sign_in(page, 2, "c02", "2222")
+    expect(page.locator("#desk-window")).to_have_text("2号窗口")
+    status = page.evaluate(
+        """async () => (await fetch('/api/v1/windows/1/pause',
+              {method: 'POST', headers: {'Content-Type': 'application/json'}, body: '{}'})).status"""
+    )
+    assert status == 403  # the cookie acts for window 2 only
+    assert api().window(1)["state"] == "open"
+    page.reload()
+    expect(page.locator("#desk-window")).to_have_text("2号窗口")  # still signed in after a reload
+    api("caller-1").act(2, "sign-in", {"clerk": "c05", "pin": "5555"})  # another clerk signs in at the keypad
+    expect(page.locator("#sign-in-error")).to_have_text("您已在别处签退，请重新登录")
+    expect(page.locator("#clerk")).to_have_value("c02")  # remembered on this PC, the PIN never
+
+
+# --- the web evaluator ---------------------------------------------------------------------------------------------
+def set_up_evaluator(page: Any, device: str = "eval-1") -> None:
+    expect(page.locator("[data-view=setup] h1")).to_have_text("评价器设置")
+    page.fill("#device", device)
+    page.fill("#token", token(device))
+    page.click("[data-view=setup] button")
+
+
+def finish_one(api: Api, window: int) -> dict[str, Any]:
+    caller = api("caller-1")
+    ticket = api("kiosk-1").issue("general")
+    if api().window(window)["clerk"] is None:
+        caller.act(window, "sign-in", {"clerk": f"c0{window}", "pin": str(window) * 4})
+    called = caller.act(window, "call")
+    caller.act(window, "finish")
+    assert called is not None
+    return ticket
+
+
+def test_web_evaluator_five_faces_one_rating(pages, api):
+    page = pages.open("/evaluator", TABLET)
+    page.fill("#device", "eval-1")
+    page.fill("#token", "not-the-token-0123456789")
+    page.click("[data-view=setup] button")
+    expect(page.locator("#setup-error")).to_have_text("设备编号或令牌错误")
+    set_up_evaluator(page)
+    expect(page.locator("[data-view=pick] h1")).to_have_text("本评价器放在哪个窗口？")
+    expect(page.locator("#windows button")).to_have_text(["1号窗口", "2号窗口", "3号窗口"])
+    page.click("#windows button[data-window='1']")
+    expect(page.locator("[data-view=idle] h1")).to_have_text("欢迎光临")
+    shot(page, "evaluator-idle")
+
+    finish_one(api, 1)
+    expect(page.locator("[data-view=rate]")).to_be_visible()
+    expect(page.locator("#rate-for")).to_have_text(re.compile(r"A\d{3} 号 · 1号窗口"))
+    expect(page.locator(".face .label")).to_have_text(["非常满意", "满意", "基本满意", "不满意", "非常不满意"])
+    expect(page.locator("#countdown")).to_have_text(re.compile(r"\d+ 秒"))
+    shot(page, "evaluator-faces")
+    # a citizen taps 满意 twice, quickly: the first counts, the second is refused by the core and shown kindly
+    page.evaluate("() => { const b = document.querySelector('.face[data-score=\"4\"]'); b.click(); b.click(); }")
+    expect(page.locator("#thanks-title")).to_have_text("感谢您的评价！")
+    expect(page.locator("#thanks-sub")).to_have_text("您已经评价过了，谢谢！")
+    shot(page, "evaluator-thanks")
+    assert [(r["window"], r["score"]) for r in api.ratings()] == [(1, 4)]
+    expect(page.locator("[data-view=idle]")).to_be_visible(timeout=15_000)  # thanks, then idle
+
+    page.reload()  # the tablet keeps its device and window
+    expect(page.locator("[data-view=idle] .window-name")).to_have_text("1号窗口")
+
+
+def test_web_evaluator_a_poor_rating_and_a_closed_one(pages, api, hall):
+    page = pages.open("/evaluator?window=2", TABLET)
+    set_up_evaluator(page)
+    expect(page.locator("[data-view=idle] .window-name")).to_have_text("2号窗口")
+    finish_one(api, 2)
+    page.click(".face[data-score='1']")
+    expect(page.locator("#thanks-sub")).to_have_text("我们会认真改进，感谢您的反馈")
+    assert [(r["window"], r["score"], r["flagged"]) for r in api.ratings()] == [(2, 1, True)]
+
+    finish_one(api, 2)
+    expect(page.locator("[data-view=rate]")).to_be_visible()
+    hall.clock.advance(61)  # the rating window (60 s in this hall) closed on the core's clock
+    page.click(".face[data-score='5']")
+    expect(page.locator("#thanks-title")).to_have_text("本次评价已结束，感谢您的支持")
+    assert len(api.ratings()) == 1
+
+
+def test_web_evaluator_refuses_a_caller_token(pages):
+    page = pages.open("/evaluator", TABLET)
+    set_up_evaluator(page, "caller-4")
+    expect(page.locator("#setup-error")).to_have_text("此设备不是评价器")
+
+
+def test_web_evaluator_shows_faces_when_it_opens_on_an_armed_window(pages, api):
+    finish_one(api, 3)
+    page = pages.open("/evaluator?window=3", TABLET)
+    set_up_evaluator(page)
+    expect(page.locator("[data-view=rate]")).to_be_visible()
+    expect(page.locator("#rate-for")).to_have_text("3号窗口")
+    page.click(".face[data-score='5']")
+    expect(page.locator("#thanks-sub")).to_have_text("您的评价：非常满意")
+
+
+# --- the citizen's ticket page -------------------------------------------------------------------------------------
+def test_ticket_page_live_status_move_and_cancel(pages, api):
+    kiosk = api("kiosk-1")
+    caller = api("caller-1")
+    caller.act(1, "sign-in", {"clerk": "c01", "pin": "1111"})
+    others = [kiosk.issue("general") for _ in range(5)]  # windows 1, 2, 3, 1, 2
+    mine = kiosk.issue("general")  # window 3, two ahead of it there
+    assert mine["window"] == 3
+    seen: list[str] = []
+    page = pages.open(f"/t/{mine['id']}", PHONE)
+    page.on("response", lambda r: seen.append(r.text()) if r.request.resource_type in ("fetch", "xhr") else None)
+    expect(page.locator("#number")).to_have_text(mine["number"])
+    expect(page.locator("#service")).to_have_text("通办业务")
+    expect(page.locator("#status")).to_have_text("等候中 · 排在 3号窗口")
+    expect(page.locator("#ahead")).to_have_text("1 人")
+    expect(page.locator("#windows li .name")).to_have_text(["1号窗口", "2号窗口", "3号窗口"])
+    expect(page.locator("#windows li[data-window='3'] .here")).to_have_text("当前")
+    shot(page, "ticket-waiting")
+
+    caller.act(1, "call")  # window 1 calls its first: the page follows live
+    expect(page.locator("#windows li[data-window='1'] .facts")).to_contain_text("前面还有 1 人")
+    page.click("#windows li[data-window='1'] button")
+    expect(page.locator("#confirm-text")).to_have_text(re.compile(r"改到 1号窗口？预计等候 .+，前面 1 人。"))
+    shot(page, "ticket-move")
+    page.click("#confirm-yes")
+    expect(page.locator("#status")).to_have_text("等候中 · 排在 1号窗口")
+    assert api().ticket(mine["id"])["window"] == 1
+
+    caller.act(1, "call")
+    caller.act(1, "call")  # window 1 reaches this ticket
+    expect(page.locator("#status")).to_have_text("请到 1号窗口 办理")
+    expect(page.locator("#cancel")).to_be_hidden()
+    shot(page, "ticket-called")
+
+    other = kiosk.issue("card")
+    page2 = pages.open(f"/t/{other['id']}", PHONE)
+    page2.on("response", lambda r: seen.append(r.text()) if r.request.resource_type in ("fetch", "xhr") else None)
+    expect(page2.locator("#status")).to_contain_text("等候中")
+    page2.click("#cancel")
+    expect(page2.locator("#confirm-text")).to_have_text(f"确定取消 {other['number']}？取消后如需办理要重新取号。")
+    page2.click("#confirm-yes")
+    expect(page2.locator("#status")).to_have_text("已取消")
+    assert api().ticket(other["id"])["status"] == "cancelled"
+
+    for ticket in others:  # the pages showed numbers, never another ticket's id
+        assert all(ticket["id"] not in body for body in seen)
+        assert ticket["id"] not in page.content() and ticket["id"] not in page2.content()
+
+
+def test_ticket_page_for_an_unknown_ticket(pages):
+    page = pages.open("/t/no-such-ticket-0000", PHONE)
+    expect(page.locator("[data-view=unknown]")).to_have_text("没有找到这张号票，它可能已过期")
+
+
+def test_ticket_page_in_english(browser, tmp_path):
+    config_path = tmp_path / "hall.toml"
+    config_path.write_text(hall_toml().replace('locale = "zh-Hans"', 'locale = "en"'), encoding="utf-8")
+    with serve(tmp_path, config=load_hall(config_path)) as running:
+        api = Api(running.url)
+        opened = Pages(browser, running.url)
+        try:
+            api("kiosk-1").issue("general")
+            ticket = api("kiosk-1").issue("general")
+            page = opened.open(f"/t/{ticket['id']}", PHONE)
+            expect(page.locator("#status")).to_have_text("Waiting · Queued at Window 2")
+            expect(page.locator("[data-t=your_number]")).to_have_text("Your number")
+            shot(page, "ticket-en")
+            caller_page = opened.open("/caller")
+            expect(caller_page.locator("[data-view=sign-in] h2")).to_have_text("Sign in at a window")
+        finally:
+            opened.close()
+            api.close()
+        assert opened.errors == []
