@@ -1,0 +1,155 @@
+"""The policy the simulator tunes, on the domain: expected remaining times, the take-over bound, the estimate."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+
+import pytest
+
+from onewindow.dispatch.domain import Hall, Policy
+from onewindow.hallfile import load_hall
+from tests.support.hall import TZ, Clock, write_hall
+
+KIOSK = "device:kiosk-1"
+CALLER = "device:caller-1"
+
+
+@pytest.fixture
+def make_hall(tmp_path):
+    def make(policy: Policy | None = None) -> tuple[Hall, Clock]:
+        clock = Clock()
+        ids = (f"id{n:04d}" for n in itertools.count(1))
+        return Hall(load_hall(write_hall(tmp_path)), clock, policy, new_id=lambda: next(ids)), clock
+
+    return make
+
+
+def two_general_windows(hall: Hall) -> None:
+    """Windows 1 and 2 staffed for general; window 3 (general and card) paused."""
+    hall.sign_in(1, "c01", CALLER)
+    hall.sign_in(2, "c02", CALLER)
+    hall.pause(3, CALLER)
+
+
+def finish_tickets(hall: Hall, clock: Clock, minutes: list[float]) -> None:
+    for m in minutes:
+        hall.issue("general", False, KIOSK)
+        hall.call(1, CALLER)
+        clock.advance(m * 60)
+        hall.finish(1, CALLER)
+
+
+def test_with_no_finished_ticket_the_remaining_time_is_the_configured_minutes_whatever_has_passed(make_hall):
+    hall, _ = make_hall()
+    # the prior is an exponential spread around the minutes: it has no memory
+    for elapsed in (0, 60, 480, 3600):
+        assert hall.residual_s("general", elapsed) == pytest.approx(480)
+
+
+def test_the_remaining_time_learns_from_the_days_handling_times(make_hall):
+    hall, clock = make_hall()
+    two_general_windows(hall)
+    finish_tickets(hall, clock, [2, 2, 3, 3, 4, 4, 10, 12] * 3)
+    assert hall.mean_handling_s("general") == pytest.approx((3 * 480 + 3 * 60 * 40) / 27)
+    fresh = hall.residual_s("general", 0)
+    assert fresh == pytest.approx(hall.mean_handling_s("general"))
+    # a ticket at 5 minutes is past the short ones: only the 10- and 12-minute kind are left
+    assert hall.residual_s("general", 5 * 60) > 4 * 60
+    assert hall.residual_s("general", 5 * 60) > hall.residual_s("general", 3.5 * 60) - 60
+    # beyond every ticket seen, the prior's pseudo-tickets speak
+    assert hall.residual_s("general", 40 * 60) == pytest.approx(480, rel=0.01)
+    # the window's expected remaining time is that of its current ticket at its age
+    hall.issue("general", False, KIOSK)
+    hall.call(1, CALLER)
+    clock.advance(5 * 60)
+    assert hall.remaining_s(hall.windows[1], clock()) == pytest.approx(hall.residual_s("general", 5 * 60))
+
+
+def test_learning_follows_new_tickets_and_starts_again_each_day(make_hall):
+    hall, clock = make_hall()
+    two_general_windows(hall)
+    finish_tickets(hall, clock, [2] * 10)
+    short = hall.residual_s("general", 0)
+    finish_tickets(hall, clock, [20] * 10)
+    assert hall.residual_s("general", 0) > short + 5 * 60
+    clock.set(datetime(2026, 11, 28, 8, 0, tzinfo=TZ))
+    assert hall.roll_day()
+    assert hall.residual_s("general", 0) == pytest.approx(480)
+
+
+@pytest.mark.parametrize(("gap_min", "takes_over"), [(3, False), (5, True)])
+def test_a_window_takes_a_ticket_issued_half_a_handling_time_before_its_own_head(make_hall, gap_min, takes_over):
+    hall, clock = make_hall()  # default bound: half the mean handling time of general, 4 minutes
+    two_general_windows(hall)
+    hall.issue("general", False, KIOSK)
+    hall.call(1, CALLER)
+    hall.issue("general", False, KIOSK)
+    hall.call(2, CALLER)
+    early = hall.issue("general", False, KIOSK)[0]
+    clock.advance(gap_min * 60)
+    late = hall.issue("general", False, KIOSK)[0]
+    assert {early.window, late.window} == {1, 2}
+    assert hall.takeover_lead_s(early) == pytest.approx(240)
+    called = hall.call(late.window, CALLER)  # finishes a ticket of 3 or 5 minutes, then calls
+    assert called is (early if takes_over else late)
+
+
+def test_a_fixed_bound_replaces_the_relative_one(make_hall):
+    hall, _ = make_hall(Policy(takeover_lead_s=90))
+    t = hall.issue("injury", False, KIOSK)[0]
+    assert hall.takeover_lead_s(t) == 90
+    relative, _ = make_hall(Policy(takeover_lead_handlings=2))
+    t = relative.issue("injury", False, KIOSK)[0]
+    assert relative.takeover_lead_s(t) == pytest.approx(2 * 25 * 60)
+
+
+def test_the_estimate_counts_the_windows_of_the_service_together(make_hall):
+    hall, clock = make_hall()
+    two_general_windows(hall)
+    first = hall.issue("general", False, KIOSK)[0]
+    assert hall.estimated_wait_s(first) == 0  # window 1 is idle
+    hall.call(1, CALLER)
+    assert hall.service_estimate_s("general") == 0  # window 2 is idle
+    hall.issue("general", False, KIOSK)
+    hall.call(2, CALLER)
+    # both busy, each expected to need 8 minutes more: the first of the two frees after about 4
+    assert hall.service_estimate_s("general") == 240
+    a = hall.issue("general", False, KIOSK)[0]
+    assert hall.estimated_wait_s(a) == 240
+    # one ahead: the first window to free takes it, then its 8 minutes are shared by two windows
+    expected = hall.service_estimate_s("general")
+    assert expected == 240 + 240
+    b = hall.issue("general", False, KIOSK)[0]
+    assert hall.estimated_wait_s(b) == expected
+    assert hall.ahead_of(b) == 0 and b.window != a.window  # its own window's queue is empty, yet it waits
+    clock.advance(60)
+    assert hall.estimated_wait_s(b) == 480  # with no finished ticket, time served tells nothing yet
+
+
+def test_priority_tickets_expect_only_priority_tickets_ahead(make_hall):
+    hall, _ = make_hall()
+    two_general_windows(hall)
+    for _ in range(2):
+        hall.issue("general", False, KIOSK)
+    hall.call(1, CALLER)
+    hall.call(2, CALLER)
+    for _ in range(4):
+        hall.issue("general", False, KIOSK)
+    urgent = hall.issue("general", True, KIOSK)[0]
+    assert hall.estimated_wait_s(urgent) == 240
+    assert hall.service_estimate_s("general", priority=True) == 240 + 240
+    assert hall.service_estimate_s("general") > hall.service_estimate_s("general", priority=True)
+
+
+def test_a_ticket_nobody_can_take_still_gets_an_estimate(make_hall):
+    hall, clock = make_hall()
+    hall.sign_in(5, "c05", "device:caller-5")
+    hall.issue("injury", False, KIOSK)
+    hall.call(5, "device:caller-5")
+    stuck = hall.issue("injury", False, KIOSK)[0]
+    hall.pause(5, "device:caller-5")  # nowhere to move it: it stays in window 5's queue
+    assert hall.service_estimate_s("injury") is None
+    assert hall.estimated_wait_s(stuck) == 25 * 60
+    clock.advance(timedelta(minutes=1).total_seconds())
+    assert hall.estimated_wait_s(stuck) == 25 * 60
