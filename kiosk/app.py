@@ -328,6 +328,7 @@ class KioskApp:
 
     def health(self) -> dict[str, Any]:
         printer = printer_part(self.dispenser.status, self.printer.where, self.settings.printer.mode)
+        screen: dict[str, Any]
         if not self.settings.screen.enabled:
             screen = {"state": "warning", "message": "screen disabled in the role file: nobody can take a ticket"}
         elif self.screen is None:

@@ -375,12 +375,14 @@ def home(p: Painter, scene: Scene, body: pygame.Rect) -> None:
         pygame.draw.rect(p.surface, _darker(GREEN), door.move(0, p.u(6)), border_radius=p.u(28))
         p.panel(door, GREEN, 28)
         inner = door.inflate(-p.u(48), -p.u(20))
-        title, hint = say(p.locale, "priority_button"), say(p.locale, "priority_button_hint")
+        door_title, hint = say(p.locale, "priority_button"), say(p.locale, "priority_button_hint")
         if p.portrait:
-            p.stack([Line(title, 60, WHITE, bold=True, lines=1), Line(hint, 32, WHITE, lines=1, min_size=22)], inner, 4)
+            lines = [Line(door_title, 60, WHITE, bold=True, lines=1), Line(hint, 32, WHITE, lines=1, min_size=22)]
+            p.stack(lines, inner, 4)
         else:
             title_w = min(inner.width // 2, p.u(460))
-            p.text(title, pygame.Rect(inner.left, inner.top, title_w, inner.height), 60, WHITE, bold=True, align="left")
+            title_box = pygame.Rect(inner.left, inner.top, title_w, inner.height)
+            p.text(door_title, title_box, 60, WHITE, bold=True, align="left")
             hint_box = pygame.Rect(
                 inner.left + title_w + p.u(20), inner.top, inner.width - title_w - p.u(20), inner.height
             )

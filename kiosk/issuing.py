@@ -29,7 +29,7 @@ FAULT_CHECK_S = 2.0  # while the printer cannot print, ask it this often, so the
 def layout_for(ticket: dict[str, Any], snapshot: dict[str, Any] | None, status_url: str) -> TicketLayout:
     """The printed ticket for a ticket object from the core, in the hall's language."""
     hall = snapshot or {}
-    service = next((s for s in hall.get("services", []) if s.get("id") == ticket.get("service")), {})
+    service: dict[str, Any] = next((s for s in hall.get("services", []) if s.get("id") == ticket.get("service")), {})
     try:
         issued_at = datetime.fromisoformat(ticket["issued_at"])
     except (KeyError, TypeError, ValueError):
