@@ -22,9 +22,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from onewindow.client import Event
 
-# events that change what a window shows; the rest (issued, moved, …) only change counts, from the snapshot
-WINDOW_EVENTS = frozenset(
+# events that change what the page shows; the rest (sign-ins, ratings, devices) wait for the next snapshot
+SHOWN_EVENTS = frozenset(
     {
+        "ticket.issued",
+        "ticket.cancelled",
         "ticket.called",
         "ticket.recalled",
         "ticket.started",
@@ -154,6 +156,7 @@ class HallState:
         self._day: str | None = None
         self._windows: dict[int, _Window] = {}
         self._services: list[ServiceShown] = []
+        self._waiting: dict[str, int] = {}  # by service, kept by events between snapshots
         self._calls: list[Call] = []
         self._snapshot_seq = -1
         self._recent: list[Event] = []  # window events newer than the last snapshot, to apply on top of it
@@ -225,6 +228,7 @@ class HallState:
                 for s in snapshot.get("services", [])
                 if self.shown_windows is None or s["id"] in served  # a zone's display: its windows' services
             ]
+            self._waiting = {s.id: s.waiting for s in self._services}
             seq = int(snapshot.get("seq", 0))
             self._snapshot_seq = seq
             self._recent = [e for e in self._recent if e.seq > seq]
@@ -252,7 +256,7 @@ class HallState:
         """One event from the stream, in order. Returns the call when it is a call or recall to show."""
         with self._lock:
             self._last_news = self.clock()
-            if event.type not in WINDOW_EVENTS:
+            if event.type not in SHOWN_EVENTS:
                 return None
             if event.seq > self._snapshot_seq or event.seq == 0:
                 self._recent.append(event)
@@ -283,6 +287,11 @@ class HallState:
         data = event.data
         window, number, kind = data.get("window"), data.get("number"), event.type
         w = self._windows.get(window) if isinstance(window, int) else None
+        service = data.get("service")
+        if isinstance(service, str) and service in self._waiting:
+            # who waits for what, at once: a snapshot a moment later has the exact counts
+            change = {"ticket.issued": 1, "ticket.transferred": 1, "ticket.called": -1, "ticket.cancelled": -1}
+            self._waiting[service] = max(0, self._waiting[service] + change.get(kind, 0))
         if kind == "ticket.transferred":
             origin = data.get("from_window")
             source = self._windows.get(origin) if isinstance(origin, int) else None
@@ -331,7 +340,7 @@ class HallState:
                 timezone=self._timezone,
                 day=self._day,
                 windows=tuple(w.shown() for w in self._windows.values()),
-                services=tuple(self._services),
+                services=tuple(replace(s, waiting=self._waiting.get(s.id, s.waiting)) for s in self._services),
                 calls=tuple(self._calls),
                 hall_now=self.hall_time(now),
                 away_since=away,

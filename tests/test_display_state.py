@@ -123,6 +123,8 @@ def test_events_change_the_windows_at_once_in_order(hall):
         ("window.paused", "paused", None, None),
         ("window.resumed", "idle", None, None),
     ]
+    # who waits changed with the events too, before any new snapshot: A001 waits, E001 was called
+    assert {s.id: s.waiting for s in state.scene().services} == {"general": 1, "card": 0, "injury": 0}
 
 
 def test_a_snapshot_fetched_before_an_event_keeps_the_event_and_a_late_event_does_not_undo_a_snapshot(hall):
