@@ -105,6 +105,7 @@ class KioskApp:
         self.overflow: list[str] = []
         self.shown: flow.View | None = None
         self._drawn_key: Any = None
+        self._turning: tuple[tuple[int, int], int, draw.Color, int] | None = None
         self._shots = 0
         self._stop = threading.Event()
         self._wake_type = 0
@@ -196,8 +197,13 @@ class KioskApp:
 
     def run(self) -> int:
         while not self._stop.is_set():
-            self.step(wait_ms=50 if self.shown is not None and self.shown.screen in ANIMATED else 250)
+            self.step(self.wait_ms())
         return 0
+
+    def wait_ms(self) -> int:
+        """How long the loop may sleep waiting for an event: a turning ring needs frames, a still screen does not
+        (taps and finished tickets wake it at once)."""
+        return 50 if self.shown is not None and self.shown.screen in ANIMATED else 250
 
     def step(self, wait_ms: int = 0) -> None:
         """One turn of the loop: events, finished tickets, the time, and a new picture when anything changed."""
@@ -293,7 +299,19 @@ class KioskApp:
         )
         if key == self._drawn_key:
             return
+        if self._turning is not None and self._drawn_key is not None and key[:-1] == self._drawn_key[:-1]:
+            # only the ring turned: redraw it alone, so a Pi spends its time on the ticket, not on frames
+            center, radius, color, width = self._turning
+            box = draw.turn_ring(self.picture, center, radius, scene.phase, color, width)
+            if self.picture is self.screen:
+                pygame.display.update(box)
+            else:
+                self.screen.blit(pygame.transform.rotate(self.picture, -self.rotate), (0, 0))
+                pygame.display.flip()
+            self._drawn_key = key
+            return
         painter = draw.draw(self.picture, self.type, locale, scene)
+        self._turning = painter.turning
         self.targets, self.overflow = painter.targets, painter.overflow
         if self.overflow:
             log.warning("text did not fit on the %s screen: %s", scene.view.screen, self.overflow)

@@ -8,6 +8,7 @@ require to stay empty.
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,9 +55,14 @@ class Target:
 class Type:
     """The hall's faces, loaded once (a Noto CJK collection is 20 MB), and rendered text kept for redraws."""
 
+    # Rendered text kept for redraws, up to this many bytes of pixels: a ticket number 300 pixels tall is most of
+    # a megabyte, and every ticket brings a new one, so the cache is bounded by size, oldest out first.
+    CACHE_BYTES = 8 * 1024 * 1024
+
     def __init__(self) -> None:
         self._fonts: dict[tuple[str, bool], pygame.freetype.Font] = {}
-        self._rendered: dict[tuple[Any, ...], tuple[pygame.Surface, pygame.Rect]] = {}
+        self._rendered: OrderedDict[tuple[Any, ...], tuple[pygame.Surface, pygame.Rect]] = OrderedDict()
+        self._cached_bytes = 0
 
     def font(self, locale: str, bold: bool) -> pygame.freetype.Font:
         key = (locale, bold)
@@ -84,12 +90,24 @@ class Type:
     def render(self, text: str, size: int, color: Color, locale: str, bold: bool) -> tuple[pygame.Surface, pygame.Rect]:
         key = (text, size, color, locale, bold)
         hit = self._rendered.get(key)
-        if hit is None:
-            if len(self._rendered) > 600:
-                self._rendered.clear()
-            hit = self.font(locale, bold).render(text, color, size=size)
-            self._rendered[key] = hit
+        if hit is not None:
+            self._rendered.move_to_end(key)
+            return hit
+        hit = self.font(locale, bold).render(text, color, size=size)
+        self._rendered[key] = hit
+        self._cached_bytes += _bytes(hit[0])
+        while self._cached_bytes > self.CACHE_BYTES and len(self._rendered) > 1:
+            _, (old, _) = self._rendered.popitem(last=False)
+            self._cached_bytes -= _bytes(old)
         return hit
+
+    @property
+    def cached_bytes(self) -> int:
+        return self._cached_bytes
+
+
+def _bytes(surface: pygame.Surface) -> int:
+    return surface.get_width() * surface.get_height() * surface.get_bytesize()
 
 
 @dataclass(frozen=True)
@@ -116,6 +134,7 @@ class Painter:
         self.portrait = self.h > self.w
         self.targets: list[Target] = []
         self.overflow: list[str] = []
+        self.turning: tuple[tuple[int, int], int, Color, int] | None = None  # the ring, redrawn alone between frames
 
     def u(self, n: float) -> int:
         return max(1, round(n * self.unit))
@@ -240,11 +259,8 @@ class Painter:
             self.targets.append(Target(rect, action, arg))
 
     def spinner(self, center: tuple[int, int], radius: int, phase: float, color: Color) -> None:
-        box = pygame.Rect(0, 0, 2 * radius, 2 * radius)
-        box.center = center
-        pygame.draw.circle(self.surface, BLUE_SOFT, center, radius, width=self.u(18))
-        start = -phase * 2 * math.pi
-        pygame.draw.arc(self.surface, color, box, start, start + math.pi * 0.6, width=self.u(18))
+        self.turning = (center, radius, color, self.u(18))
+        turn_ring(self.surface, center, radius, phase, color, self.u(18))
 
     def sign(self, center: tuple[int, int], radius: int, color: Color, mark: str) -> None:
         """A round sign with a mark in it: "!" for a fault, "✓" for done."""
@@ -258,6 +274,19 @@ class Painter:
             box = pygame.Rect(0, 0, radius * 2, radius * 2)
             box.center = center
             self.text(mark, box, radius * 1.4 / self.unit, WHITE, bold=True)
+
+
+def turn_ring(
+    surface: pygame.Surface, center: tuple[int, int], radius: int, phase: float, color: Color, width: int
+) -> pygame.Rect:
+    """The turning ring of a screen that waits, drawn over its own square of paper; returns that square."""
+    box = pygame.Rect(0, 0, 2 * radius, 2 * radius)
+    box.center = center
+    pygame.draw.rect(surface, PAPER, box)
+    pygame.draw.circle(surface, BLUE_SOFT, center, radius, width=width)
+    start = -phase * 2 * math.pi
+    pygame.draw.arc(surface, color, box, start, start + math.pi * 0.6, width=width)
+    return box
 
 
 def _darker(color: Color, by: float = 0.8) -> Color:

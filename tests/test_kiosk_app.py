@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -493,3 +494,63 @@ def test_the_screenshots_folder_keeps_a_picture_of_each_screen(tmp_path, printer
             app.close()
     names = sorted(p.name for p in Path(shots).glob("*.png"))
     assert [n.split("-", 1)[1] for n in names][-3:] == ["home.png", "printing.png", "result.png"]
+
+
+def test_a_kiosk_with_its_screen_disabled_still_watches_its_printer_and_reports(tmp_path, printer):
+    with (
+        serve(tmp_path, config=hall_config(tmp_path)) as core,
+        running_kiosk(tmp_path, core.url, network_printer(printer.address), screen="enabled = false") as kiosk,
+    ):
+        kiosk.until(
+            lambda: (device_status(core) or {}).get("parts", {}).get("printer", {}).get("state") == "ok",
+            what="a report with the printer",
+        )
+        report = device_status(core)
+        assert report["parts"]["screen"]["state"] == "warning" and report["parts"]["printer"]["state"] == "ok"
+        assert kiosk.app.screen is None and kiosk.showing is None
+
+
+def test_rendered_text_is_kept_within_its_memory_budget():
+    import os
+
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    from onewindow.kiosk.draw import Type
+
+    faces = Type()
+    for n in range(60):  # a morning of tickets, each number drawn 300 pixels tall on its result screen
+        faces.render(f"A{n:03d}", 300, (10, 74, 160), "zh-Hans", True)
+    assert 0 < faces.cached_bytes <= Type.CACHE_BYTES
+    assert faces.render("A059", 300, (10, 74, 160), "zh-Hans", True) is faces.render(
+        "A059", 300, (10, 74, 160), "zh-Hans", True
+    )
+
+
+def test_while_printing_only_the_ring_turns(tmp_path, printer):
+    """Between frames of the printing screen only the ring is drawn again; the words stay as they were."""
+    import pygame
+
+    printer.status.printer = None  # a printer slow to answer keeps the printing screen up for a while
+    with (
+        serve(tmp_path, config=hall_config(tmp_path)) as core,
+        running_kiosk(tmp_path, core.url, network_printer(printer.address), kiosk="printer_check_s = 300") as kiosk,
+    ):
+        kiosk.ready()
+        kiosk.tap("service", "general")
+        assert kiosk.showing == "printing"
+        before = kiosk.app.picture.copy()
+        ring = kiosk.app._turning
+        assert ring is not None
+        time.sleep(0.2)
+        kiosk.step()
+        (cx, cy), radius, _, _ = ring
+        box = pygame.Rect(cx - radius, cy - radius, 2 * radius, 2 * radius)
+        after = kiosk.app.picture
+        changed = [
+            (x, y)
+            for x in range(0, after.get_width(), 4)
+            for y in range(0, after.get_height(), 4)
+            if before.get_at((x, y)) != after.get_at((x, y))
+        ]
+        assert changed and all(box.collidepoint(p) for p in changed)
+        kiosk.show("result", seconds=30)
+        assert len(tickets(core)) == 1
