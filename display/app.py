@@ -80,6 +80,7 @@ class DisplayApp:
         self.calls_heard = 0  # calls and recalls received (tests, benchmark)
         self.last_seq = 0  # the last event handled
         self.last_call_at: float | None = None  # monotonic time the last call reached state, boards and voice
+        self.last_call_version = -1  # the first scene version that shows it
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._started = False
@@ -151,8 +152,9 @@ class DisplayApp:
         self.boards.update(self.state.scene())
         if call is not None:
             self._announce(call)
-            self.calls_heard += 1
+            self.last_call_version = self.state.version
             self.last_call_at = self.monotonic()
+            self.calls_heard += 1
         self.last_seq = event.seq
         self._woken()
 

@@ -47,7 +47,10 @@ class HallBoards:
         self.options = options
         self.lines = dict(lines)
         self.monotonic = monotonic
-        self._boards = [_Board(b, self.lines[b.port]) for b in boards]
+        # window boards first: on a shared line the board over the called window gets the first frame, the
+        # main board's longer one follows within the line's gap
+        ordered = sorted(boards, key=lambda b: b.main)
+        self._boards = [_Board(b, self.lines[b.port]) for b in ordered]
         self._lock = threading.Lock()
         self._scene: Scene | None = None
         self._notices: dict[int, tuple[str, float]] = {}  # window: (message, until)

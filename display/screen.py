@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import time
+from collections import deque
 from typing import Any
 
 from .page import BACKGROUND, Page
@@ -57,6 +58,7 @@ class Screen:
         self.frames = 0
         self.presented_version = -1  # the scene version last put on the screen, and when (monotonic)
         self.presented_at = 0.0
+        self.presented: deque[tuple[int, float]] = deque(maxlen=256)  # (version, when) of recent frames
         self.closed = False
         self._wake_type = 0
 
@@ -117,6 +119,7 @@ class Screen:
             self.frames += 1
         self.presented_version = scene.version
         self.presented_at = time.monotonic()
+        self.presented.append((scene.version, self.presented_at))
 
     def wait(self, scene: Scene, now: float) -> bool:
         """Sleep until the next frame: 1/fps while something moves, up to half a second otherwise (the

@@ -64,8 +64,9 @@ def pty(tmp_path: Path) -> Iterator[PtyPair]:
 
 
 def opening_frames() -> list[bytes]:
-    """What the boards show once the display has the hall: the welcome on the main board, names over windows."""
-    return [soh.encode(0, "欢迎光临")] + [soh.encode(n, WINDOW_NAMES[n]) for n in range(1, 6)]
+    """What the boards show once the display has the hall: names over the windows, then the main board's welcome
+    (window boards go first on a shared line)."""
+    return [soh.encode(n, WINDOW_NAMES[n]) for n in range(1, 6)] + [soh.encode(0, "欢迎光临")]
 
 
 def frames_in(received: bytes) -> list[bytes]:
@@ -106,11 +107,12 @@ def test_a_call_puts_the_number_on_its_window_board_and_the_sentence_on_the_main
         assert pty.received == expected
         pty.clear()
         act(hall, 3, "call")
-        expected = soh.encode(0, "请A003号到3号窗口") + soh.encode(3, "A003")
+        # the called window's board first, then the main board
+        expected = soh.encode(3, "A003") + soh.encode(0, "请A003号到3号窗口")
         assert pty.wait_for(lambda got: len(got) >= len(expected))
         assert wait_until(lambda: app.live.snapshot and app.live.snapshot["windows"][2]["current"])
         assert pty.received == expected  # and nothing else, also after the snapshot that follows the call
-        assert expected == bytes.fromhex("01 00 c7eb 41303033 bac5 b5bd 33 bac5 b4b0 bfda 07 01 03 41303033 07")
+        assert expected == bytes.fromhex("01 03 41303033 07 01 00 c7eb 41303033 bac5 b5bd 33 bac5 b4b0 bfda 07")
 
 
 def test_a_paused_window_shows_zanting_fuwu_and_its_number_again_on_resume(hall, pty, tmp_path):
@@ -119,7 +121,7 @@ def test_a_paused_window_shows_zanting_fuwu_and_its_number_again_on_resume(hall,
     with running(hall, tmp_path, role_text(hall.url, pty.port)):
         assert pty.wait_for(lambda got: len(got) >= len(b"".join(opening_frames())))
         act(hall, 1, "call")
-        assert pty.wait_for(lambda got: soh.encode(1, "A001") in got)
+        assert pty.wait_for(lambda got: got.endswith(soh.encode(0, "请A001号到1号窗口")))
         pty.clear()
         act(hall, 1, "pause", {"reason": "meeting"})
         assert pty.wait_for(lambda got: got == soh.encode(1, "暂停服务"))
@@ -176,7 +178,8 @@ def test_frames_on_one_line_keep_the_boards_gap(hall, pty, tmp_path):
             assert wait_until(lambda: len(writes) >= 6)
             for window in (1, 2, 3):
                 act(hall, window, "call")  # three calls at once: six frames queue up on one line
-            assert wait_until(lambda: writes and writes[-1][2] == soh.encode(3, "A003"))
+            newest = soh.encode(0, "请A003号到3号窗口  请A002号到2号窗口  请A001号到1号窗口")
+            assert wait_until(lambda: writes[-1][2] == newest), [w[2] for w in writes]
     finally:
         line.close()
     assert len(writes) >= 8
@@ -199,9 +202,8 @@ def test_an_adapter_pulled_out_and_put_back_gets_every_board_again(hall, pty, tm
         pty.clear()
         pty.plug()
         assert wait_until(lambda: app.health()["parts"]["led-1"]["state"] == "ok", 20)
-        after = [soh.encode(0, "请A002号到2号窗口")] + [
-            soh.encode(n, "A002" if n == 2 else WINDOW_NAMES[n]) for n in range(1, 6)
-        ]
+        after = [soh.encode(n, "A002" if n == 2 else WINDOW_NAMES[n]) for n in range(1, 6)]
+        after.append(soh.encode(0, "请A002号到2号窗口"))
         assert pty.wait_for(lambda got: len(got) >= len(b"".join(after)), 20)
         assert sorted(frames_in(pty.received)) == sorted(after)
 
@@ -213,7 +215,7 @@ def test_a_callers_refused_press_shows_on_its_window_board_for_notice_s(hall, pt
     with running(hall, tmp_path, text) as app, hall.client("caller-1") as caller:
         assert pty.wait_for(lambda got: len(got) >= len(b"".join(opening_frames())))
         caller.act(3, "call")
-        assert pty.wait_for(lambda got: got.endswith(soh.encode(3, "A003")))
+        assert pty.wait_for(lambda got: got.endswith(soh.encode(0, "请A003号到3号窗口")))
         pty.clear()
 
         def report(notice: int, message: str, extra: str = "") -> None:
