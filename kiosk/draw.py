@@ -178,18 +178,37 @@ class Painter:
         lines: int = 1,
         min_size: float | None = None,
     ) -> pygame.Rect:
-        """Text fitted into `box` (shrunk to fit its width, its lines and its height); returns the ink's box."""
-        px = self.u(size)
-        low = self.u(min_size) if min_size else max(self.u(20), px // 2)
-        # the height of the box caps the size too
-        while True:
-            px, rows = self.fit(text, box.width, px, min(low, px), lines, bold)
+        """Text fitted into `box` (shrunk to fit its width, its lines and its height); returns the ink's box.
+
+        Every line count up to `lines` is tried and the largest type wins: a name that fits on one line is not
+        shrunk to leave room for a second line it does not need.
+        """
+        start = self.u(size)
+        low = min(start, self.u(min_size) if min_size else max(self.u(20), start // 2))
+        saved = list(self.overflow)
+        best: tuple[int, list[str], int] | None = None
+        for n in range(1, lines + 1):
+            px = start
+            while True:
+                px, rows = self.fit(text, box.width, px, low, n, bold)
+                height = len(rows) * self.type.line_height(px, self.locale, bold)
+                if height <= box.height or px <= low:
+                    break
+                px = max(low, int(px * box.height / height))
+            fitted = len(self.overflow) == len(saved) and height <= box.height
+            self.overflow = list(saved)
+            if fitted and (best is None or px > best[0]):
+                best = (px, rows, height)
+            if best is not None and best[0] == start:
+                break  # already the size asked for: more lines cannot make it larger
+        if best is None:
+            # nothing fits even at the smallest size: draw it anyway, and say so
+            px, rows = self.fit(text, box.width, low, low, lines, bold)
             height = len(rows) * self.type.line_height(px, self.locale, bold)
-            if height <= box.height or px <= low:
-                break
-            px = max(low, int(px * box.height / height))
-        if height > box.height and text not in self.overflow:
-            self.overflow.append(text)
+            if text not in self.overflow:
+                self.overflow.append(text)
+        else:
+            px, rows, height = best
         line_h = self.type.line_height(px, self.locale, bold)
         top = {"top": box.top, "bottom": box.bottom - height}.get(valign, box.top + (box.height - height) // 2)
         ink = pygame.Rect(box.left, top, 0, height)
@@ -591,8 +610,9 @@ def ticket_panel(p: Painter, ticket: dict[str, Any], box: pygame.Rect) -> None:
         Line(ticket.get("number", ""), 300 if p.portrait else 280, BLUE, bold=True, lines=1, min_size=150),
     ]
     rest = [Line(say(p.locale, "priority_title"), 48, GREEN, bold=True, lines=1)] if ticket.get("priority") else []
+    column = inner.width if p.portrait else inner.width * 54 // 100 - p.u(40)
     rest += [
-        Line(say(p.locale, "go", window), 92, INK, bold=True, lines=2, min_size=50),
+        _where_to_go(p, window, column),
         Line(ahead_text(ahead, p.locale), 50, INK, lines=1, min_size=30),
         Line(wait_text(float(ticket.get("estimated_wait_s") or 0), ahead, p.locale), 50, INK, lines=1, min_size=30),
     ]
@@ -610,6 +630,16 @@ def ticket_panel(p: Painter, ticket: dict[str, Any], box: pygame.Rect) -> None:
         p.u(3),
     )
     p.stack(rest, right, gap=22)
+
+
+def _where_to_go(p: Painter, window: str, width: int) -> Line:
+    """ "请到 3号窗口" on one line when it fits large; else the window's name on a line of its own, never split."""
+    size = 92
+    text = say(p.locale, "go", window)
+    if p.type.width(text, p.u(size * 0.75), p.locale, True) <= width:
+        return Line(text, size, INK, bold=True, lines=1, min_size=size * 0.75)
+    prefix = say(p.locale, "go", "\0").split("\0")[0].rstrip()
+    return Line(f"{prefix}\n{window}", size, INK, bold=True, lines=2, min_size=50)
 
 
 def result(p: Painter, scene: Scene, body: pygame.Rect) -> None:
