@@ -59,6 +59,13 @@ def caller() -> Response:
     return _page("caller.html", private=True)
 
 
+@pages.get("/caller/keys")
+def caller_keys() -> Response:
+    """The clerks' key card for the built-in numpad map, with the hall's services as the transfer digits count them;
+    printed and put beside each keypad."""
+    return _page("keys.html")
+
+
 @pages.get("/evaluator")
 def evaluator() -> Response:
     """The web evaluator: a tablet at a window, facing the citizen."""

@@ -256,6 +256,13 @@ def test_soft_caller_session_is_bound_to_its_window_and_ends_with_the_sign_in(pa
     expect(page.locator("#clerk")).to_have_value("c02")  # remembered on this PC, the PIN never
 
 
+def test_the_key_card_lists_the_halls_services_as_transfer_digits(pages):
+    page = pages.open("/caller/keys", {"width": 1100, "height": 640})
+    expect(page.locator("#services li")).to_have_text(["通办业务", "社保卡业务", "工伤认定"])
+    expect(page.locator("#hall-name")).to_have_text("测试大厅")
+    shot(page, "caller-keys")
+
+
 # --- the web evaluator ---------------------------------------------------------------------------------------------
 def set_up_evaluator(page: Any, device: str = "eval-1") -> None:
     expect(page.locator("[data-view=setup] h1")).to_have_text("评价器设置")
