@@ -231,7 +231,8 @@ class PadSequencer:
 
     `工号 确认` (two to eight digits, then confirm) starts a sign-in; `PIN 确认` within `sign_in_s`
     completes it. Any other press in between ends the sign-in and asks nothing, as on a USB keypad.
-    `0 确认` signs out. Every other press means what `pad_command()` says.
+    `0 确认` signs out. Every other press means what `pad_command()` says, and one that means nothing there
+    is "clear" (the caller beeps the pad for it).
     """
 
     def __init__(
@@ -269,5 +270,5 @@ class PadSequencer:
             if 2 <= len(confirm_digits) <= CLERK_LENGTH[1]:
                 self._clerk, self._clerk_at = confirm_digits, self._clock()
                 return Command("clerk", confirm_digits)
-            return None
-        return pad_command(event)
+        # a press that asks nothing (3 确认, 转移 without a digit) is "clear": the pad beeps, so the clerk knows
+        return pad_command(event) or Command("clear")

@@ -266,7 +266,7 @@ class CallerStation:
         sequencer = self._pad_sequencers.setdefault((bus_index, event.address), PadSequencer(clock=self._clock))
         command = sequencer.feed(event)
         if command is not None and command.name == "clear":
-            self.buses[bus_index].beep(event.address)  # a sign-in broken off: the press did nothing
+            self.buses[bus_index].beep(event.address)  # the press did nothing (a sign-in broken off, 3 确认)
         elif command is not None and command.name not in QUIET:
             self._submit(Press(window, command, source, self._clock()))
 

@@ -114,7 +114,8 @@ def test_pad_sign_in_two_steps(clock):
 def test_pad_single_digit_confirms_are_commands_of_their_own(clock):
     pad = PadSequencer(clock=clock)
     assert pad.feed(PadPress(3, "no_show")) == Command("no_show")  # 06 0F, as ff68.interpret names it
-    assert pad.feed(PadPress(3, "confirm", "3")) is None  # no meaning here
+    assert pad.feed(PadPress(3, "confirm", "3")) == Command("clear")  # no meaning here: the pad beeps
+    assert pad.feed(PadPress(3, "transfer")) == Command("clear")  # transfer to where?
     assert pad.signing_in is None
 
 

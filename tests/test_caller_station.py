@@ -376,7 +376,8 @@ class SlowClient(CoreClient):
 
     def __init__(self, *args: Any, held: threading.Event, release: threading.Event, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.held, self.release, self.acts = held, release, []
+        self.held, self.release = held, release
+        self.acts: list[str] = []
 
     def act(self, window: int, action: str, body: dict[str, Any] | None = None) -> dict[str, Any] | None:
         self.acts.append(action)

@@ -32,7 +32,7 @@ def get(url: str, path: str) -> tuple[int, dict[str, str], str]:
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
-    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
     try:
         conn.request("GET", path)
         response = conn.getresponse()
