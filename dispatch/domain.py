@@ -57,10 +57,14 @@ class Policy:
     # The configured minutes count as this many finished tickets when learning the day's handling times.
     prior_weight: float = 3.0
     # The take-over bound: a window takes a ticket from another window's queue, although its own queue has
-    # someone, when that ticket was issued this many of its service's mean handling times earlier than its own
-    # queue's head, so nobody is stuck behind one long service. A smaller bound follows first-come order more
-    # closely (shorter tail), a larger one keeps more citizens at their printed window.
-    takeover_lead_handlings: float = 0.5
+    # someone, when that ticket was issued more than the bound earlier than its own queue's head, so nobody is
+    # stuck behind one long service. The bound is the smaller of a share of the wait the hall expects for
+    # that service now and a number of its mean handling times: where waits are short (many windows) a citizen
+    # is passed over by little, where they are long (a pair of specialist windows) by at most that many
+    # services. A smaller bound keeps first-come order (a shorter tail), a larger one keeps more citizens at
+    # their printed window; docs/simulation.md has the trade-off measured.
+    takeover_lead_wait_share: float = 0.75
+    takeover_lead_handlings: float = 1.0
     # A fixed bound in seconds instead, when set.
     takeover_lead_s: float | None = None
 
@@ -335,9 +339,9 @@ class Hall:
     # configured minutes, which count as `prior_weight` finished tickets of an exponential spread around them.
     def mean_handling_s(self, service: str) -> float:
         prior = self.config.service(service).minutes * 60.0
-        seen = self.handled.get(service, ())
+        seen = self._learned(service)
         weight = self.policy.prior_weight
-        return (prior * weight + sum(seen)) / (weight + len(seen))
+        return (prior * weight + seen.sums[-1]) / (weight + len(seen.times))
 
     def residual_s(self, service: str, elapsed: float) -> float:
         """The expected handling time still to come for a ticket of `service` handled for `elapsed` seconds.
@@ -634,7 +638,12 @@ class Hall:
         """How much earlier than a window's own head `t` must have been issued for that window to take it."""
         if self.policy.takeover_lead_s is not None:
             return self.policy.takeover_lead_s
-        return self.policy.takeover_lead_handlings * self.mean_handling_s(t.service)
+        now = self.clock()
+        expected = self._pooled_wait_s(t.service, (1, now, self.order + 1), now) or 0.0
+        return min(
+            self.policy.takeover_lead_wait_share * expected,
+            self.policy.takeover_lead_handlings * self.mean_handling_s(t.service),
+        )
 
     def recall(self, number: int, actor: str) -> Ticket:
         w = self.window(number)

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from onewindow.configfile import ConfigError
 from onewindow.hallfile import HallConfig, load_hall
 
-from .domain import Policy
+from .domain import Hall, Policy
 from .sim_day import PROFILES, Served, business_map, citizens, open_windows, opening_time, run_hall, run_pooled
 from .stats import percentile
 
@@ -63,7 +63,9 @@ def run_seed(
     policy: Policy | None = None,
     compare: HallConfig | None = None,
     pairs: dict[str, str] | None = None,
+    hall_type: type[Hall] = Hall,
 ) -> SeedRun:
+    """One day: the same citizens through the core's hall, the shared queue and the comparison hall."""
     mapping = business_map(config, compare, pairs) if compare is not None else None
     people = citizens(
         config,
@@ -76,7 +78,9 @@ def run_seed(
         other=mapping,
     )
     start = opening_time(config, day.opening)
-    run = SeedRun(seed, run_hall(config, people, policy, opening=start), run_pooled(config, people))
+    run = SeedRun(
+        seed, run_hall(config, people, policy, opening=start, hall_type=hall_type), run_pooled(config, people)
+    )
     if compare is not None:
         run.compare = run_hall(
             compare,
@@ -84,6 +88,7 @@ def run_seed(
             policy,
             service_of=lambda c: c.old_service or "",
             opening=opening_time(compare, day.opening),
+            hall_type=hall_type,
         )
     return run
 
@@ -100,9 +105,10 @@ def simulate(
     compare: HallConfig | None = None,
     pairs: dict[str, str] | None = None,
     jobs: int = 1,
+    hall_type: type[Hall] = Hall,
 ) -> list[SeedRun]:
     """Every seed's day; with `jobs` > 1 the seeds run in that many processes."""
-    tasks = [(config, day, seed, policy, compare, pairs) for seed in seeds]
+    tasks = [(config, day, seed, policy, compare, pairs, hall_type) for seed in seeds]
     if jobs <= 1 or len(tasks) <= 1:
         return [_run_seed_task(task) for task in tasks]
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
@@ -174,6 +180,7 @@ def report(
         "windows": len(open_windows(config)),
         "policy_settings": {
             "prior_weight": policy.prior_weight,
+            "takeover_lead_wait_share": policy.takeover_lead_wait_share,
             "takeover_lead_handlings": policy.takeover_lead_handlings,
             "takeover_lead_s": policy.takeover_lead_s,
         },
@@ -344,6 +351,10 @@ def text(out: dict[str, Any]) -> str:
             f"{_minutes(s['pooled']['mean_wait_s']):>10}{_minutes(s['policy']['p95_wait_s']):>10}"
             f"{_minutes(s['pooled']['p95_wait_s']):>10}{_percent(s['policy']['at_printed_window']):>9}"
         )
+    if "compare" in out:
+        lines += ["", f"{'the same citizens by service':30}{'here':>10}{'compared hall':>16}"]
+        for sid, row in out["compare"]["by_service_here"].items():
+            lines.append(f"{sid[:30]:30}{_minutes(row['mean_wait_s']):>10}{_minutes(row['compare_mean_wait_s']):>16}")
     spread = out["spread"]
     if len(out["seeds"]) > 1:
         lines += [
@@ -434,7 +445,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="pair a service with the comparison hall's business (default: same id, or the id's first word)",
     )
     p.add_argument(
-        "--takeover-lead", type=float, metavar="HANDLINGS", help="policy: take-over bound in mean handling times"
+        "--takeover-wait-share",
+        type=float,
+        metavar="SHARE",
+        help="policy: take-over bound as a share of the wait expected for the service now (0.75)",
+    )
+    p.add_argument(
+        "--takeover-lead",
+        type=float,
+        metavar="HANDLINGS",
+        help="policy: the take-over bound's cap in mean handling times (1)",
     )
     p.add_argument("--takeover-lead-s", type=float, metavar="SECONDS", help="policy: a fixed take-over bound instead")
     p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes to run seeds in (all cores)")
@@ -466,6 +486,10 @@ def check(config: HallConfig, compare: HallConfig | None, pairs: dict[str, str],
     return problems
 
 
+def _given(value: float | None, default: float) -> float:
+    return default if value is None else value
+
+
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -495,15 +519,13 @@ def main(argv: list[str]) -> int:
         for line in problems:
             print(line, file=sys.stderr)
         return 1
-    policy = Policy()
-    if args.takeover_lead is not None or args.takeover_lead_s is not None:
-        policy = Policy(
-            prior_weight=policy.prior_weight,
-            takeover_lead_handlings=policy.takeover_lead_handlings
-            if args.takeover_lead is None
-            else args.takeover_lead,
-            takeover_lead_s=args.takeover_lead_s,
-        )
+    defaults = Policy()
+    policy = Policy(
+        prior_weight=defaults.prior_weight,
+        takeover_lead_wait_share=_given(args.takeover_wait_share, defaults.takeover_lead_wait_share),
+        takeover_lead_handlings=_given(args.takeover_lead, defaults.takeover_lead_handlings),
+        takeover_lead_s=args.takeover_lead_s,
+    )
     started = time.perf_counter()
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     runs = simulate(config, day, seeds, policy, compare, pairs, jobs=max(1, args.jobs))

@@ -78,30 +78,52 @@ def test_learning_follows_new_tickets_and_starts_again_each_day(make_hall):
     assert hall.residual_s("general", 0) == pytest.approx(480)
 
 
-@pytest.mark.parametrize(("gap_min", "takes_over"), [(3, False), (5, True)])
-def test_a_window_takes_a_ticket_issued_half_a_handling_time_before_its_own_head(make_hall, gap_min, takes_over):
-    hall, clock = make_hall()  # default bound: half the mean handling time of general, 4 minutes
+@pytest.mark.parametrize(("gap_s", "takes_over"), [(30, False), (9 * 60, True)])
+def test_a_window_takes_a_ticket_issued_much_earlier_than_its_own_head(make_hall, gap_s, takes_over):
+    hall, clock = make_hall()
     two_general_windows(hall)
     hall.issue("general", False, KIOSK)
     hall.call(1, CALLER)
     hall.issue("general", False, KIOSK)
     hall.call(2, CALLER)
     early = hall.issue("general", False, KIOSK)[0]
-    clock.advance(gap_min * 60)
+    clock.advance(gap_s)
     late = hall.issue("general", False, KIOSK)[0]
     assert {early.window, late.window} == {1, 2}
-    assert hall.takeover_lead_s(early) == pytest.approx(240)
-    called = hall.call(late.window, CALLER)  # finishes a ticket of 3 or 5 minutes, then calls
-    assert called is (early if takes_over else late)
+    hall.finish(late.window, CALLER)
+    bound = hall.takeover_lead_s(early)
+    # the smaller of three quarters of the wait a new ticket would expect now and one mean handling time
+    expected = hall._pooled_wait_s("general", (1, clock(), hall.order + 1), clock())
+    assert bound == pytest.approx(min(0.75 * expected, hall.mean_handling_s("general")))
+    assert (gap_s > bound) is takes_over
+    assert hall.call(late.window, CALLER) is (early if takes_over else late)
+
+
+def test_the_bound_is_short_where_waits_are_short(make_hall):
+    hall, _ = make_hall()
+    for n in (1, 2, 3):  # three windows serve general
+        hall.sign_in(n, f"c0{n}", CALLER)
+        hall.issue("general", False, KIOSK)
+        hall.call(n, CALLER)
+    first = hall.issue("general", False, KIOSK)[0]
+    # a new ticket would wait for the first of three windows (8/3 min) and one ticket's share (8/3 min)
+    assert hall.service_estimate_s("general") == 320
+    assert hall.takeover_lead_s(first) == pytest.approx(0.75 * 320)
+    for _ in range(6):
+        hall.issue("general", False, KIOSK)
+    assert hall.takeover_lead_s(first) == pytest.approx(480)  # long waits: at most one handling time
 
 
 def test_a_fixed_bound_replaces_the_relative_one(make_hall):
     hall, _ = make_hall(Policy(takeover_lead_s=90))
     t = hall.issue("injury", False, KIOSK)[0]
     assert hall.takeover_lead_s(t) == 90
-    relative, _ = make_hall(Policy(takeover_lead_handlings=2))
-    t = relative.issue("injury", False, KIOSK)[0]
-    assert relative.takeover_lead_s(t) == pytest.approx(2 * 25 * 60)
+    handlings, _ = make_hall(Policy(takeover_lead_wait_share=10**9, takeover_lead_handlings=2))
+    handlings.sign_in(5, "c05", "device:caller-5")
+    handlings.issue("injury", False, KIOSK)
+    handlings.call(5, "device:caller-5")
+    t = handlings.issue("injury", False, KIOSK)[0]
+    assert handlings.takeover_lead_s(t) == pytest.approx(2 * 25 * 60)
 
 
 def test_the_estimate_counts_the_windows_of_the_service_together(make_hall):
