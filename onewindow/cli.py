@@ -47,15 +47,16 @@ def cmd_core(args: argparse.Namespace) -> int:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     files = [ConfigFile(path) for path in args.files]
-    halls = [(f, read_hall(f)) for f in files if f.valid_toml and is_hall_file(f)]
-    hall = next((h for _, h in halls if h is not None), None)
+    halls = [h for h in (read_hall(f) for f in files if f.valid_toml and is_hall_file(f)) if h is not None]
     errors: list[str] = []
     for f in files:
         if f.valid_toml and is_hall_file(f):
             errors += f.errors
             continue
         role = read_role(f) if f.valid_toml else None
-        if role is not None and hall is not None:
+        if role is not None and halls:
+            # with several hall files given, a role file belongs to the one that lists its device
+            hall = next((h for h in halls if any(d.id == role.device for d in h.devices)), halls[0])
             check_against_hall(f, role, hall)
         errors += f.errors
     if errors:

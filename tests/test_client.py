@@ -106,7 +106,10 @@ def test_hash_pin_reads_standard_input():
     assert empty.returncode == 1
 
 
-@pytest.mark.parametrize("command", ["core", "check-config", "hash-pin", "new-token", "audit"])
+@pytest.mark.parametrize(
+    "command",
+    ["core", "check-config", "hash-pin", "new-token", "audit", "kiosk", "print-test", "display", "caller", "simulate"],
+)
 def test_every_command_explains_itself(command):
     result = subprocess.run([sys.executable, "-m", "onewindow.cli", command, "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "usage: onewindow" in result.stdout
