@@ -129,3 +129,47 @@ def test_chinese_is_drawn_in_its_own_glyph_forms():
     assert faces.font("zh-Hans", False).name == "Noto Sans CJK SC"
     assert faces.font("zh-Hans", True).name == "Noto Sans CJK SC"
     assert faces.font("zh-Hant", True).name == "Noto Sans CJK TC"
+
+
+@pytest.mark.parametrize("size", [PORTRAIT, LANDSCAPE], ids=["portrait", "landscape"])
+def test_the_example_hall_with_the_example_kiosk_file(tmp_path, size):
+    """The shipped hall (five services, long names, 26 windows) with kiosk-1's example token: a ticket each."""
+    from pathlib import Path
+
+    from onewindow.hallfile import load_hall
+    from onewindow.kiosk.app import KioskApp, Options
+    from onewindow.rolefile import load_role
+    from tests.support.kiosk_rig import Kiosk
+
+    examples = Path(__file__).resolve().parents[1] / "config" / "examples"
+    shape = "portrait" if size == PORTRAIT else "landscape"
+    printer = NetworkPrinter()
+    try:
+        with serve(tmp_path, config=load_hall(examples / "hall.toml")) as core:
+            text = (examples / "kiosk-1.toml").read_text(encoding="utf-8")
+            text = text.replace('core = "http://127.0.0.1:8080"', f'core = "{core.url}"')
+            text = text.replace('host = "10.0.0.31"\nport = 9100', f'host = "127.0.0.1"\nport = {printer.port}')
+            text = text.replace('orientation = "portrait"', f'orientation = "{shape}"')
+            role = tmp_path / "kiosk-1.toml"
+            role.write_text(text, encoding="utf-8")
+            app = KioskApp(load_role(role, "kiosk"), Options(windowed=True, size=size))
+            app.flow.guard_s = 0
+            app.open()
+            try:
+                kiosk = Kiosk(app)
+                kiosk.ready()
+                kiosk.save(f"example-hall-{shape}-home")
+                for service in [s.id for s in core.config.services]:
+                    kiosk.tap("service", service)
+                    kiosk.show("result")
+                    kiosk.tap("done")
+                    kiosk.show("home")
+                kiosk.tap("guide", "medical-remote")
+                kiosk.show("guide")
+                kiosk.save(f"example-hall-{shape}-guide")
+            finally:
+                app.close()
+            numbers = core.core.read(lambda hall: sorted(t.number for t in hall.tickets.values()))
+            assert numbers == ["A001", "B001", "C001", "D001", "E001"]
+    finally:
+        printer.close()
