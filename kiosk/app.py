@@ -254,6 +254,7 @@ class KioskApp:
     def _see_the_world(self) -> None:
         self.flow.snapshot = self.live.snapshot
         self.flow.connected = self.live.connected
+        self.flow.was_connected = self.flow.was_connected or self.flow.connected
         if self.dispenser.status is not None:
             self.flow.printer = self.dispenser.status
 

@@ -155,6 +155,7 @@ class Flow:
     # the world as last told
     snapshot: dict[str, Any] | None = None
     connected: bool = False
+    was_connected: bool = False  # the event stream has been up at least once since the start
     printer: PrinterStatus | None = None
     issued: int = 0
 
@@ -165,10 +166,10 @@ class Flow:
 
     def blocker(self, now: float) -> str | None:
         """The fault screen in front of the choosing screens, or None when tickets can be taken."""
-        if self.snapshot is None:
-            return STARTING if now - self.started_at < STARTING_GRACE_S else CORE_AWAY
-        if not self.connected:
-            return CORE_AWAY
+        starting = not self.was_connected and now - self.started_at < STARTING_GRACE_S
+        if self.snapshot is None or not self.connected:
+            # the first snapshot comes a moment before the event stream: that moment is still "connecting"
+            return STARTING if starting else CORE_AWAY
         if self.printer is not None and not self.printer.can_print:
             return PAPER_OUT if self.printer.paper == "out" else PRINTER_FAULT
         return None

@@ -39,7 +39,7 @@ def hall(priority: bool = True, **changes) -> dict:
 
 def ready_flow(**changes) -> Flow:
     f = Flow(started_at=100.0, **changes)
-    f.snapshot, f.connected, f.printer = hall(), True, READY
+    f.snapshot, f.connected, f.was_connected, f.printer = hall(), True, True, READY
     return f
 
 
@@ -110,6 +110,13 @@ def test_before_the_core_first_answers_it_says_connecting_then_connection_lost()
     f = Flow(started_at=100.0)
     assert f.view(101.0).screen == flow.STARTING
     assert f.view(100.0 + flow.STARTING_GRACE_S).screen == flow.CORE_AWAY
+    # the hall fetched, the event stream not yet up: still connecting, not "connection lost"
+    f.snapshot = hall()
+    assert f.view(101.0).screen == flow.STARTING
+    f.connected = f.was_connected = True
+    assert f.view(101.0).screen == flow.HOME
+    f.connected = False
+    assert f.view(101.5).screen == flow.CORE_AWAY
 
 
 def test_a_fault_does_not_hide_a_ticket_being_printed_or_its_number():
