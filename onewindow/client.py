@@ -59,7 +59,9 @@ class CoreClient:
     def _connection(self, timeout: float) -> http.client.HTTPConnection:
         conn: http.client.HTTPConnection | None = getattr(self._local, "conn", None)
         last = getattr(self._local, "last_used", 0.0)
-        if conn is not None and time.monotonic() - last > REUSE_IDLE_S:
+        with self._open_lock:
+            closed = conn is not None and conn not in self._open  # close() took it
+        if conn is not None and (closed or time.monotonic() - last > REUSE_IDLE_S):
             self._drop()
             conn = None
         if conn is None:
