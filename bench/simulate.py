@@ -57,6 +57,14 @@ class PreviousHall(Hall):
 PREVIOUS = Policy(takeover_lead_s=600)
 
 
+class OwnQueueOnly(Hall):
+    """Join-the-shortest-queue without any take-over: a window calls only its own queue (SPEC §3 does not
+    allow this; it is here to show what take-over is worth)."""
+
+    def next_for(self, w: Window) -> Ticket | None:
+        return w.queue[0] if w.queue else None
+
+
 def universal_only(folder: Path) -> Path:
     """The example hall's 18 universal windows alone, serving only the pooled business."""
     text = EXAMPLE.read_text(encoding="utf-8")
@@ -169,6 +177,7 @@ BOUNDS: list[tuple[str, Policy, type[Hall]]] = [
     ("1 handling", Policy(takeover_lead_wait_share=HANDLINGS_ONLY, takeover_lead_handlings=1.0), Hall),
     ("never: only an idle window takes over", Policy(takeover_lead_s=10**9), Hall),
     ("before: 600 s, floor residual", PREVIOUS, PreviousHall),
+    ("no take-over at all (not allowed)", Policy(), OwnQueueOnly),
 ]
 
 
