@@ -404,10 +404,11 @@ class Hall:
 
         Take-over makes the windows of a service work through their queues together, nearly in first-come
         order, so a ticket is called at about the (k+1)-th moment one of them is free, k being the tickets
-        ahead of it there. Idle windows are free now; the first busy one frees after 1/sum(1/r) (each window's
-        expected remaining time r, the first of several independent ends comes sooner than any one of them);
-        after that, each ticket ahead holds the group for its mean handling time divided by the windows.
-        Measured against the simulated waits, this is unbiased where the own window's queue alone was not.
+        ahead of it there. Idle windows are free now and take the first tickets ahead; then the first window
+        to free is expected after 1/sum(1/r) (r: each window's expected remaining time, a fresh ticket's mean
+        on a window just taken; the first of several independent ends comes sooner than any one of them);
+        after that each ticket ahead holds the group for its mean handling time divided by the windows.
+        Measured against the simulated waits this is unbiased, where the own window's queue alone was not.
         """
         group = [w for w in self.windows.values() if w.available and service in w.services]
         if not group:
@@ -418,11 +419,10 @@ class Hall:
         idle = sum(1 for w in group if w.current is None)
         if len(ahead) < idle:
             return 0.0
-        busy = [self.remaining_s(w, now) for w in group if w.current is not None]
+        ends = [self.remaining_s(w, now) for w in group if w.current is not None]
+        ends += [mean for _, mean in ahead[:idle]]
         later = [mean for _, mean in ahead[idle:]]
-        if not busy:  # every window idle and as many tickets ahead as windows: the first of those to finish
-            return sum(later) / len(group)
-        return 1.0 / sum(1.0 / max(r, 1.0) for r in busy) + sum(later) / len(group)
+        return 1.0 / sum(1.0 / max(end, 1.0) for end in ends) + sum(later) / len(group)
 
     def _choose(self, service: str, priority: bool, exclude: Iterable[int] = ()) -> Window | None:
         now = self.clock()

@@ -175,3 +175,15 @@ def test_a_ticket_nobody_can_take_still_gets_an_estimate(make_hall):
     assert hall.estimated_wait_s(stuck) == 25 * 60
     clock.advance(timedelta(minutes=1).total_seconds())
     assert hall.estimated_wait_s(stuck) == 25 * 60
+
+
+def test_before_the_clerks_arrive_the_first_tickets_are_expected_at_once_and_the_next_after_the_first_end(make_hall):
+    hall, _ = make_hall()  # nobody signed in: windows 1, 2 and 3 serve general and are idle
+    first = [hall.issue("general", False, KIOSK)[0] for _ in range(3)]
+    assert [t.window for t in first] == [1, 2, 3]
+    assert [hall.estimated_wait_s(t) for t in first] == [0, 0, 0]
+    fourth = hall.issue("general", False, KIOSK)[0]
+    # the three ahead start together; the first of three 8-minute services ends after about 8/3 minutes
+    assert hall.estimated_wait_s(fourth) == 160
+    fifth = hall.issue("general", False, KIOSK)[0]
+    assert hall.estimated_wait_s(fifth) == 160 + 160
