@@ -24,6 +24,11 @@ from .texts import words
 
 log = logging.getLogger(__name__)
 
+# A call ends the window's ticket and calls the next: two events, a moment apart. The board keeps the old
+# number this long after its ticket ended, so that it goes straight to the next number instead of showing
+# the window's name for one frame and making the next number wait a line gap (50 ms) behind it.
+END_HOLD_S = 0.3
+
 
 @dataclass
 class _Board:
@@ -32,6 +37,8 @@ class _Board:
     text: str | None = None  # what it should show, before scrolling
     sent: str | None = None  # what it was last sent
     step: int = 0
+    serving: bool = False  # showing a ticket's number
+    hold_until: float = 0.0  # keeps the ended ticket's number until then (END_HOLD_S)
 
 
 class HallBoards:
@@ -80,6 +87,7 @@ class HallBoards:
             expired = [w for w, (_, until) in self._notices.items() if until <= now]
             for window in expired:
                 del self._notices[window]
+            released = any(b.hold_until and b.hold_until <= now for b in self._boards)
             stepped = False
             if now >= self._next_step:
                 self._next_step = now + self.options.led_step_s
@@ -87,7 +95,7 @@ class HallBoards:
                     if self._scrolls(board):
                         board.step += 1
                         stepped = True
-            if expired or stepped:
+            if expired or released or stepped:
                 self._refresh()
 
     def texts(self) -> dict[tuple[str, int], str | None]:
@@ -113,8 +121,22 @@ class HallBoards:
         scene = self._scene
         if scene is None or not scene.loaded:
             return  # before the first snapshot the boards keep what they showed
+        now = self.monotonic()
         for board in self._boards:
             text = self._text_for(board.settings, scene)
+            window = scene.window(board.settings.window) if board.settings.window is not None else None
+            serving = (
+                window is not None
+                and window.state in ("called", "serving")
+                and board.settings.window not in self._notices
+            )
+            if board.serving and not serving and window is not None and window.state == "idle":
+                if not board.hold_until:
+                    board.hold_until = now + END_HOLD_S
+                if now < board.hold_until:
+                    continue  # the ended ticket's number stays a moment: the next call usually follows
+            board.hold_until = 0.0
+            board.serving = serving
             if text != board.text:
                 board.text, board.step = text, 0
             shown = self._shown(board)

@@ -13,7 +13,7 @@ import pytest
 
 from onewindow.configfile import ConfigFile
 from onewindow.display.app import DisplayApp
-from onewindow.drivers.led import LedLine, soh
+from onewindow.drivers.led import FakeLedLine, LedLine, soh
 from onewindow.drivers.led.marquee import marquee
 from onewindow.drivers.serialport import open_serial
 from onewindow.rolefile import read_role
@@ -130,6 +130,25 @@ def test_a_paused_window_shows_zanting_fuwu_and_its_number_again_on_resume(hall,
         assert pty.wait_for(lambda got: got == soh.encode(1, "暂停服务") + soh.encode(1, "A001"))
         act(hall, 1, "finish")  # nobody at the window: its board shows the window's name
         assert pty.wait_for(lambda got: got.endswith(soh.encode(1, "1号窗口")))
+
+
+def test_the_next_call_replaces_the_number_without_the_windows_name_between(hall, tmp_path):
+    # a fake line records every text the display hands it, before any coalescing on the wire
+    line = FakeLedLine("fake")
+    sign_in(hall, 1)
+    issue(hall, "general", "general", "general", "general")  # A001 and A004 wait at window 1
+    with running(hall, tmp_path, role_text(hall.url, "fake"), led_lines={"fake": line}) as app:
+        assert wait_until(lambda: line.boards.get(0) == "欢迎光临")
+        act(hall, 1, "call")
+        assert wait_until(lambda: line.boards.get(1) == "A001")
+        line.frames.clear()
+        act(hall, 1, "call")  # ends A001 and calls A004: two events, one press
+        assert wait_until(lambda: line.boards.get(0) == "请A004号到1号窗口  请A001号到1号窗口")
+        current = lambda: (app.live.snapshot["windows"][0]["current"] or {}).get("number")  # noqa: E731
+        assert wait_until(lambda: current() == "A004")  # and the snapshot after the call changed nothing
+        assert line.frames == [soh.encode(1, "A004"), soh.encode(0, "请A004号到1号窗口  请A001号到1号窗口")]
+        act(hall, 1, "finish")  # nobody called after it: the window's name, a moment later
+        assert wait_until(lambda: line.boards.get(1) == "1号窗口")
 
 
 def test_the_main_board_shows_the_three_newest_calls_newest_first(hall, pty, tmp_path):
