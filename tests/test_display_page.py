@@ -260,6 +260,11 @@ def test_the_newest_call_flashes_for_flash_s_then_stays(busy):
     assert surface.get_at(inside)[:3] == PANEL
     still = Page((1920, 1080), PageOptions(flash_s=6.0))  # no notice: only the flash needs frames
     assert not still.animating(fresh, 106.1) and still.animating(fresh, 103.0)
+    # a recall flashes again, with 再次呼叫 in the corner
+    recall = with_calls(scene, [replace(live, kind="recall", seen=200.0), *scene.calls[1:]])
+    page.draw(surface, recall, 200.1)
+    assert surface.get_at(inside)[:3] == FLASH
+    save(surface, "recall-zh-Hans-lit")
     # a call the display caught up on after a reconnect does not flash at all
     old = with_calls(scene, [replace(live, fresh=False), *scene.calls[1:]])
     page.draw(surface, old, 100.1)
