@@ -105,7 +105,7 @@ def worst_service(out: dict[str, Any], key: str) -> str:
 
 
 def policy_section(config: HallConfig, seeds: int, jobs: int) -> tuple[str, dict[str, Any]]:
-    rows = []
+    rows: list[list[object]] = []
     results = {}
     for label, day in [(f"{load:.2f} flat", Day(load)) for load in LOADS] + [
         (f"{PEAK_LOAD:.2f} morning peak", Day(PEAK_LOAD, profile=PROFILES["peak"]))
@@ -148,7 +148,7 @@ def policy_section(config: HallConfig, seeds: int, jobs: int) -> tuple[str, dict
 
 
 def service_section(out: dict[str, Any]) -> str:
-    rows = []
+    rows: list[list[object]] = []
     for sid, s in out["services"].items():
         rows.append(
             [
@@ -182,7 +182,7 @@ BOUNDS: list[tuple[str, Policy, type[Hall]]] = [
 
 
 def bound_section(config: HallConfig, seeds: int, jobs: int, loads: tuple[float, ...]) -> str:
-    rows = []
+    rows: list[list[object]] = []
     for label, policy, hall_type in BOUNDS:
         row: list[object] = [label]
         for load in loads:
@@ -203,7 +203,7 @@ def bound_section(config: HallConfig, seeds: int, jobs: int, loads: tuple[float,
 def universal_section(seeds: int, jobs: int) -> str:
     with tempfile.TemporaryDirectory() as folder:
         config = load_hall(universal_only(Path(folder)))
-        rows = []
+        rows: list[list[object]] = []
         for cv in (0.5, 1.0, 1.5):
             for load in (0.85, 0.92):
                 cells: list[object] = [f"{cv:g}", f"{load:.2f}"]
@@ -234,7 +234,7 @@ def universal_section(seeds: int, jobs: int) -> str:
 
 
 def reform_section(config: HallConfig, before: HallConfig, seeds: int, jobs: int) -> tuple[str, str, dict[str, Any]]:
-    rows = []
+    rows: list[list[object]] = []
     kept: dict[str, Any] = {}
     for label, day in [(f"{load:.2f} flat", Day(load)) for load in LOADS] + [
         (f"{PEAK_LOAD:.2f} morning peak", Day(PEAK_LOAD, profile=PROFILES["peak"]))
@@ -268,7 +268,7 @@ def reform_section(config: HallConfig, before: HallConfig, seeds: int, jobs: int
         rows,
     )
     out = kept["0.85 flat"]
-    groups = [
+    groups: list[list[object]] = [
         [
             sid,
             row["tickets"],
@@ -278,7 +278,7 @@ def reform_section(config: HallConfig, before: HallConfig, seeds: int, jobs: int
         ]
         for sid, row in out["compare"]["by_service_here"].items()
     ]
-    olds = [
+    olds: list[list[object]] = [
         [oid, w["tickets"], minutes(w["mean_wait_s"]), minutes(w["p95_wait_s"])]
         for oid, w in out["compare"]["services"].items()
     ]
@@ -292,7 +292,7 @@ def reform_section(config: HallConfig, before: HallConfig, seeds: int, jobs: int
 
 
 def estimate_section(config: HallConfig, seeds: int, jobs: int) -> str:
-    rows = []
+    rows: list[list[object]] = []
     for label, day in [(f"{load:.2f} flat", Day(load)) for load in LOADS] + [
         (f"{PEAK_LOAD:.2f} morning peak", Day(PEAK_LOAD, profile=PROFILES["peak"]))
     ]:
@@ -316,7 +316,7 @@ def estimate_section(config: HallConfig, seeds: int, jobs: int) -> str:
 
 
 def speed_section() -> str:
-    rows = []
+    rows: list[list[object]] = []
     for jobs in (1, 2):
         command = [
             sys.executable,
