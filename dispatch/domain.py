@@ -115,6 +115,7 @@ class Window:
     armed_ticket: str | None = None
     armed_until: float | None = None
     queue: list[Ticket] = field(default_factory=list)
+    assists: tuple[str, ...] = ()
 
     @property
     def available(self) -> bool:
@@ -628,11 +629,20 @@ class Hall:
                     if other is None or t.queue_key() < other.queue_key():
                         other = t
                     break
+        if own is None and other is None:
+            return self._assisted(w)
         if own is None or other is None or not other.queue_key() < own.queue_key():
             return own or other
         if other.priority and not own.priority:
             return other
         return other if own.issued_at - other.issued_at > self.takeover_lead_s(other) else own
+
+    def _assisted(self, w: Window) -> Ticket | None:
+        """With nobody of its own services waiting, a window helps with the earliest ticket it assists with."""
+        if not w.assists:
+            return None
+        heads = (next((t for t in x.queue if t.service in w.assists), None) for x in self.windows.values())
+        return min((t for t in heads if t is not None), key=Ticket.queue_key, default=None)
 
     def takeover_lead_s(self, t: Ticket) -> float:
         """How much earlier than a window's own head `t` must have been issued for that window to take it."""
@@ -900,4 +910,4 @@ def _prefix(number: str) -> str:
 
 
 def _window(spec: WindowSpec) -> Window:
-    return Window(number=spec.number, services=spec.services, name=spec.name, closed=spec.closed)
+    return Window(number=spec.number, services=spec.services, name=spec.name, closed=spec.closed, assists=spec.assists)

@@ -85,6 +85,11 @@ def open_windows(config: HallConfig) -> list[tuple[int, tuple[str, ...]]]:
     return [(w.number, w.services) for w in config.windows if not w.closed]
 
 
+def assisting(config: HallConfig) -> dict[int, tuple[str, ...]]:
+    """The open windows that help with other services when nobody of their own waits."""
+    return {w.number: w.assists for w in config.windows if not w.closed and w.assists}
+
+
 def mean_handling_s(config: HallConfig) -> float:
     """The mean handling time of an arrival: every service's minutes, weighted by its share."""
     return sum(share * config.service(sid).minutes * 60.0 for sid, share in config.shares().items())
@@ -220,6 +225,7 @@ def run_hall(
         for clerk, n in zip(config.clerks, open_numbers, strict=False):
             hall.sign_in(n, clerk.id, CLERK)
     serves = {sid: [n for n, services in open_windows(config) if sid in services] for sid in config.shares()}
+    assists = assisting(config)
     idle = set(open_numbers)
     finishes: list[tuple[float, int]] = []
     handling: dict[str, float] = {}
@@ -244,8 +250,9 @@ def run_hall(
             t, _ = hall.issue(sid, c.priority, KIOSK)
             handling[t.id] = c.handling_s
             issued.append((c, t, hall.estimated_wait_s(t)))
-            # idle clerks call at once, the ticket's own window first
-            for n in sorted((n for n in serves[sid] if n in idle), key=lambda n: n != t.window):
+            # idle clerks call at once, the ticket's own window first, then windows that assist with it
+            helpers = sorted(n for n, helps in assists.items() if sid in helps and n in idle)
+            for n in [*sorted((n for n in serves[sid] if n in idle), key=lambda n: n != t.window), *helpers]:
                 if t.status != WAITING:
                     break
                 call(n)
@@ -280,8 +287,12 @@ def run_pooled(
     finishes: list[tuple[float, int]] = []
     called: dict[int, tuple[float, int]] = {}
 
+    helps = assisting(config)
+
     def take(n: int, now: float) -> None:
         heads = [q[0] for sid in services[n] if (q := waiting.get(sid))]
+        if not heads:  # nobody of its own: the earliest of those it assists with
+            heads = [q[0] for sid in helps.get(n, ()) if (q := waiting.get(sid))]
         if not heads:
             idle.append(n)
             idle.sort()
@@ -297,6 +308,8 @@ def run_pooled(
             c = day[i]
             sid = service_of(c)
             free = next((n for n in idle if sid in services[n]), None)
+            if free is None:
+                free = next((n for n in idle if sid in helps.get(n, ())), None)
             if free is not None:
                 idle.remove(free)
                 called[i] = (c.at, free)

@@ -30,6 +30,8 @@ class WindowSpec:
     services: tuple[str, ...]
     name: str | None = None
     closed: bool = False
+    # services the window helps with when nobody of its own services waits (never assigned them at issue)
+    assists: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -240,9 +242,17 @@ def _read_windows(file: ConfigFile, service_ids: list[str]) -> list[WindowSpec]:
                 t.error("services", f"{show(doubled[0])} is listed twice")
         name = t.str("name", None, max_length=20)
         closed = t.bool("closed", False)
+        assists = t.list("assists", [])
+        for s in assists or []:
+            if s not in service_ids:
+                t.error("assists", f"unknown service {show(s)} (known: {known(service_ids)})")
+            elif services and s in services:
+                t.error("assists", f"{show(s)} is already among this window's services")
         t.finish()
         if numbers.check(t, "number", number) and t.ok and number is not None and services:
-            out.append(WindowSpec(number=number, services=tuple(services), name=name, closed=closed))
+            out.append(
+                WindowSpec(number=number, services=tuple(services), name=name, closed=closed, assists=tuple(assists))
+            )
     return sorted(out, key=lambda w: w.number)
 
 

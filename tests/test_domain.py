@@ -527,3 +527,21 @@ def test_the_day_rolls_over_on_the_next_command_after_midnight(hall_clock):
     assert fresh.number == "A001" and fresh.day == "2026-11-28"
     clock.advance(timedelta(days=1).total_seconds())
     assert hall.roll_day() and not hall.roll_day()
+
+
+def test_a_window_assists_only_when_nobody_of_its_own_waits(tmp_path):
+    path = write_hall(tmp_path)
+    text = path.read_text().replace(
+        'number = 4\nservices = ["card"]\n', 'number = 4\nservices = ["card"]\nassists = ["general"]\n'
+    )
+    path.write_text(text)
+    hall = Hall(load_hall(path), Clock())
+    hall.sign_in(4, "c04", "device:caller-4")
+    general = [hall.issue("general", False, KIOSK)[0] for _ in range(4)]
+    assert all(t.window in (1, 2, 3) for t in general)  # never assigned to a window that only assists
+    card = hall.issue("card", False, KIOSK)[0]
+    assert hall.call(4, "device:caller-4") is card  # its own business first, wherever it waits
+    helped = hall.call(4, "device:caller-4")
+    assert helped is general[0] and helped.window == 4  # then the earliest general ticket
+    with pytest.raises(Conflict):
+        hall.move(general[1].id, 4, "citizen")  # a citizen cannot choose a window that only assists
