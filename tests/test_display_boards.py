@@ -239,7 +239,7 @@ def test_a_callers_refused_press_shows_on_its_window_board_for_notice_s(hall, pt
 
         def report(notice: int, message: str, extra: str = "") -> None:
             # the shape the caller process sends for a refused press (see caller/station.py)
-            parts = {"keypad-3": {"state": "ok", "message": f"keypad ok{extra}"}}
+            parts: dict[str, dict[str, object]] = {"keypad-3": {"state": "ok", "message": f"keypad ok{extra}"}}
             parts["window-3"] = {"state": "warning", "message": message, "notice": notice}
             caller.report("caller-1", {"ok": True, "message": "caller ok", "parts": parts})
 

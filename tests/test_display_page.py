@@ -335,7 +335,7 @@ def test_chinese_is_drawn_in_its_own_glyph_forms_not_the_japanese_ones():
     from onewindow.display.page import Typeface
     from onewindow.drivers.fonts import face
 
-    def drawn(typeface: Typeface | None, index: int | None = None) -> bytes:
+    def drawn(typeface: Typeface | None, index: int = 0) -> bytes:
         surface = pygame.Surface((300, 120))
         surface.fill((0, 0, 0))
         if typeface is not None:
