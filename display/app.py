@@ -29,6 +29,7 @@ from .state import Call, HallState, parse_time
 log = logging.getLogger(__name__)
 
 HEADLESS_TICK_S = 0.1  # how often a display without a screen scrolls its boards and ends notices
+SCREEN_RETRY_S = 10.0  # how often a screen that would not open (TV unplugged at boot) is tried again
 
 
 class DisplayApp:
@@ -84,18 +85,41 @@ class DisplayApp:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._started = False
+        self._screen_problem: str | None = None
+        self._screen_retry_at = 0.0
 
     # --- life -------------------------------------------------------------------------------
     def start(self) -> DisplayApp:
         if self.settings.voice.enabled and self.player is None:
             pre_init_mixer()  # before pygame opens anything with its defaults
-        if self.screen is not None:
-            self.screen.open()
+        self._open_screen()
         self.live.start()
         self.heartbeat.start()
         self._started = True
         systemd.notify("READY=1")
         return self
+
+    def _open_screen(self) -> bool:
+        """Open the TV; without one the boards and the voice go on, and the TV is tried again now and then."""
+        if self.screen is None or self.screen.opened:
+            return True
+        try:
+            self.screen.open()
+        except Exception as exc:  # SDL says why in a pygame.error; a missing driver or display, never fatal
+            problem = str(exc) or type(exc).__name__
+            if problem != self._screen_problem:
+                log.error(
+                    "cannot open the screen (%s); the boards and the voice go on; retrying every %g s",
+                    problem,
+                    SCREEN_RETRY_S,
+                )
+            self._screen_problem = problem
+            self._screen_retry_at = self.monotonic() + SCREEN_RETRY_S
+            return False
+        if self._screen_problem is not None:
+            log.info("screen open again")
+        self._screen_problem = None
+        return True
 
     def stop(self) -> None:
         self._stop.set()
@@ -124,7 +148,9 @@ class DisplayApp:
             while not self._stop.is_set():
                 now = self.monotonic()
                 self.boards.tick()
-                if self.screen is not None:
+                if self.screen is not None and not self.screen.opened and now >= self._screen_retry_at:
+                    self._open_screen()
+                if self.screen is not None and self.screen.opened:
                     scene = self.state.scene()
                     self.screen.frame(scene, now)
                     if not self.screen.wait(scene, now):
@@ -197,13 +223,16 @@ class DisplayApp:
     # --- health ---------------------------------------------------------------------------------
     def health(self) -> dict[str, Any]:
         parts: dict[str, dict[str, Any]] = {}
-        if self.screen is not None and self.screen.page is not None:
+        if self.screen is not None and self.screen.opened:
             width, height = self.screen.size
             parts["screen"] = {
                 "state": "ok",
                 "message": f"{width}x{height} at up to {self.settings.screen.fps} fps",
                 "frames": self.screen.frames,
             }
+        elif self.screen is not None:
+            problem = self._screen_problem or "not opened yet"
+            parts["screen"] = {"state": "fault", "message": f"cannot open the screen: {problem}"[:200]}
         connected = self.live.connected
         parts["events"] = {
             "state": "ok" if connected else "warning",

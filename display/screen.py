@@ -62,18 +62,30 @@ class Screen:
         self.closed = False
         self._wake_type = 0
 
+    @property
+    def opened(self) -> bool:
+        return self.page is not None and not self.closed
+
     def open(self) -> Screen:
+        """Open the TV; pygame.error (with SDL's reason) when there is none to open."""
         import pygame
 
         choose_video_driver()
-        pygame.display.init()
         flags = 0
         if self.settings.fullscreen:
             flags |= pygame.FULLSCREEN
             size = self.settings.size or (0, 0)  # (0, 0): the screen's own mode
         else:
             size = self.settings.size or DEFAULT_WINDOW
-        self.surface = pygame.display.set_mode(size, flags)
+        try:
+            pygame.display.init()
+            if not self._wake_type:  # once: event types are few, and a missing TV is tried again for days
+                self._wake_type = pygame.event.custom_type()
+            surface = pygame.display.set_mode(size, flags)
+        except pygame.error:
+            pygame.display.quit()  # a half-open video subsystem would refuse the next try
+            raise
+        self.surface = surface
         pygame.display.set_caption("onewindow display")
         pygame.mouse.set_visible(False)
         physical = self.surface.get_size()
@@ -82,7 +94,6 @@ class Screen:
         self.surface.fill(BACKGROUND)
         pygame.display.flip()
         self.page = Page(self.size, self.options)
-        self._wake_type = pygame.event.custom_type()
         log.info(
             "screen %dx%d (%s driver)%s",
             physical[0],

@@ -294,3 +294,86 @@ def test_help_and_config_checks_need_no_screen_serial_or_sound_libraries():
     assert done.returncode == 0, done.stderr
     assert "usage: onewindow display" in done.stdout and "--snapshot FILE.png" in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_without_a_screen_to_open_the_boards_and_the_report_go_on(hall, tmp_path):
+    from onewindow.drivers.led import soh
+    from tests.support.pty_pair import PtyPair
+
+    open_windows(hall, 1)
+    pty = PtyPair(tmp_path, "hall-led485")
+    role = tmp_path / "display-1.toml"
+    role.write_text(
+        role_text(hall.url, f'[screen]\nfullscreen = true\n[[led]]\nport = "{pty.port}"\naddress = 1\nwindow = 1\n'),
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.update(SDL_VIDEODRIVER="no-such-driver", SDL_AUDIODRIVER="dummy")
+    log = tmp_path / "display.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "onewindow.cli", "display", "--config", str(role)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=ROOT,
+        )
+    try:
+        assert pty.wait_for(lambda got: soh.encode(1, "1号窗口") in got, 60), log.read_text()
+        act(hall, 1, "call")
+        assert pty.wait_for(lambda got: soh.encode(1, "A001") in got, 30), log.read_text()
+
+        def screen_part() -> dict:
+            status = hall.core.read(lambda h: h.devices["display-1"].status) or {}
+            return status.get("parts", {}).get("screen", {})
+
+        assert wait_until(lambda: screen_part().get("state") == "fault", 30), log.read_text()
+        assert "cannot open the screen" in screen_part()["message"]
+    finally:
+        process.terminate()
+        status = process.wait(timeout=30)
+        pty.close()
+    assert status == 0, log.read_text()
+    problems = [line for line in log.read_text().splitlines() if "cannot open the screen" in line]
+    assert len(problems) == 1, log.read_text()
+
+
+def test_a_screen_that_would_not_open_is_tried_again_quietly(hall, tmp_path, monkeypatch, caplog):
+    import logging
+
+    import onewindow.display.app as display_app
+    from onewindow.display.screen import Screen
+
+    monkeypatch.setattr(display_app, "SCREEN_RETRY_S", 0.05)
+
+    class TvSwitchedOnLater(Screen):
+        tries = 0
+
+        def open(self) -> Screen:
+            TvSwitchedOnLater.tries += 1
+            if TvSwitchedOnLater.tries <= 3:
+                raise pygame.error("No available displays")
+            return super().open()
+
+    file = ConfigFile(
+        tmp_path / "display-1.toml", role_text(hall.url, '[screen]\nfullscreen = false\nsize = "640x360"\n')
+    )
+    role = read_role(file, "display")
+    assert role is not None
+    app = DisplayApp(role, clock=lambda: hall.clock() + SKEW)
+    app.screen = TvSwitchedOnLater(role.settings.screen, role.settings.display)
+    thread = threading.Thread(target=app.run, daemon=True)
+    with caplog.at_level(logging.INFO, logger="onewindow.display.app"):
+        app.start()
+        thread.start()
+        try:
+            assert wait_until(lambda: app.screen.opened and app.screen.frames > 0, 20)
+            assert app.health()["parts"]["screen"]["state"] == "ok"
+        finally:
+            app.stop()
+            thread.join(10)
+            app.client.close()
+    messages = [r.getMessage() for r in caplog.records if "screen" in r.getMessage()]
+    assert TvSwitchedOnLater.tries == 4
+    assert messages[0].startswith("cannot open the screen (No available displays)")
+    assert [m for m in messages if m.startswith("cannot open")] == messages[:1] and "screen open again" in messages
