@@ -168,6 +168,23 @@ def test_boards_refresh_now_and_then_in_case_one_lost_power(pty):
         assert pty.wait_for(lambda got: got.count(soh.encode(3, "A001")) >= 2)
 
 
+def test_a_call_goes_out_before_the_texts_that_are_only_sent_again(pty):
+    frames = [soh.encode(a, f"B{a:03d}") for a in range(1, 11)]
+    with LedLine(pty.port, refresh_s=1.0) as line:
+        for a in range(1, 11):
+            line.show(a, f"B{a:03d}")
+        assert pty.wait_for(lambda got: all(f in got for f in frames))
+        first_round = len(pty.received)
+        # the resend of all ten boards (50 ms apart) has begun: call at board 7, behind it in the board order
+        assert pty.wait_for(lambda got: len(got) > first_round, timeout=10)
+        line.show(7, "A001")
+        call = soh.encode(7, "A001")
+        assert pty.wait_for(lambda got: call in got[first_round:])
+        resent = pty.received[first_round:]
+        assert resent.index(call) < resent.index(frames[5]) if frames[5] in resent else True
+        assert frames[6] not in resent[: resent.index(call)]  # board 7's old text was not sent again first
+
+
 class TcpBoards:
     """An RS-485-to-Ethernet converter: accepts a connection and keeps what it receives."""
 

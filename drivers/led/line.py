@@ -63,6 +63,7 @@ class LedLine:
         self._cond = threading.Condition()
         self._current: dict[int, str] = {}  # what each board should show
         self._pending: dict[int, str] = {}  # what still has to go out, in the order it was asked for
+        self._refresh: dict[int, str] = {}  # texts sent again (after a replug, every minute): after any change
         self._sent: dict[int, str] = {}  # what each board was last sent on the open port
         self._stopping = False
         self._next_frame_at = 0.0
@@ -82,6 +83,7 @@ class LedLine:
             self._current[address] = text
             if self._sent.get(address) == text and address not in self._pending:
                 return
+            self._refresh.pop(address, None)
             self._pending[address] = text
             self._cond.notify()
 
@@ -126,11 +128,11 @@ class LedLine:
                 return
             with self._cond:
                 self._sent.clear()
-                self._pending.update(self._current)  # a board may have lost power with the adapter
+                self._resend_all()  # a board may have lost power with the adapter
             self._refreshed_at = self._clock()
         with self._cond:
-            self._cond.wait_for(lambda: self._pending or self._stopping, timeout=IDLE_CHECK_S)
-            idle = not self._pending
+            self._cond.wait_for(lambda: self._pending or self._refresh or self._stopping, timeout=IDLE_CHECK_S)
+            idle = not (self._pending or self._refresh)
         if self._stopping:
             return
         if idle:
@@ -139,10 +141,12 @@ class LedLine:
         # wait out the gap before choosing, so that texts arriving meanwhile replace older ones
         self._sleep(self._next_frame_at - self._clock())
         with self._cond:
-            if self._stopping or not self._pending:
+            # a change (a call) goes before texts that are only sent again
+            queue = self._pending or self._refresh
+            if self._stopping or not queue:
                 return
-            address = next(iter(self._pending))
-            text = self._pending.pop(address)
+            address = next(iter(queue))
+            text = queue.pop(address)
         frame = self._encode(address, text)
         port = self._link.port
         assert port is not None
@@ -170,8 +174,13 @@ class LedLine:
             self._refreshed_at = self._clock()
             with self._cond:
                 self._sent.clear()
-                for address, text in self._current.items():
-                    self._pending.setdefault(address, text)
+                self._resend_all()
+
+    def _resend_all(self) -> None:
+        """Queue every board's text again behind any change still waiting (caller holds the lock)."""
+        for address, text in self._current.items():
+            if address not in self._pending:
+                self._refresh[address] = text
 
     def _lost(self, exc: BaseException) -> None:
         self._link.lost(exc)
