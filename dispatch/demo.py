@@ -87,8 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--load",
         type=_bounded(0.1, 1.5),
-        default=0.75,
-        help="offered load of the staffed windows' handling time over the day (default 0.75; 0.1 to 1.5); the "
+        default=0.7,
+        help="offered load of the staffed windows' handling time over the day (default 0.7; 0.1 to 1.5); the "
         "clerks also walk, recall and take breaks, and the morning peak brings half as many again",
     )
     parser.add_argument(

@@ -15,7 +15,6 @@ import queue
 import re
 import socket
 import threading
-import time
 import tomllib
 import uuid
 from collections.abc import Callable
@@ -239,16 +238,6 @@ def board_names(display: dict[str, Any]) -> dict[int, str]:
     for board in display.get("led", []):
         names[int(board["address"])] = "main board" if board.get("main") else f"window {board.get('window')}"
     return names
-
-
-def wait_for(condition: Callable[[], Any], seconds: float, step_s: float = 0.1) -> Any:
-    """Poll `condition` until it is true or `seconds` passed; its last value."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = condition()
-        if value or time.monotonic() >= deadline:
-            return value
-        time.sleep(step_s)
 
 
 # --- the kiosks the simulated citizens use --------------------------------------------------------------
