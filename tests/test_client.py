@@ -108,7 +108,19 @@ def test_hash_pin_reads_standard_input():
 
 @pytest.mark.parametrize(
     "command",
-    ["core", "check-config", "hash-pin", "new-token", "audit", "kiosk", "print-test", "display", "caller", "simulate"],
+    [
+        "core",
+        "check-config",
+        "hash-pin",
+        "new-token",
+        "audit",
+        "kiosk",
+        "print-test",
+        "display",
+        "caller",
+        "simulate",
+        "demo",
+    ],
 )
 def test_every_command_explains_itself(command):
     result = subprocess.run([sys.executable, "-m", "onewindow.cli", command, "--help"], capture_output=True, text=True)
