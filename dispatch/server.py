@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 # Each event-stream follower holds a worker thread for as long as it follows; keep this many idle beside them.
 SPARE_THREADS = 8
 MAX_THREADS = 1000
+KEEP_ALIVE = 1000
 
 
 class GrowingPool:
@@ -55,7 +56,11 @@ def make_server(core: Core, host: str, port: int, heartbeat_s: float = 15.0) -> 
         server_name="onewindow",
         shutdown_timeout=2,
         timeout=30,
+        # every device keeps its connection: a hall has a few dozen, and reconnecting for each press costs
+        request_queue_size=128,
     )
+    # cheroot keeps only 10 connections alive by default and closes the rest after each answer
+    server.keep_alive_conn_limit = KEEP_ALIVE
     app.server = server
     return server
 

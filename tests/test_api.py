@@ -447,3 +447,22 @@ def test_a_tablet_signs_in_once_with_its_evaluator_token_and_then_only_rates(hal
     assert send("POST", "/api/v1/windows/1/call", {})[0] == 403
     post(hall, "/api/v1/windows/1/finish", {}, "caller-1")
     assert send("POST", "/api/v1/windows/1/rating", {"score": 5})[0] == 201
+
+
+def test_every_device_keeps_its_connection_alive(hall):
+    """A hall has dozens of devices; none should pay a new connection for every press."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(hall.url)
+    conns = [http.client.HTTPConnection(parts.hostname, parts.port, timeout=10) for _ in range(40)]
+    try:
+        for _ in range(2):
+            for conn in conns:
+                conn.request("GET", "/healthz")
+                response = conn.getresponse()
+                response.read()
+                assert response.status == 200 and response.getheader("Connection") != "close"
+    finally:
+        for conn in conns:
+            conn.close()
