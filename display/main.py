@@ -114,7 +114,7 @@ def snapshot(config: RoleConfig, path: Path, size: tuple[int, int] | None = None
     settings = config.settings
     options = settings.display
     if size is None:
-        size = logical_size(settings.screen.size, settings.screen.rotate) if settings.screen.size else (1920, 1080)
+        size = logical_size(settings.screen.size, settings.screen.rotate or 0) if settings.screen.size else (1920, 1080)
     with CoreClient(config.core, config.token) as client:
         try:
             hall = client.hall()

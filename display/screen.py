@@ -89,8 +89,9 @@ class Screen:
         pygame.display.set_caption("onewindow display")
         pygame.mouse.set_visible(False)
         physical = self.surface.get_size()
-        self.size = logical_size(physical, self.settings.rotate)
-        self.canvas = self.surface if self.settings.rotate == 0 else pygame.Surface(self.size)
+        self.rotate = self.settings.rotate or 0  # a display turns only when told
+        self.size = logical_size(physical, self.rotate)
+        self.canvas = self.surface if self.rotate == 0 else pygame.Surface(self.size)
         self.surface.fill(BACKGROUND)
         pygame.display.flip()
         self.page = Page(self.size, self.options)
@@ -99,7 +100,7 @@ class Screen:
             physical[0],
             physical[1],
             pygame.display.get_driver(),
-            f", page turned {self.settings.rotate} degrees" if self.settings.rotate else "",
+            f", page turned {self.rotate} degrees" if self.rotate else "",
         )
         return self
 
@@ -117,12 +118,12 @@ class Screen:
         assert self.page is not None
         dirty = self.page.draw(self.canvas, scene, now)
         if dirty:
-            if self.settings.rotate:
+            if self.rotate:
                 angle = -self.settings.rotate  # pygame turns counter-clockwise
                 placed = []
                 for r in dirty:
                     turned = pygame.transform.rotate(self.canvas.subsurface(r), angle)
-                    target = physical_rect(r, self.size, self.settings.rotate)
+                    target = physical_rect(r, self.size, self.rotate)
                     self.surface.blit(turned, target)
                     placed.append(target)
                 dirty = placed

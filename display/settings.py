@@ -5,17 +5,18 @@ Reading it needs no pygame, pyserial or sound card: `onewindow check-config` run
 
 from __future__ import annotations
 
-import re
 import string
 from dataclasses import dataclass, field
 
 from onewindow.configfile import ConfigFile, Table, show
 from onewindow.drivers.led import LedSettings, read_leds
+from onewindow.drivers.screen import ScreenSettings, read_screen
 from onewindow.drivers.voice import VoiceSettings, read_voice
 
 from .texts import LOCALES
 
-ROTATIONS = (0, 90, 180, 270)
+__all__ = ["PageOptions", "ScreenSettings", "Settings", "read_settings"]
+
 BOARD_FIELDS = ("number", "window", "name")  # what a board text may name: {number}, {window}, {name}
 
 
@@ -38,17 +39,6 @@ class PageOptions:
     led_paused: str | None = None  # None: the locale's 暂停服务
     led_closed: str | None = None
     led_welcome: str | None = None  # the main board before the day's first call
-
-
-@dataclass(frozen=True)
-class ScreenSettings:
-    """`[screen]`: the TV. `enabled = false` on a Pi that only drives LED boards and the voice."""
-
-    enabled: bool = True
-    fullscreen: bool = True
-    size: tuple[int, int] | None = None  # None: the screen's own mode (fullscreen) or 1920x1080 (window)
-    rotate: int = 0  # degrees clockwise, for a TV hung in portrait
-    fps: int = 30
 
 
 @dataclass(frozen=True)
@@ -153,26 +143,6 @@ def _notice_problem(value: str) -> str | None:
     if any(ch < " " for ch in value):
         return "must be one line (no line breaks or tabs)"
     return None
-
-
-def read_screen(table: Table) -> ScreenSettings | None:
-    enabled = table.bool("enabled", True)
-    fullscreen = table.bool("fullscreen", True)
-    size_text = table.str("size", None, pattern=r"\d{3,4}x\d{3,4}", pattern_help='width x height, e.g. "1920x1080"')
-    rotate = table.int("rotate", 0)
-    fps = table.int("fps", 30, minval=1, maxval=60)
-    if rotate is not None and rotate not in ROTATIONS:
-        table.error("rotate", f"{rotate} is not allowed (allowed: {', '.join(map(str, ROTATIONS))})")
-    size = None
-    if size_text is not None:
-        width, height = (int(v) for v in re.findall(r"\d+", size_text))
-        if not (320 <= width <= 7680 and 240 <= height <= 4320):
-            table.error("size", f"{show(size_text)} is not allowed (width 320 to 7680, height 240 to 4320)")
-        size = (width, height)
-    table.finish()
-    if not table.ok:
-        return None
-    return ScreenSettings(enabled=enabled, fullscreen=fullscreen, size=size, rotate=rotate, fps=fps)
 
 
 def _check_boards_shown(file: ConfigFile, leds: list[LedSettings], display: PageOptions) -> None:

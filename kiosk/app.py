@@ -164,7 +164,7 @@ class KioskApp:
         pygame.display.set_caption("onewindow kiosk")
         pygame.mouse.set_visible(not fullscreen)
         self._wake_type = pygame.event.custom_type()
-        self.rotate = rotation_for(self.settings.kiosk.orientation, self.screen.get_size(), self.settings.kiosk.rotate)
+        self.rotate = rotation_for(self.settings.kiosk.orientation, self.screen.get_size(), self.settings.screen.rotate)
         self.picture = (
             self.screen if self.rotate == 0 else pygame.Surface(drawn_size(self.screen.get_size(), self.rotate))
         )

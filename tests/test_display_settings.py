@@ -112,7 +112,7 @@ def test_defaults_a_display_table_alone_and_a_board_only_pi():
             led_serving="{number}",
             led_idle="{name}",
         ),
-        screen=ScreenSettings(enabled=True, fullscreen=True, size=None, rotate=0, fps=30),
+        screen=ScreenSettings(enabled=True, fullscreen=True, size=None, rotate=None, fps=30),
         leds=(),
         voice=VoiceSettings(enabled=False),
     )

@@ -33,9 +33,9 @@ def test_a_bare_kiosk_takes_every_default():
     settings, errors = read(HEAD)
     assert errors == []
     assert settings.printer.connection == NetworkOptions("10.0.0.31", 9100)
-    assert settings.screen == ScreenSettings(enabled=True, fullscreen=True, size=None)
+    assert settings.screen == ScreenSettings(enabled=True, fullscreen=True, size=None, rotate=None)
     assert settings.kiosk == KioskOptions()
-    assert settings.kiosk.orientation == "portrait" and settings.kiosk.rotate is None
+    assert settings.kiosk.orientation == "portrait" and settings.screen.rotate is None
     assert settings.kiosk.ticket_url == "{core}/t/{id}"
 
 
@@ -46,11 +46,12 @@ def test_every_key_written_out():
 [screen]
 enabled = true
 fullscreen = false
-size = [1920, 1080]
+size = "1920x1080"
+rotate = 180
+fps = 25
 
 [kiosk]
 orientation = "landscape"
-rotate = 180
 idle_s = 45
 result_s = 10.5
 ticket_url = "https://shebao.example.gov.cn/q/{id}?from=kiosk"
@@ -59,10 +60,9 @@ issue_timeout_s = 12
 """
     )
     assert errors == []
-    assert settings.screen == ScreenSettings(enabled=True, fullscreen=False, size=(1920, 1080))
+    assert settings.screen == ScreenSettings(enabled=True, fullscreen=False, size=(1920, 1080), rotate=180, fps=25)
     assert settings.kiosk == KioskOptions(
         orientation="landscape",
-        rotate=180,
         idle_s=45.0,
         result_s=10.5,
         ticket_url="https://shebao.example.gov.cn/q/{id}?from=kiosk",
@@ -82,23 +82,22 @@ def test_mistakes_are_named_with_line_table_key_and_what_is_allowed():
         + """
 [screen]
 enabled = "yes"
-size = [1080]
+size = "1080"
 colour = "blue"
+rotate = 45
 
 [kiosk]
 orientation = "upright"
-rotate = 45
 idle_s = 2
 ticket_url = "https://shebao.example.gov.cn/t/"
 """
     )
     assert errors == [
         'kiosk.toml:10 [screen]: enabled: "yes" is not true or false',
-        "kiosk.toml:11 [screen]: size: [1080] is not allowed ([width, height], each 240 to 7680 pixels, "
-        "e.g. [1080, 1920])",
-        "kiosk.toml:12 [screen]: colour: unknown key (allowed here: enabled, fullscreen, size)",
-        'kiosk.toml:15 [kiosk]: orientation: "upright" is not allowed (allowed: portrait, landscape)',
-        "kiosk.toml:16 [kiosk]: rotate: 45 is not allowed (allowed: 0, 90, 180, 270)",
+        'kiosk.toml:11 [screen]: size: "1080" is not allowed (width x height, e.g. "1920x1080")',
+        "kiosk.toml:12 [screen]: colour: unknown key (allowed here: enabled, fps, fullscreen, rotate, size)",
+        "kiosk.toml:13 [screen]: rotate: 45 is not allowed (allowed: 0, 90, 180, 270)",
+        'kiosk.toml:16 [kiosk]: orientation: "upright" is not allowed (allowed: portrait, landscape)',
         "kiosk.toml:17 [kiosk]: idle_s: 2 is too small (allowed: 5 to 600)",
         'kiosk.toml:18 [kiosk]: ticket_url: "https://shebao.example.gov.cn/t/" is not allowed (the status '
         "page's address with {id} where the ticket's id goes, e.g. \"https://shebao.example.gov.cn/t/{id}\"; "
