@@ -4,18 +4,18 @@ line, the pads' displays following the hall, beeps on refusals, and the pads' tw
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from onewindow.caller.station import CallerStation, Press
+from onewindow.caller.station import CallerStation
 from onewindow.client import CoreClient
 from onewindow.drivers.pads import ff68
 from onewindow.drivers.pads.bus import LOOPBACK_S
 from onewindow.drivers.pads.ff68 import Frame, FrameParser
 from onewindow.rolefile import load_role
+from tests.support.caller_rig import Outcomes
 from tests.support.hall import PASSWORDS, serve, token
 from tests.support.process import CoreProcess
 from tests.support.pty_pair import PtyPair, wait_until
@@ -32,20 +32,6 @@ def role_file(folder: Path, url: str, device: str, port: str, pads: dict[int, in
     path = folder / f"{device}.toml"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-class Outcomes:
-    def __init__(self) -> None:
-        self.seen: list[tuple[int, str, str]] = []
-        self.lock = threading.Lock()
-
-    def __call__(self, press: Press, outcome: str) -> None:
-        with self.lock:
-            self.seen.append((press.window, press.command.name, outcome))
-
-    def wait(self, count: int, timeout: float = 10.0) -> list[tuple[int, str, str]]:
-        assert wait_until(lambda: len(self.seen) >= count, timeout), self.seen
-        return self.seen[:count]
 
 
 class Line:

@@ -4,11 +4,11 @@ ends a half-done sign-in, slow PINs, and a PIN that never reaches a log line."""
 from __future__ import annotations
 
 import pytest
-from evdev import InputEvent, ecodes
 
 from onewindow.caller.keys import SIGN_IN_S, Command, KeySequencer, PadSequencer
 from onewindow.drivers.keypad import NUMPAD, pressed_keys
 from onewindow.drivers.pads import PadPress, PadScore
+from tests.support.caller_rig import strokes
 
 
 class Clock:
@@ -19,22 +19,8 @@ class Clock:
         return self.now
 
 
-def strokes(*names: str) -> list[InputEvent]:
-    events = []
-    for i, name in enumerate(names):
-        code = ecodes.ecodes["KEY_" + name]
-        events += [
-            InputEvent(1700000000, i, ecodes.EV_KEY, code, 1),
-            InputEvent(1700000000, i, ecodes.EV_SYN, 0, 0),
-            InputEvent(1700000000, i, ecodes.EV_KEY, code, 2),  # a held key repeats: not a press
-            InputEvent(1700000000, i, ecodes.EV_KEY, code, 0),
-            InputEvent(1700000000, i, ecodes.EV_SYN, 0, 0),
-        ]
-    return events
-
-
 def keys(sequencer: KeySequencer, *names: str) -> list[Command]:
-    return sequencer.feed_all(list(pressed_keys(strokes(*names))))
+    return sequencer.feed_all(list(pressed_keys(strokes(*names, held=True))))
 
 
 @pytest.fixture

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from onewindow.caller.station import CallerStation, Press
+from onewindow.caller.station import CallerStation
 from onewindow.client import CoreClient, EventFollower
 from onewindow.drivers.keypad import FakeKeypad
 from onewindow.rolefile import load_role
+from tests.support.caller_rig import Outcomes
 from tests.support.hall import PASSWORDS, serve, token
 from tests.support.process import CoreProcess
 from tests.support.pty_pair import wait_until
@@ -31,22 +32,6 @@ def role_file(folder: Path, url: str, device: str, keypads: dict[int, str], call
     path = folder / f"{device}.toml"
     path.write_text(text, encoding="utf-8")
     return path
-
-
-class Outcomes:
-    """How each press ended, as the station reports it."""
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[int, str, str]] = []
-        self.lock = threading.Lock()
-
-    def __call__(self, press: Press, outcome: str) -> None:
-        with self.lock:
-            self.seen.append((press.window, press.command.name, outcome))
-
-    def wait(self, count: int, timeout: float = 10.0) -> list[tuple[int, str, str]]:
-        assert wait_until(lambda: len(self.seen) >= count, timeout), self.seen
-        return self.seen[:count]
 
 
 class Keypads:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from evdev import InputEvent, ecodes
 
 from onewindow.caller.keys import Command, KeySequencer, pad_command
 from onewindow.drivers.keypad import NUMPAD, FakeKeypad, KeypadReader, pressed_keys
 from onewindow.drivers.pads import PadPress, PadScore
+from tests.support.caller_rig import strokes
 from tests.support.pty_pair import wait_until
 
 
@@ -17,20 +17,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def strokes(*names: str) -> list[InputEvent]:
-    """What a USB keypad sends for each key: down, SYN, up, SYN."""
-    events = []
-    for i, name in enumerate(names):
-        code = ecodes.ecodes["KEY_" + name]
-        events += [
-            InputEvent(1700000000, i, ecodes.EV_KEY, code, 1),
-            InputEvent(1700000000, i, ecodes.EV_SYN, 0, 0),
-            InputEvent(1700000000, i, ecodes.EV_KEY, code, 0),
-            InputEvent(1700000000, i, ecodes.EV_SYN, 0, 0),
-        ]
-    return events
 
 
 def commands(sequencer: KeySequencer, *names: str) -> list[Command]:
