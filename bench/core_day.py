@@ -22,8 +22,8 @@ from pathlib import Path
 from bench.core_load import EXAMPLE, FOLLOWERS, WINDOWS, _token, bench_hall, rss_mb
 from bench.report import table, write_section
 from onewindow.client import CoreClient, Event, EventFollower
-from onewindow.dispatch.sim_day import citizens
 from onewindow.hallfile import load_hall
+from onewindow.simulator.day import citizens
 from tests.support.process import free_port
 
 

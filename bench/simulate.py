@@ -23,9 +23,9 @@ from typing import Any
 
 from bench.report import table, write_section
 from onewindow.dispatch.domain import WAITING, Hall, Policy, Ticket, Window
-from onewindow.dispatch.sim_day import PROFILES
-from onewindow.dispatch.simulate import MEAN_BAR, P95_BAR, REFORM_BAR, Day, report, simulate
 from onewindow.hallfile import HallConfig, load_hall
+from onewindow.simulator.day import PROFILES
+from onewindow.simulator.main import MEAN_BAR, P95_BAR, REFORM_BAR, Day, report, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "config" / "examples" / "hall.toml"

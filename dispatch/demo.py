@@ -29,11 +29,11 @@ from typing import Any
 from onewindow.client import CoreClient, CoreRefused, CoreUnreachable, Event
 from onewindow.configfile import ConfigError
 from onewindow.hallfile import HallConfig, load_hall
+from onewindow.simulator.day import PROFILES
 
 from . import demo_devices as devices
 from . import demo_pictures as pictures
 from .demo_people import Citizens, Clerks, Desk, Habits, Pace, Tally, Timeline
-from .sim_day import PROFILES
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_HALL = ROOT / "config" / "examples" / "hall.toml"

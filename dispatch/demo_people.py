@@ -4,7 +4,7 @@ Everything they do goes through the real HTTP interface with the example devices
 devices would: citizens tap kiosks (the kiosk's own worker: paper checked, one ticket per tap, printed on the
 kiosk's printer), clerks press their caller keys (sign in, call, recall, start, finish, no-show, transfer,
 pause, resume) and citizens rate on the evaluator of the window. Arrivals come from the simulator's drawing
-(`sim_day.citizens`: Poisson at the offered load, services by `share`, handling times around each service's
+(`simulator.day.citizens`: Poisson at the offered load, services by `share`, handling times around each service's
 `minutes`), with hall time running `speed` times faster than the wall clock.
 
 All the clerks' steps run on one thread (`Timeline`), so a window's state needs no lock; the kiosks' workers
@@ -27,8 +27,7 @@ from typing import Any
 
 from onewindow.client import CoreClient, CoreRefused, CoreUnreachable, Event
 from onewindow.hallfile import HallConfig
-
-from .sim_day import PROFILES, Citizen, citizens
+from onewindow.simulator.day import PROFILES, Citizen, citizens
 
 log = logging.getLogger(__name__)
 

@@ -117,7 +117,7 @@ DELEGATED = {
     "display": ("onewindow.display.main", "the call display: TV page, LED boards and voice"),
     "caller": ("onewindow.caller.main", "caller and evaluator keypads (USB and RS-485)"),
     "print-test": ("onewindow.kiosk.printtest", "print a sample ticket on the kiosk's printer"),
-    "simulate": ("onewindow.dispatch.simulate", "a day of the hall on a virtual clock, against a shared queue"),
+    "simulate": ("onewindow.simulator.main", "a day of the hall on a virtual clock, against a shared queue"),
     "demo": ("onewindow.dispatch.demo", "a whole simulated hall on this machine"),
 }
 

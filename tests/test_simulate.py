@@ -10,9 +10,10 @@ from collections import Counter
 
 import pytest
 
-from onewindow.dispatch import sim_day, simulate
+from onewindow import simulator
 from onewindow.dispatch.domain import Hall, Policy
-from onewindow.dispatch.sim_day import (
+from onewindow.hallfile import load_hall
+from onewindow.simulator.day import (
     PROFILES,
     Citizen,
     arrival_rate,
@@ -23,7 +24,7 @@ from onewindow.dispatch.sim_day import (
     run_hall,
     run_pooled,
 )
-from onewindow.hallfile import load_hall
+from onewindow.simulator.main import Day, at_printed_window, main, report, run_seed, simulate
 from tests.support.hall import EXAMPLES, write_hall
 
 EXAMPLE = EXAMPLES / "hall.toml"
@@ -105,9 +106,9 @@ def test_a_morning_peak_shapes_the_arrivals_and_keeps_the_days_load(example):
 
 
 def test_the_same_seed_gives_the_same_day_and_the_same_waits(example, before):
-    a = simulate.run_seed(example, simulate.Day(0.9, hours=1), 5, compare=before)
-    b = simulate.run_seed(example, simulate.Day(0.9, hours=1), 5, compare=before)
-    c = simulate.run_seed(example, simulate.Day(0.9, hours=1), 6, compare=before)
+    a = run_seed(example, Day(0.9, hours=1), 5, compare=before)
+    b = run_seed(example, Day(0.9, hours=1), 5, compare=before)
+    c = run_seed(example, Day(0.9, hours=1), 6, compare=before)
     assert a.policy == b.policy and a.pooled == b.pooled and a.compare == b.compare
     assert a.policy != c.policy
 
@@ -165,7 +166,7 @@ def test_a_change_to_the_policy_changes_the_day(example):
     strict = run_hall(example, day, Policy(takeover_lead_s=0))
     loose = run_hall(example, day, Policy(takeover_lead_s=10**9))
     assert [s.wait_s for s in strict] != [s.wait_s for s in loose]
-    printed = simulate.at_printed_window
+    printed = at_printed_window
     assert printed(loose) > printed(strict)
 
 
@@ -230,8 +231,8 @@ def test_closed_windows_take_no_part(tmp_path):
 
 
 def test_parallel_seeds_give_the_same_figures_as_one_process(example):
-    one = simulate.simulate(example, simulate.Day(0.85, hours=1), range(3), jobs=1)
-    two = simulate.simulate(example, simulate.Day(0.85, hours=1), range(3), jobs=2)
+    one = simulate(example, Day(0.85, hours=1), range(3), jobs=1)
+    two = simulate(example, Day(0.85, hours=1), range(3), jobs=2)
     assert [r.policy for r in one] == [r.policy for r in two]
     assert [r.pooled for r in one] == [r.pooled for r in two]
 
@@ -240,9 +241,9 @@ def test_parallel_seeds_give_the_same_figures_as_one_process(example):
 
 
 def test_report_figures(example, before):
-    day = simulate.Day(0.9, hours=1)
-    runs = simulate.simulate(example, day, [0, 1], compare=before)
-    out = simulate.report(example, day, runs, before)
+    day = Day(0.9, hours=1)
+    runs = simulate(example, day, [0, 1], compare=before)
+    out = report(example, day, runs, before)
     mine = [s for r in runs for s in r.policy]
     waits = sorted(s.wait_s for s in mine)
     assert out["tickets"] == len(mine)
@@ -260,9 +261,7 @@ def test_report_figures(example, before):
 
 
 def test_json_output_has_the_shape_spec_names(capsys):
-    code = simulate.main(
-        ["--config", str(EXAMPLE), "--load", "0.85", "--hours", "1", "--seeds", "2", "--jobs", "1", "--json"]
-    )
+    code = main(["--config", str(EXAMPLE), "--load", "0.85", "--hours", "1", "--seeds", "2", "--jobs", "1", "--json"])
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out["policy"]) >= {"mean_wait_s", "p95_wait_s", "at_printed_window"}
@@ -275,7 +274,7 @@ def test_json_output_has_the_shape_spec_names(capsys):
 
 def test_the_text_report_compares_with_the_hall_before_the_reform(capsys):
     args = ["--config", str(EXAMPLE), "--load", "0.8", "--hours", "1", "--seeds", "1", "--compare", str(BEFORE)]
-    assert simulate.main([*args, "--profile", "peak", "--jobs", "1"]) == 0
+    assert main([*args, "--profile", "peak", "--jobs", "1"]) == 0
     out = capsys.readouterr().out
     assert "one shared queue" in out and "compared hall" in out and "general" in out
 
@@ -285,16 +284,16 @@ def test_simulate_explains_itself_and_refuses_bad_input(tmp_path, capsys):
         [sys.executable, "-m", "onewindow.cli", "simulate", "--help"], capture_output=True, text=True, check=True
     )
     assert "usage: onewindow simulate" in result.stdout and "--load" in result.stdout
-    assert simulate.main(["--config", str(tmp_path / "missing.toml"), "--load", "0.8"]) == 1
+    assert main(["--config", str(tmp_path / "missing.toml"), "--load", "0.8"]) == 1
     path = write_hall(tmp_path)
     path.write_text(path.read_text().replace("number = 5\n", "number = 5\nclosed = true\n"))
-    assert simulate.main(["--config", str(path), "--load", "0.8"]) == 1
+    assert main(["--config", str(path), "--load", "0.8"]) == 1
     assert "injury" in capsys.readouterr().err  # a service with arrivals and no open window
     with pytest.raises(SystemExit):
-        simulate.main(["--config", str(EXAMPLE), "--load", "0.8", "--profile", "1,x"])
+        main(["--config", str(EXAMPLE), "--load", "0.8", "--profile", "1,x"])
     with pytest.raises(SystemExit):
-        simulate.main(["--config", str(EXAMPLE), "--load", "-1"])
-    assert simulate.main(["--config", str(EXAMPLE), "--load", "0.8", "--compare", str(BEFORE), "--map", "x=y"]) == 1
+        main(["--config", str(EXAMPLE), "--load", "-1"])
+    assert main(["--config", str(EXAMPLE), "--load", "0.8", "--compare", str(BEFORE), "--map", "x=y"]) == 1
 
 
 def test_fewer_clerks_than_windows_still_staffs_every_window(example, tmp_path):
@@ -309,5 +308,5 @@ def test_fewer_clerks_than_windows_still_staffs_every_window(example, tmp_path):
     assert len({s.window for s in run_hall(few, day)}) > 2
 
 
-def test_sim_day_module_documents_itself():
-    assert sim_day.__doc__ and simulate.__doc__
+def test_the_simulator_modules_document_themselves():
+    assert simulator.day.__doc__ and simulator.main.__doc__

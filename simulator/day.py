@@ -5,7 +5,7 @@ each citizen's business by the services' `share`, a handling time around that se
 with the given coefficient of variation) and, when a comparison hall is given, the business that citizen would
 have had there. The same citizens then go through:
 
-- `run_hall()`: `dispatch.domain.Hall`, the very code the core runs, on a virtual clock: the kiosk issues each
+- `run_hall()`: `onewindow.dispatch.domain.Hall`, the very code the core runs, on a virtual clock: the kiosk issues each
   ticket as the citizen arrives, every open window is staffed and calls as soon as it finishes (`Hall.call`
   finishes the current ticket and calls the next by the hall's rules and the policy);
 - `run_pooled()`: one shared first-come queue over the same windows: a free window takes the earliest waiting
@@ -27,9 +27,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from onewindow.dispatch.domain import WAITING, Hall, Policy, Ticket
 from onewindow.hallfile import HallConfig
-
-from .domain import WAITING, Hall, Policy, Ticket
 
 KIOSK = "simulator:kiosk"
 CLERK = "simulator:clerk"

@@ -1,6 +1,6 @@
 """`onewindow simulate`: days of the hall on a virtual clock, the core's policy against one shared first-come queue.
 
-Each seed is one day of citizens (see `sim_day`): the core's own `Hall` assigns and calls them, one shared
+Each seed is one day of citizens (see `day`): the core's own `Hall` assigns and calls them, one shared
 first-come queue over the same windows serves the very same citizens as the yardstick, and optionally an older
 hall layout (`--compare`, e.g. the 26 single-business windows before the reform) serves them too. Waits are
 pooled over all seeds' tickets; the ratios are the policy's mean and 95th percentile over the shared queue's.
@@ -23,11 +23,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from onewindow.configfile import ConfigError
+from onewindow.dispatch.domain import Hall, Policy
+from onewindow.dispatch.stats import percentile
 from onewindow.hallfile import HallConfig, load_hall
 
-from .domain import Hall, Policy
-from .sim_day import PROFILES, Served, business_map, citizens, open_windows, opening_time, run_hall, run_pooled
-from .stats import percentile
+from .day import PROFILES, Served, business_map, citizens, open_windows, opening_time, run_hall, run_pooled
 
 # SPEC §9: the policy's mean wait within 5 % and its 95th percentile within 10 % of the shared queue's, and the
 # reformed hall at least 5 times better than the old one.
