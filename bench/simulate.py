@@ -24,8 +24,9 @@ from typing import Any
 from bench.report import table, write_section
 from onewindow.dispatch.domain import WAITING, Hall, Policy, Ticket, Window
 from onewindow.hallfile import HallConfig, load_hall
-from onewindow.simulator.day import PROFILES
-from onewindow.simulator.main import MEAN_BAR, P95_BAR, REFORM_BAR, Day, report, simulate
+from onewindow.simulator.day import PROFILES, Day
+from onewindow.simulator.main import simulate
+from onewindow.simulator.report import MEAN_BAR, P95_BAR, REFORM_BAR, report
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "config" / "examples" / "hall.toml"

@@ -5,7 +5,7 @@ each citizen's business by the services' `share`, a handling time around that se
 with the given coefficient of variation) and, when a comparison hall is given, the business that citizen would
 have had there. The same citizens then go through:
 
-- `run_hall()`: `onewindow.dispatch.domain.Hall`, the very code the core runs, on a virtual clock: the kiosk issues each
+- `run_hall()`: the core's own `Hall` (`onewindow.dispatch.domain`) on a virtual clock: the kiosk issues each
   ticket as the citizen arrives, every open window is staffed and calls as soon as it finishes (`Hall.call`
   finishes the current ticket and calls the next by the hall's rules and the policy);
 - `run_pooled()`: one shared first-come queue over the same windows: a free window takes the earliest waiting
@@ -13,7 +13,8 @@ have had there. The same citizens then go through:
   first-come order.
 
 Both take a citizen's handling time from the citizen, never from the window, so the only difference between
-the runs is the order in which windows call.
+the runs is the order in which windows call. `run_seed()` is one seed's `Day` through both, and through a
+comparison hall's layout when one is given.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import itertools
 import math
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -320,3 +321,62 @@ def run_pooled(
             now, n = heapq.heappop(finishes)
             take(n, now)
     return [Served(c.at, service_of(c), called[i][0] - c.at, called[i][1]) for i, c in enumerate(day)]
+
+
+@dataclass(frozen=True)
+class Day:
+    """What a simulated day is: the load, its shape over the day, the citizens' handling times."""
+
+    load: float
+    hours: float = 8.0
+    cv: float = 1.0
+    profile: tuple[float, ...] = PROFILES["flat"]
+    opening: str = "09:00"
+    priority_share: float = 0.0
+
+
+@dataclass
+class SeedRun:
+    """One seed's day through the policy, the shared queue and (optionally) the comparison hall."""
+
+    seed: int
+    policy: list[Served]
+    pooled: list[Served]
+    compare: list[Served] = field(default_factory=list)
+
+
+def run_seed(
+    config: HallConfig,
+    day: Day,
+    seed: int,
+    policy: Policy | None = None,
+    compare: HallConfig | None = None,
+    pairs: dict[str, str] | None = None,
+    hall_type: type[Hall] = Hall,
+) -> SeedRun:
+    """One day: the same citizens through the core's hall, the shared queue and the comparison hall."""
+    mapping = business_map(config, compare, pairs) if compare is not None else None
+    people = citizens(
+        config,
+        day.load,
+        day.hours,
+        seed,
+        cv=day.cv,
+        profile=day.profile,
+        priority_share=day.priority_share,
+        other=mapping,
+    )
+    start = opening_time(config, day.opening)
+    run = SeedRun(
+        seed, run_hall(config, people, policy, opening=start, hall_type=hall_type), run_pooled(config, people)
+    )
+    if compare is not None:
+        run.compare = run_hall(
+            compare,
+            people,
+            policy,
+            service_of=lambda c: c.old_service or "",
+            opening=opening_time(compare, day.opening),
+            hall_type=hall_type,
+        )
+    return run

@@ -16,6 +16,7 @@ from onewindow.hallfile import load_hall
 from onewindow.simulator.day import (
     PROFILES,
     Citizen,
+    Day,
     arrival_rate,
     business_map,
     citizens,
@@ -23,8 +24,10 @@ from onewindow.simulator.day import (
     open_windows,
     run_hall,
     run_pooled,
+    run_seed,
 )
-from onewindow.simulator.main import Day, at_printed_window, main, report, run_seed, simulate
+from onewindow.simulator.main import main, simulate
+from onewindow.simulator.report import at_printed_window, report
 from tests.support.hall import EXAMPLES, write_hall
 
 EXAMPLE = EXAMPLES / "hall.toml"
@@ -309,4 +312,4 @@ def test_fewer_clerks_than_windows_still_staffs_every_window(example, tmp_path):
 
 
 def test_the_simulator_modules_document_themselves():
-    assert simulator.day.__doc__ and simulator.main.__doc__
+    assert simulator.day.__doc__ and simulator.main.__doc__ and simulator.report.__doc__
