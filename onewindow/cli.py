@@ -118,7 +118,7 @@ DELEGATED = {
     "caller": ("onewindow.caller.main", "caller and evaluator keypads (USB and RS-485)"),
     "print-test": ("onewindow.kiosk.printtest", "print a sample ticket on the kiosk's printer"),
     "simulate": ("onewindow.simulator.main", "a day of the hall on a virtual clock, against a shared queue"),
-    "demo": ("onewindow.dispatch.demo", "a whole simulated hall on this machine"),
+    "demo": ("onewindow.demo.main", "a whole simulated hall on this machine"),
 }
 
 

@@ -26,8 +26,8 @@ from PIL import Image
 
 from onewindow.client import CoreClient, CoreRefused, Event, EventFollower
 from onewindow.configfile import ConfigFile
-from onewindow.dispatch import demo
-from onewindow.dispatch.demo_devices import (
+from onewindow.demo import main as demo
+from onewindow.demo.devices import (
     LedRecorder,
     SohReader,
     board_names,
@@ -36,7 +36,7 @@ from onewindow.dispatch.demo_devices import (
     read_example,
     toml_text,
 )
-from onewindow.dispatch.demo_people import Clerks, Desk, Habits, Pace, Timeline
+from onewindow.demo.people import Clerks, Desk, Habits, Pace, Timeline
 from onewindow.drivers.led import LedLine
 from onewindow.drivers.led.soh import encode
 from onewindow.hallfile import load_hall

@@ -26,6 +26,15 @@ def test_the_code_is_formatted():
 
 def test_mypy_finds_nothing():
     result = run(
-        str(BIN / "mypy"), "onewindow", "dispatch", "drivers", "kiosk", "display", "caller", "bench", "simulator"
+        str(BIN / "mypy"),
+        "onewindow",
+        "dispatch",
+        "drivers",
+        "kiosk",
+        "display",
+        "caller",
+        "bench",
+        "simulator",
+        "demo",
     )
     assert result.returncode == 0, result.stdout + result.stderr

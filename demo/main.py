@@ -31,9 +31,8 @@ from onewindow.configfile import ConfigError
 from onewindow.hallfile import HallConfig, load_hall
 from onewindow.simulator.day import PROFILES
 
-from . import demo_devices as devices
-from . import demo_pictures as pictures
-from .demo_people import Citizens, Clerks, Desk, Habits, Pace, Tally, Timeline
+from . import devices, pictures
+from .people import Citizens, Clerks, Desk, Habits, Pace, Tally, Timeline
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_HALL = ROOT / "config" / "examples" / "hall.toml"
