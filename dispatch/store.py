@@ -376,11 +376,14 @@ class Store:
             rows = conn.execute(select(events).where(events.c.seq > seq).order_by(events.c.seq).limit(limit))
             return [StoredEvent(r.seq, r.type, json.loads(r.data), r.at) for r in rows]
 
-    @_storage
     def audit_entries(self) -> Iterator[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            for r in conn.execution_options(yield_per=1000).execute(select(audit).order_by(audit.c.seq)):
-                yield dict(r._mapping)
+        # a generator: the database is read while the caller walks it, so errors are translated here, not by @_storage
+        try:
+            with self.engine.connect() as conn:
+                for r in conn.execution_options(yield_per=1000).execute(select(audit).order_by(audit.c.seq)):
+                    yield dict(r._mapping)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot use the database: {_reason(exc)}") from exc
 
     @_storage
     def audit_page(self, before: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
