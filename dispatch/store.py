@@ -163,11 +163,6 @@ class StoredEvent:
     data: dict[str, Any]
     at: float
 
-    @functools.cached_property
-    def sse(self) -> str:
-        """The event as the stream sends it, made once however many follow."""
-        return f"id: {self.seq}\nevent: {self.type}\ndata: {json.dumps(self.data, ensure_ascii=False)}\n\n"
-
 
 def canonical(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
