@@ -13,7 +13,7 @@ from cheroot import wsgi
 
 from onewindow import systemd
 
-from .app import create_app
+from .api import create_app
 from .core import Core
 
 log = logging.getLogger(__name__)

@@ -163,11 +163,6 @@ class StoredEvent:
     data: dict[str, Any]
     at: float
 
-    @functools.cached_property
-    def sse(self) -> str:
-        """The event as the stream sends it, made once however many follow."""
-        return f"id: {self.seq}\nevent: {self.type}\ndata: {json.dumps(self.data, ensure_ascii=False)}\n\n"
-
 
 def canonical(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -376,11 +371,14 @@ class Store:
             rows = conn.execute(select(events).where(events.c.seq > seq).order_by(events.c.seq).limit(limit))
             return [StoredEvent(r.seq, r.type, json.loads(r.data), r.at) for r in rows]
 
-    @_storage
     def audit_entries(self) -> Iterator[dict[str, Any]]:
-        with self.engine.connect() as conn:
-            for r in conn.execution_options(yield_per=1000).execute(select(audit).order_by(audit.c.seq)):
-                yield dict(r._mapping)
+        # a generator: the database is read while the caller walks it, so errors are translated here, not by @_storage
+        try:
+            with self.engine.connect() as conn:
+                for r in conn.execution_options(yield_per=1000).execute(select(audit).order_by(audit.c.seq)):
+                    yield dict(r._mapping)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot use the database: {_reason(exc)}") from exc
 
     @_storage
     def audit_page(self, before: int | None = None, limit: int = 100) -> list[dict[str, Any]]:

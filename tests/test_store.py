@@ -93,6 +93,16 @@ def test_a_database_from_a_newer_release_is_refused_plainly(tmp_path):
         Store(str(db))
 
 
+def test_an_operation_log_that_cannot_be_read_is_a_storage_error(tmp_path):
+    db = tmp_path / "hall.sqlite"
+    store = Store(str(db))
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE audit")
+    with pytest.raises(StoreError, match="no such table"):
+        verify_audit(store)
+    store.close()
+
+
 def test_a_database_that_cannot_be_written_answers_503_and_the_hall_recovers(tmp_path):
     with serve(tmp_path) as hall, hall.client("kiosk-1") as kiosk:
         first = kiosk.issue("general")

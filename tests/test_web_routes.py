@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from onewindow.client import CoreClient
-from onewindow.dispatch.pages import WEB
+from onewindow.dispatch.api.pages import WEB
 from onewindow.hallfile import load_hall
 from tests.support.hall import hall_toml, raw_request, serve, token
 

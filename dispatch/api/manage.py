@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Blueprint, send_from_directory
 from flask.typing import ResponseReturnValue
 
-FILES = Path(__file__).parent / "manage"
+FILES = Path(__file__).parents[1] / "manage"
 
 manage = Blueprint("manage", __name__)
 

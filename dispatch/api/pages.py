@@ -1,6 +1,6 @@
 """The web pages the core serves: the soft caller, the evaluator, a ticket's status page, and an index.
 
-The pages are plain HTML, CSS and JavaScript from `web/` (no build step, nothing fetched from the internet: the
+The pages are plain HTML, CSS and JavaScript from `dispatch/web/` (no build step, nothing fetched from the internet: the
 hall's LAN has none). They speak the HTTP interface v1 like any device, follow the event stream, and take their
 texts from `web/i18n.js` in the hall's locale, which the server writes into each page's `lang`. The one thing
 they need beyond v1 is `GET /t/<id>/windows`: where else a waiting ticket could go, and how long it would
@@ -12,14 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response
 
-from onewindow.hallfile import default_window_name
+from ..domain import WAITING, Hall, Ticket, Window
+from .errors import ApiError
+from .state import app_state
+from .views import window_name
 
-from .core import Core
-from .domain import WAITING, Hall, Ticket, Window
-
-WEB = Path(__file__).parent / "web"
+WEB = Path(__file__).parents[1] / "web"
 
 pages = Blueprint("pages", __name__, static_folder=str(WEB), static_url_path="/static")
 
@@ -30,13 +30,9 @@ CSP = (
 )
 
 
-def _core() -> Core:
-    return current_app.extensions["onewindow.core"]  # type: ignore[no-any-return]
-
-
 def _page(name: str, status: int = 200, private: bool = False) -> Response:
     """A page of web/ in the hall's locale."""
-    core = _core()
+    core = app_state().core
     html = (WEB / name).read_text(encoding="utf-8")
     html = html.replace('lang="zh-Hans"', f'lang="{core.config.locale}"', 1)
     response = Response(html, status=status, mimetype="text/html")
@@ -75,17 +71,17 @@ def evaluator() -> Response:
 @pages.get("/t/<ticket_id>")
 def ticket(ticket_id: str) -> Response:
     """A ticket's status page, where its QR code points. An unknown id gets the same page, saying so, with 404."""
-    known = _core().read(lambda hall: ticket_id in hall.tickets)
+    known = app_state().core.read(lambda hall: ticket_id in hall.tickets)
     return _page("ticket.html", status=200 if known else 404, private=True)
 
 
 @pages.get("/t/<ticket_id>/windows")
-def ticket_windows(ticket_id: str) -> tuple[dict[str, Any], int] | dict[str, Any]:
+def ticket_windows(ticket_id: str) -> dict[str, Any]:
     """The windows serving a waiting ticket's service: how many would be ahead of it there and how long it would
     wait. Only windows: no other ticket is named."""
-    found = _core().read(lambda hall: _choices(hall, ticket_id))
+    found = app_state().core.read(lambda hall: _choices(hall, ticket_id))
     if found is None:
-        return {"error": {"code": "unknown_ticket", "message": "no such ticket"}}, 404
+        raise ApiError(404, "unknown_ticket", "no such ticket")
     return found
 
 
@@ -104,7 +100,7 @@ def _choices(hall: Hall, ticket_id: str) -> dict[str, Any] | None:
             windows.append(
                 {
                     "number": w.number,
-                    "name": w.name or default_window_name(w.number, hall.config.locale),
+                    "name": window_name(hall, w),
                     "state": w.state,
                     "here": here,
                     "available": movable,

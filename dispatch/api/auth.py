@@ -1,0 +1,171 @@
+"""Who is asking and what they may do: a device by its token, a person by password or by the session's cookie."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from flask import g, request, session
+
+from onewindow.credentials import same_digest, token_sha256, verify_secret
+from onewindow.hallfile import Device
+
+from .errors import ApiError
+from .state import app_state
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a device by its token, a clerk at a window, or a user, by their session."""
+
+    kind: str  # device, clerk, user
+    id: str
+    device: Device | None = None
+    window: int | None = None
+    role: str | None = None
+
+    @property
+    def actor(self) -> str:
+        return f"clerk:{self.id}@{self.window}" if self.kind == "clerk" else f"{self.kind}:{self.id}"
+
+
+def principal() -> Principal:
+    """Who is asking; a request with no credentials is refused."""
+    found = principal_or_none()
+    if found is None:
+        raise ApiError(401, "unauthenticated", "this needs a device token or a signed-in person")
+    return found
+
+
+def principal_or_none() -> Principal | None:
+    """Who is asking, or None for a citizen with no credentials; wrong credentials are refused all the same."""
+    if "principal" in g:
+        return g.principal  # type: ignore[no-any-return]
+    found: Principal | None = None
+    header = request.headers.get("Authorization", "")
+    if header:
+        found = _authorization(header)
+    elif "clerk" in session or "user" in session or "device" in session:
+        found = _session_principal()
+        if found is not None and request.method not in ("GET", "HEAD") and not request.is_json:
+            raise ApiError(400, "json_required", "send the body as application/json")
+    g.principal = found
+    return found
+
+
+def _authorization(header: str) -> Principal:
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        digest = token_sha256(value.strip())
+        match = None
+        # every device is compared, so the time taken does not tell which one came close
+        for known_hash, device in app_state().devices_by_hash:
+            if same_digest(digest, known_hash):
+                match = device
+        if match is None:
+            raise ApiError(401, "bad_token", "this device token is not in the hall file")
+        return Principal("device", match.id, device=match)
+    if scheme.lower() == "basic":
+        return basic_user(value.strip())
+    raise ApiError(401, "bad_credentials", "use 'Authorization: Bearer <device token>'")
+
+
+def basic_user(value: str) -> Principal:
+    """The user named by basic credentials (base64 of `name:password`), if the password is right."""
+    try:
+        name, _, password = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise ApiError(401, "bad_credentials", "malformed basic credentials") from None
+    state = app_state()
+    state.attempts.check(f"user:{name}")
+    user = state.users.get(name)
+    if user is None or not verify_secret(password, user.password_hash):
+        state.attempts.fail(f"user:{name}")
+        raise ApiError(401, "bad_credentials", "wrong user name or password")
+    return Principal("user", user.name, role=user.role)
+
+
+def _session_principal() -> Principal | None:
+    state = app_state()
+    if "device" in session:
+        # a tablet evaluator or a browser display signed in once with its device token
+        device = next((d for d in state.core.config.devices if d.id == session["device"]), None)
+        if device is None or not same_digest(device.token_sha256, str(session.get("token_sha256", ""))):
+            session.clear()
+            raise ApiError(401, "session_ended", "this device's token changed; sign the page in again")
+        return Principal("device", device.id, device=device)
+    if "user" in session:
+        user = state.users.get(session["user"])
+        return Principal("user", user.name, role=user.role) if user else None
+    clerk, window, since = session.get("clerk"), session.get("window"), session.get("since")
+    valid = state.core.read(
+        lambda hall: (
+            window in hall.windows
+            and hall.windows[window].clerk == clerk
+            and hall.windows[window].signed_in_at == since
+        )
+    )
+    if not valid or not isinstance(clerk, str):
+        session.clear()
+        raise ApiError(401, "session_ended", "you were signed out of this window; sign in again")
+    return Principal("clerk", clerk, window=window)
+
+
+def require_user(*roles: str) -> Principal:
+    """A signed-in user, of one of these roles when any are named."""
+    p = principal()
+    if p.kind != "user" or (roles and p.role not in roles):
+        raise ApiError(403, "forbidden", f"only {' or '.join(roles) or 'users'} may do this")
+    return p
+
+
+def window_actor(n: int, action: str) -> Principal:
+    """Who may do `action` at window `n`: its caller or signed-in clerk, its evaluator to rate, managers to open."""
+    p = principal()
+    if n not in app_state().windows:
+        raise ApiError(404, "unknown_window", f"there is no window {n}")
+    if action in ("close", "open"):
+        if p.kind == "user" and p.role == "manager":
+            return p
+        raise ApiError(403, "forbidden", "only managers open and close windows")
+    if p.kind == "device" and p.device is not None:
+        kind, windows = p.device.kind, p.device.windows
+        if action == "rating":
+            if kind == "evaluator" and n in windows:
+                return p
+            raise ApiError(403, "forbidden", f"only window {n}'s evaluator may rate")
+        if kind == "caller" and n in windows:
+            return p
+        raise ApiError(403, "forbidden", f"device {p.id} may not act for window {n}")
+    if p.kind == "clerk" and p.window == n and action not in ("rating", "sign-in"):
+        return p
+    raise ApiError(403, "forbidden", f"you may not {action} at window {n}")
+
+
+def check_pin(n: int, clerk_id: str, pin: str) -> None:
+    """A clerk's PIN, before they sign in at window `n`; wrong guesses count against the window, clerk and address."""
+    attempts = app_state().attempts
+    keys = (f"window:{n}", f"clerk:{clerk_id}", f"addr:{request.remote_addr}")
+    attempts.check(*keys)
+    clerk = next((c for c in app_state().core.config.clerks if c.id == clerk_id), None)
+    if clerk is None:
+        attempts.fail(*keys)
+        raise ApiError(400, "unknown_clerk", f"no clerk {clerk_id!r} in the hall file")
+    if not verify_secret(pin, clerk.pin_hash):
+        attempts.fail(*keys)
+        raise ApiError(401, "wrong_pin", "wrong PIN")
+    attempts.clear(*keys)
+
+
+def check_device_token(device_id: str, token: str) -> Device:
+    """The device a page signs in as with its token; wrong guesses count against the device and address."""
+    attempts = app_state().attempts
+    keys = (f"device:{device_id}", f"addr:{request.remote_addr}")
+    digest = token_sha256(token)
+    device = next((d for d in app_state().core.config.devices if d.id == device_id), None)
+    attempts.check(*keys)
+    if device is None or not same_digest(digest, device.token_sha256):
+        attempts.fail(*keys)
+        raise ApiError(401, "bad_token", "wrong device or token")
+    return device

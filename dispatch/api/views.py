@@ -1,0 +1,113 @@
+"""What the interface shows of the hall: tickets, windows, the hall itself and ratings, as JSON objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from onewindow.hallfile import default_window_name
+
+from ..domain import SCORES, Hall, Rating, Ticket, Window
+
+
+def ticket_view(hall: Hall, t: Ticket) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "number": t.number,
+        "service": t.service,
+        "window": t.window,
+        "status": t.status,
+        "priority": t.priority,
+        "ahead": hall.ahead_of(t),
+        "estimated_wait_s": hall.estimated_wait_s(t),
+        "issued_at": hall.iso(t.issued_at),
+        "called_at": hall.iso(t.called_at),
+        "service_name": hall.config.service(t.service).name if hall.config.has_service(t.service) else t.service,
+        "window_name": window_name(hall, hall.windows[t.window]) if t.window in hall.windows else None,
+        "printed_window": t.printed_window,
+        "recalls": t.recalls,
+    }
+
+
+def window_name(hall: Hall, w: Window) -> str:
+    return w.name or default_window_name(w.number, hall.config.locale)
+
+
+def window_view(hall: Hall, w: Window, queue: bool = False) -> dict[str, Any]:
+    clerk = hall.clerks.get(w.clerk) if w.clerk else None
+    current = w.current
+    armed = hall.armed(w)
+    view: dict[str, Any] = {
+        "number": w.number,
+        "name": window_name(hall, w),
+        "services": list(w.services),
+        "state": w.state,
+        "pause_reason": w.pause_reason,
+        "clerk": {"id": clerk.id, "name": clerk.name} if clerk else None,
+        "current": None
+        if current is None
+        else {
+            "number": current.number,
+            "service": current.service,
+            "status": current.status,
+            "recalls": current.recalls,
+            "called_at": hall.iso(w.current_since),
+        },
+        "waiting": len(w.queue),
+        "rating_until": hall.iso(w.armed_until) if armed else None,
+    }
+    if queue:
+        view["queue"] = [
+            {"number": t.number, "service": t.service, "priority": t.priority, "issued_at": hall.iso(t.issued_at)}
+            for t in w.queue
+        ]
+    return view
+
+
+def hall_view(hall: Hall, seq: int) -> dict[str, Any]:
+    cfg = hall.config
+    services = []
+    for s in cfg.services:
+        estimate = hall.service_estimate_s(s.id)
+        services.append(
+            {
+                "id": s.id,
+                "name": s.name,
+                "prefix": s.prefix,
+                "guide": s.guide,
+                "waiting": hall.waiting(s.id),
+                "estimated_wait_s": estimate,
+                "available": estimate is not None,
+            }
+        )
+    return {
+        "name": cfg.name,
+        "locale": cfg.locale,
+        "timezone": cfg.timezone,
+        "day": hall.day,
+        "now": hall.iso(hall.clock()),
+        "priority": cfg.priority,
+        "recall_limit": cfg.recall_limit,
+        "rating_window_s": cfg.rating_window_s,
+        "require_sign_in": cfg.require_sign_in,
+        "services": services,
+        "windows": [window_view(hall, w) for w in hall.windows.values()],
+        "seq": seq,
+    }
+
+
+def rating_view(hall: Hall, r: Rating) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "number": r.number,
+        "day": r.day,
+        "service": r.service,
+        "window": r.window,
+        "clerk": r.clerk,
+        "score": r.score,
+        "label": SCORES[r.score],
+        "at": hall.iso(r.at),
+        "flagged": r.score <= 2,
+        "follow_up": r.follow_up,
+        "follow_up_by": r.follow_up_by,
+        "follow_up_at": hall.iso(r.follow_up_at),
+    }
