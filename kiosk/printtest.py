@@ -7,10 +7,17 @@ import sys
 
 from onewindow.client import CoreClient, CoreRefused, CoreUnreachable
 from onewindow.configfile import ConfigError
-from onewindow.drivers.printer.printtest import print_test
+from onewindow.drivers.printer import PrinterSettings
+from onewindow.drivers.printer.once import print_once
 from onewindow.rolefile import load_role
 
 from .texts import locale_of
+from .ticket import sample_layout
+
+
+def print_test(settings: PrinterSettings, hall_name: str, locale: str) -> tuple[int, str]:
+    """Print the sample ticket: (0, "printed", or with what the printer said) or (1, what is wrong)."""
+    return print_once(settings, sample_layout(locale, hall_name))
 
 
 def build_parser() -> argparse.ArgumentParser:
