@@ -11,6 +11,7 @@ from onewindow.drivers.printer import PrinterSettings
 from onewindow.drivers.printer.once import print_once
 from onewindow.rolefile import load_role
 
+from .settings import read_settings
 from .texts import locale_of
 from .ticket import sample_layout
 
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--locale", choices=("zh-Hans", "zh-Hant", "en"), help="print in this language instead")
     args = parser.parse_args(argv)
     try:
-        role = load_role(args.config, "kiosk")
+        role = load_role(args.config, "kiosk", read_settings)
     except ConfigError as exc:
         for line in exc.errors:
             print(line, file=sys.stderr)
