@@ -33,6 +33,7 @@ from onewindow.client import CoreClient, Event, EventFollower
 from onewindow.drivers.keypad import FakeKeypad
 from onewindow.drivers.pads import ff68
 from onewindow.rolefile import load_role
+from onewindow.roles import reader_of
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "config" / "examples"
@@ -127,8 +128,8 @@ def run(presses: int) -> dict[str, list[float]]:
         role_text += '\n[[keypad]]\npath = "/dev/input/by-path/bench-kbd"\nwindow = 1\n'
         role_text += f'\n[[bus]]\nport = "{line.port}"\npads = [{{ address = 2, window = 2 }}]\n'
         (folder / "caller.toml").write_text(role_text, encoding="utf-8")
-        role = load_role(folder / "caller.toml", "caller")
-        kiosk_token = load_role(EXAMPLES / "kiosk-1.toml", "kiosk").token
+        role = load_role(folder / "caller.toml", "caller", reader_of("caller"))
+        kiosk_token = load_role(EXAMPLES / "kiosk-1.toml", "kiosk", reader_of("kiosk")).token
         kiosk = CoreClient(url, kiosk_token)
         keypad = FakeKeypad()
         answered: dict[int, float] = {}

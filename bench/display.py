@@ -43,6 +43,7 @@ from onewindow.client import CoreClient  # noqa: E402
 from onewindow.configfile import ConfigFile  # noqa: E402
 from onewindow.credentials import token_sha256  # noqa: E402
 from onewindow.display.app import DisplayApp  # noqa: E402
+from onewindow.display.settings import read_settings  # noqa: E402
 from onewindow.drivers.led import soh  # noqa: E402
 from onewindow.drivers.voice import RecordingPlayer  # noqa: E402
 from onewindow.rolefile import read_role  # noqa: E402
@@ -167,7 +168,7 @@ def frame_arrival(pty: Wire, frame: bytes, after: float) -> float | None:
 def latency_run(core: CoreProcess, folder: Path, calls: int, notice: bool) -> dict[str, list[float]]:
     pty = Wire(folder, f"hall-led485-{'notice' if notice else 'still'}")
     file = ConfigFile(folder / "display-1.toml", role_text(core.url, pty.port, notice))
-    role = read_role(file, "display")
+    role = read_role(file, "display", read_settings)
     assert role is not None, file.errors
     app = DisplayApp(role, player=RecordingPlayer())
     thread = threading.Thread(target=app.run, daemon=True)

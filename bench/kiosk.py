@@ -113,12 +113,13 @@ def tap_to_first_byte(core_url: str, folder: Path, taps: int) -> dict[str, Any]:
     import pygame
 
     from onewindow.kiosk.app import KioskApp, Options
+    from onewindow.kiosk.settings import read_settings
     from onewindow.rolefile import load_role
     from tests.support.fake_printer import NetworkPrinter
 
     printer = NetworkPrinter()
     first_byte = FirstByte(printer)
-    role = load_role(role_file(folder, core_url, printer.port), "kiosk")
+    role = load_role(role_file(folder, core_url, printer.port), "kiosk", read_settings)
     app = KioskApp(role, Options(windowed=True, size=(1080, 1920)))
     app.flow.guard_s = 0.0
     app.open()

@@ -12,6 +12,8 @@ from onewindow import systemd
 from onewindow.client import CoreClient
 from onewindow.rolefile import load_role
 
+from .settings import read_settings
+
 log = logging.getLogger(__name__)
 
 PRESS_TIMEOUT_S = 3.0  # a press the core has not answered by then has failed, and the clerk is told
@@ -45,7 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    role = load_role(args.config, "caller")  # ConfigError: the command prints every error and refuses to start
+    # ConfigError: the command prints every error and refuses to start
+    role = load_role(args.config, "caller", read_settings)
     from .station import CallerStation  # here, so that --help needs nothing beyond the standard library
 
     client = CoreClient(role.core, role.token, timeout=PRESS_TIMEOUT_S)

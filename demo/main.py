@@ -336,6 +336,7 @@ class Demo:
     def write_roles(self) -> dict[str, Path]:
         """The role files of this run, from the example ones: checked as the processes will check them."""
         from onewindow.rolefile import load_role
+        from onewindow.roles import reader_of
 
         assert self.recorder is None
         display = devices.read_example("display-1")
@@ -356,7 +357,8 @@ class Demo:
                 devices.toml_text(document, f"Written by `onewindow demo` from config/examples/{name}.toml."),
                 encoding="utf-8",
             )
-            load_role(path, "display" if name.startswith("display") else "kiosk")  # ConfigError: a bug, loudly
+            role = "display" if name.startswith("display") else "kiosk"
+            load_role(path, role, reader_of(role))  # ConfigError: a bug, loudly
             paths[name] = path
         return paths
 
@@ -434,6 +436,7 @@ class Demo:
     def start_people(self, roles: dict[str, Path], desks: list[Desk]) -> None:
         from onewindow.device import LiveHall
         from onewindow.rolefile import load_role
+        from onewindow.roles import reader_of
 
         pace = Pace(self.args.speed)
         habits = Habits()
@@ -447,7 +450,7 @@ class Demo:
         self.live = LiveHall(self._client(), on_event=on_event, settle_s=0.3).start()
         hall = lambda: self.live.snapshot  # noqa: E731
         for name in ("kiosk-2", "kiosk-3"):
-            self.kiosks.append(devices.TappedKiosk(load_role(roles[name], "kiosk"), hall).start())
+            self.kiosks.append(devices.TappedKiosk(load_role(roles[name], "kiosk", reader_of("kiosk")), hall).start())
         citizens = Citizens(
             self.hall,
             self.timeline,

@@ -12,6 +12,8 @@ from typing import Any
 
 from onewindow.rolefile import RoleConfig, load_role
 
+from .settings import read_settings
+
 DESCRIPTION = """\
 The hall's call display: the TV page (newest call large and flashing, every window's number, the last
 calls, who waits, a scrolling notice), the LED boards over the windows and the hall's main board, and the
@@ -69,7 +71,8 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = load_role(args.config, "display")  # ConfigError: the command prints every error and refuses
+    # ConfigError: the command prints every error and refuses
+    config = load_role(args.config, "display", read_settings)
     if args.snapshot:
         return snapshot(config, Path(args.snapshot), args.size)
     return run(config, size=args.size, windowed=args.windowed, screen=False if args.no_screen else None)

@@ -11,6 +11,8 @@ from pathlib import Path
 from onewindow.configfile import ConfigError
 from onewindow.rolefile import load_role
 
+from .settings import read_settings
+
 log = logging.getLogger(__name__)
 
 
@@ -54,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        role = load_role(args.config, "kiosk")
+        role = load_role(args.config, "kiosk", read_settings)
     except ConfigError as exc:
         for line in exc.errors:
             print(line, file=sys.stderr)

@@ -7,10 +7,18 @@ import sys
 
 from onewindow.client import CoreClient, CoreRefused, CoreUnreachable
 from onewindow.configfile import ConfigError
-from onewindow.drivers.printer.printtest import print_test
+from onewindow.drivers.printer import PrinterSettings
+from onewindow.drivers.printer.once import print_once
 from onewindow.rolefile import load_role
 
+from .settings import read_settings
 from .texts import locale_of
+from .ticket import sample_layout
+
+
+def print_test(settings: PrinterSettings, hall_name: str, locale: str) -> tuple[int, str]:
+    """Print the sample ticket: (0, "printed", or with what the printer said) or (1, what is wrong)."""
+    return print_once(settings, sample_layout(locale, hall_name))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--locale", choices=("zh-Hans", "zh-Hant", "en"), help="print in this language instead")
     args = parser.parse_args(argv)
     try:
-        role = load_role(args.config, "kiosk")
+        role = load_role(args.config, "kiosk", read_settings)
     except ConfigError as exc:
         for line in exc.errors:
             print(line, file=sys.stderr)

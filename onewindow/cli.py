@@ -14,7 +14,8 @@ from pathlib import Path
 from .configfile import ConfigError, ConfigFile
 from .credentials import hash_secret, new_token
 from .hallfile import is_hall_file, read_hall
-from .rolefile import check_against_hall, read_role
+from .rolefile import check_against_hall
+from .roles import read_any_role
 
 DEFAULT_DB = os.environ.get("ONEWINDOW_DB", "var/onewindow.sqlite")
 
@@ -53,7 +54,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
         if f.valid_toml and is_hall_file(f):
             errors += f.errors
             continue
-        role = read_role(f) if f.valid_toml else None
+        role = read_any_role(f) if f.valid_toml else None
         if role is not None and halls:
             # with several hall files given, a role file belongs to the one that lists its device
             hall = next((h for h in halls if any(d.id == role.device for d in h.devices)), halls[0])

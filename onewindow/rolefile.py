@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,19 +12,6 @@ from .configfile import ConfigError, ConfigFile, Table, show
 from .credentials import same_digest, token_sha256
 from .hallfile import HallConfig
 
-# Each role's own tables are read by `read_settings(file: ConfigFile) -> settings | None` in its package,
-# imported only when needed so that checking a file never needs pygame, escpos or evdev.
-ROLE_READERS = {
-    "kiosk": "onewindow.kiosk.settings",
-    "display": "onewindow.display.settings",
-    "caller": "onewindow.caller.settings",
-}
-# The tables that tell which role a file is for, when a technician checks it on its own.
-ROLE_TABLES = {
-    "kiosk": ("printer", "kiosk"),
-    "display": ("led", "voice", "display"),
-    "caller": ("keypad", "bus", "keymap", "caller"),
-}
 # Which device kinds in the hall file may use a role's file.
 ROLE_KINDS = {"kiosk": ("kiosk",), "display": ("display",), "caller": ("caller", "evaluator")}
 
@@ -60,33 +46,12 @@ def _url_problem(value: str) -> str | None:
     return None
 
 
-def guess_role(file: ConfigFile) -> str | None:
-    found = [role for role, tables in ROLE_TABLES.items() if any(t in file.data for t in tables)]
-    return found[0] if len(found) == 1 else None
-
-
-def read_role(file: ConfigFile, role: str | None = None) -> RoleConfig | None:
-    """Read a role file; errors collect on `file`."""
+def read_role(file: ConfigFile, role: str, reader: Callable[[ConfigFile], Any]) -> RoleConfig | None:
+    """Read a role file for `role`, its own tables by `reader` (the role's `read_settings`); errors collect on
+    `file`."""
     if not file.valid_toml:
         return None
-    if role is None:
-        role = guess_role(file)
-        if role is None:
-            present = [r for r, tables in ROLE_TABLES.items() if any(t in file.data for t in tables)]
-            if present:
-                file.error(
-                    None, "", f"mixes the tables of the {' and '.join(present)} roles: one process, one role file"
-                )
-            else:
-                file.error(
-                    None,
-                    "",
-                    "cannot tell which role this file is for: a kiosk has [printer], a display "
-                    "[[led]] or [voice] or [display], a caller [[keypad]] or [[bus]]",
-                )
-            return None
     core, device, token = read_common(file)
-    reader: Callable[[ConfigFile], Any] = importlib.import_module(ROLE_READERS[role]).read_settings
     settings = reader(file)
     file.finish(allowed_top_keys=("core", "device", "token"))
     if file.errors or core is None or device is None or token is None or settings is None:
@@ -124,10 +89,10 @@ def check_against_hall(file: ConfigFile, role: RoleConfig, hall: HallConfig) -> 
         )
 
 
-def load_role(path: str | Path, role: str) -> RoleConfig:
-    """The role file at `path` for `role`, or ConfigError listing every problem."""
+def load_role(path: str | Path, role: str, reader: Callable[[ConfigFile], Any]) -> RoleConfig:
+    """The role file at `path` for `role`, read by `reader`, or ConfigError listing every problem."""
     file = ConfigFile(path)
-    config = read_role(file, role)
+    config = read_role(file, role, reader)
     if config is None:
         raise ConfigError(file.errors or [f"{file.name}: not a valid {role} file"])
     return config

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from onewindow.caller.settings import read_settings
 from onewindow.caller.station import CallerStation
 from onewindow.client import CoreClient
 from onewindow.drivers.pads import ff68
@@ -91,7 +92,7 @@ def api(hall):
 
 
 def station(path: Path, outcomes: Outcomes) -> CallerStation:
-    role = load_role(path, "caller")
+    role = load_role(path, "caller", read_settings)
     client = CoreClient(role.core, role.token, timeout=3.0)
     return CallerStation(role, client, on_outcome=outcomes, heartbeat_s=0.5, line_retry_s=0.1)
 

@@ -162,7 +162,7 @@ def test_load_role_refuses_with_every_error(tmp_path):
     path = tmp_path / "caller.toml"
     path.write_text(HEAD + "\n[caller]\nclerk_digits = -1\n", encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
-        load_role(path, "caller")
+        load_role(path, "caller", read_settings)
     assert caught.value.errors == [
         "caller.toml: no keypad and no pad: add a [[keypad]] (a USB keypad) or a [[bus]] (RS-485 pads) for each window",
         "caller.toml:6 [caller]: clerk_digits: -1 is too small (allowed: 0 to 8)",
@@ -171,7 +171,7 @@ def test_load_role_refuses_with_every_error(tmp_path):
 
 @pytest.mark.parametrize("name", ["caller-keypads", "caller-bus", "evaluator-keypads", "evaluator-bus"])
 def test_the_examples_load_and_check_against_the_example_hall(name):
-    role = load_role(EXAMPLES / f"{name}.toml", "caller")
+    role = load_role(EXAMPLES / f"{name}.toml", "caller", read_settings)
     settings = role.settings
     assert isinstance(settings, CallerSettings)
     expected = list(range(1, 14)) if name.endswith("keypads") else list(range(14, 27))
@@ -193,6 +193,6 @@ def test_the_examples_load_and_check_against_the_example_hall(name):
 
 
 def test_the_evaluator_example_gives_the_five_big_keys_their_scores():
-    settings = load_role(EXAMPLES / "evaluator-keypads.toml", "caller").settings
+    settings = load_role(EXAMPLES / "evaluator-keypads.toml", "caller", read_settings).settings
     assert dict(settings.keymaps["faces"].keys) == {"F1": "5", "F2": "4", "F3": "3", "F4": "2", "F5": "1"}
     assert settings.clerk_id("7") == "7"

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from onewindow.caller.settings import read_settings
 from onewindow.caller.station import CallerStation
 from onewindow.client import CoreClient, EventFollower
 from onewindow.drivers.keypad import FakeKeypad
@@ -48,7 +49,7 @@ class Keypads:
 
 
 def station(path: Path, keypads: Keypads, outcomes: Outcomes, **options: Any) -> CallerStation:
-    role = load_role(path, "caller")
+    role = load_role(path, "caller", read_settings)
     client = CoreClient(role.core, role.token, timeout=3.0)
     options.setdefault("keypad_retry_s", 0.05)
     options.setdefault("heartbeat_s", 0.5)
@@ -376,7 +377,7 @@ def test_a_press_held_up_behind_a_slow_answer_is_dropped_not_sent_late(hall, api
     keypads, outcomes, clock = Keypads(), Outcomes(), Clock()
     api("caller-1").act(1, "sign-in", {"clerk": "c01", "pin": "1111"})
     api("kiosk-1").issue("general")
-    role = load_role(role_file(tmp_path, hall.url, "caller-1", {1: "numpad"}), "caller")
+    role = load_role(role_file(tmp_path, hall.url, "caller-1", {1: "numpad"}), "caller", read_settings)
     held, release = threading.Event(), threading.Event()
     client = SlowClient(role.core, role.token, held=held, release=release)
     st = CallerStation(role, client, open_keypad=keypads.opener, on_outcome=outcomes, clock=clock, keypad_retry_s=0.05)

@@ -41,6 +41,7 @@ from onewindow.drivers.led import LedLine
 from onewindow.drivers.led.soh import encode
 from onewindow.hallfile import load_hall
 from onewindow.rolefile import check_against_hall, read_role
+from onewindow.roles import reader_of
 from tests.support.hall import PINS, serve
 from tests.support.process import free_port
 
@@ -111,7 +112,7 @@ def test_role_files_from_the_examples_pass_check_config(tmp_path):
         path = tmp_path / f"{name}.toml"
         path.write_text(text, encoding="utf-8")
         file = ConfigFile(path)
-        config = read_role(file, role)
+        config = read_role(file, role, reader_of(role))
         assert config is not None, file.errors
         check_against_hall(file, config, hall)
         assert file.errors == []

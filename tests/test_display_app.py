@@ -23,6 +23,7 @@ import pygame  # noqa: E402
 from onewindow.configfile import ConfigFile  # noqa: E402
 from onewindow.display.app import DisplayApp  # noqa: E402
 from onewindow.display.page import AWAY  # noqa: E402
+from onewindow.display.settings import read_settings  # noqa: E402
 from onewindow.drivers.voice import RecordingPlayer  # noqa: E402
 from onewindow.rolefile import read_role  # noqa: E402
 from tests.support.hall import PINS, RunningCore, serve, token  # noqa: E402
@@ -109,7 +110,7 @@ def role_text(url: str, extra: str = "") -> str:
 @contextmanager
 def running(hall: RunningCore, folder: Path, text: str, **options) -> Iterator[DisplayApp]:
     file = ConfigFile(folder / "display-1.toml", text)
-    role = read_role(file, "display")
+    role = read_role(file, "display", read_settings)
     assert role is not None, file.errors
     options.setdefault("clock", lambda: hall.clock() + SKEW)
     app = DisplayApp(role, **options)
@@ -281,9 +282,10 @@ def test_help_and_config_checks_need_no_screen_serial_or_sound_libraries():
         "import sys\n"
         "from onewindow.display import main\n"
         "from onewindow.configfile import ConfigFile\n"
+        "from onewindow.display.settings import read_settings\n"
         "from onewindow.rolefile import read_role\n"
         "file = ConfigFile('config/examples/display-1.toml')\n"
-        "assert read_role(file, 'display') is not None, file.errors\n"
+        "assert read_role(file, 'display', read_settings) is not None, file.errors\n"
         "try:\n"
         "    main.main(['--help'])\n"
         "except SystemExit as exit:\n"
@@ -358,7 +360,7 @@ def test_a_screen_that_would_not_open_is_tried_again_quietly(hall, tmp_path, mon
     file = ConfigFile(
         tmp_path / "display-1.toml", role_text(hall.url, '[screen]\nfullscreen = false\nsize = "640x360"\n')
     )
-    role = read_role(file, "display")
+    role = read_role(file, "display", read_settings)
     assert role is not None
     app = DisplayApp(role, clock=lambda: hall.clock() + SKEW)
     app.screen = TvSwitchedOnLater(role.settings.screen, role.settings.display)

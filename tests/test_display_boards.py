@@ -13,6 +13,7 @@ import pytest
 
 from onewindow.configfile import ConfigFile
 from onewindow.display.app import DisplayApp
+from onewindow.display.settings import read_settings
 from onewindow.drivers.led import FakeLedLine, LedLine, soh
 from onewindow.drivers.led.marquee import marquee
 from onewindow.drivers.serialport import open_serial
@@ -36,7 +37,7 @@ def role_text(url: str, port: str, display: str = "", main_width: str = "") -> s
 @contextmanager
 def running(hall: RunningCore, folder: Path, text: str, **options) -> Iterator[DisplayApp]:
     file = ConfigFile(folder / "display-1.toml", text)
-    role = read_role(file, "display")
+    role = read_role(file, "display", read_settings)
     assert role is not None, file.errors
     app = DisplayApp(role, clock=hall.clock, **options)
     thread = threading.Thread(target=app.run, daemon=True)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from onewindow.configfile import ConfigFile
-from onewindow.display.settings import PageOptions, ScreenSettings, Settings
+from onewindow.display.settings import PageOptions, ScreenSettings, Settings, read_settings
 from onewindow.drivers.led import LedSettings
 from onewindow.drivers.voice import VoiceSettings
 from onewindow.drivers.voice.clips import PROJECT_ROOT
@@ -19,7 +19,7 @@ HEAD = 'core = "http://10.0.0.2:8080"\ndevice = "display-1"\ntoken = "klTuOUdtGd
 
 def read(text: str) -> tuple[Settings | None, list[str]]:
     file = ConfigFile(Path("/etc/onewindow/display-1.toml"), HEAD + text)
-    role = read_role(file, "display")
+    role = read_role(file, "display", read_settings)
     return (role.settings if role else None), file.errors
 
 
@@ -202,7 +202,7 @@ def test_the_example_file_passes_check_config_against_the_example_hall():
     )
     assert done.returncode == 0, done.stdout + done.stderr
     file = ConfigFile(EXAMPLES / "display-1.toml")
-    role = read_role(file, "display")
+    role = read_role(file, "display", read_settings)
     assert role is not None and file.errors == []
     # a board over every window of the example hall and the main board, all on one line
     assert sorted(b.window for b in role.settings.leds if b.window) == list(range(1, 27))

@@ -21,6 +21,7 @@ import pytest
 
 from onewindow.configfile import ConfigFile
 from onewindow.display.app import DisplayApp
+from onewindow.display.settings import read_settings
 from onewindow.drivers.voice import ClipSet, RecordingPlayer, VirtualClock, announcement_clips, clip_names, pauses
 from onewindow.hallfile import load_hall
 from onewindow.rolefile import read_role
@@ -40,7 +41,7 @@ def role_text(url: str, voice: str = "") -> str:
 @contextmanager
 def running(hall: RunningCore, folder: Path, text: str, **options) -> Iterator[DisplayApp]:
     file = ConfigFile(folder / "display-1.toml", text)
-    role = read_role(file, "display")
+    role = read_role(file, "display", read_settings)
     assert role is not None, file.errors
     options.setdefault("clock", hall.clock)
     app = DisplayApp(role, **options)

@@ -475,6 +475,7 @@ def test_a_kiosk_without_a_core_at_first_says_it_is_connecting(tmp_path, printer
 
 def test_the_screenshots_folder_keeps_a_picture_of_each_screen(tmp_path, printer):
     from onewindow.kiosk.app import KioskApp, Options
+    from onewindow.kiosk.settings import read_settings
     from onewindow.rolefile import load_role
     from tests.support.kiosk_rig import Kiosk, role_text
 
@@ -482,7 +483,9 @@ def test_the_screenshots_folder_keeps_a_picture_of_each_screen(tmp_path, printer
     with serve(tmp_path, config=hall_config(tmp_path)) as core:
         path = tmp_path / "kiosk.toml"
         path.write_text(role_text(core.url, network_printer(printer.address)), encoding="utf-8")
-        app = KioskApp(load_role(path, "kiosk"), Options(windowed=True, size=(540, 960), screenshot_dir=shots))
+        app = KioskApp(
+            load_role(path, "kiosk", read_settings), Options(windowed=True, size=(540, 960), screenshot_dir=shots)
+        )
         app.flow.guard_s = 0
         app.open()
         try:

@@ -138,6 +138,7 @@ def test_the_example_hall_with_the_example_kiosk_file(tmp_path, size):
 
     from onewindow.hallfile import load_hall
     from onewindow.kiosk.app import KioskApp, Options
+    from onewindow.kiosk.settings import read_settings
     from onewindow.rolefile import load_role
     from tests.support.kiosk_rig import Kiosk
 
@@ -152,7 +153,7 @@ def test_the_example_hall_with_the_example_kiosk_file(tmp_path, size):
             text = text.replace('orientation = "portrait"', f'orientation = "{shape}"')
             role = tmp_path / "kiosk-1.toml"
             role.write_text(text, encoding="utf-8")
-            app = KioskApp(load_role(role, "kiosk"), Options(windowed=True, size=size))
+            app = KioskApp(load_role(role, "kiosk", read_settings), Options(windowed=True, size=size))
             app.flow.guard_s = 0
             app.open()
             try:

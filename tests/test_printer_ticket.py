@@ -13,8 +13,8 @@ from onewindow.drivers.printer.file import FileOptions
 from onewindow.drivers.printer.gb18030 import encode_gb18030
 from onewindow.drivers.printer.network import NetworkOptions
 from onewindow.drivers.printer.preview import render
-from onewindow.drivers.printer.printtest import print_test
 from onewindow.drivers.printer.raster import encode_raster, render_layout
+from onewindow.kiosk.printtest import print_test
 from onewindow.kiosk.ticket import sample_layout, ticket_layout, wait_minutes, wait_text
 from tests.support.fake_printer import OFFLINE, OUT, NetworkPrinter
 

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import commands
+from .backends import Backend, Common
 from .link import LinkAway, LinkLost
 
 if TYPE_CHECKING:
     from onewindow.configfile import Table
 
-    from .settings import PrinterSettings
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class FakeLink:
 
     answers = True
 
-    def __init__(self, options: FakeOptions, settings: PrinterSettings):
+    def __init__(self, options: FakeOptions, settings: Common):
         self.folder = Path(options.folder)
         self.paper = options.paper
         self.online = True
@@ -136,3 +136,6 @@ class FakeLink:
         self._open = False
         self._job.clear()
         self._answers.clear()
+
+
+BACKEND = Backend(read_options=read_options, link=FakeLink)

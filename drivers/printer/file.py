@@ -11,12 +11,11 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .backends import Backend, Common
 from .link import LinkAway, LinkLost
 
 if TYPE_CHECKING:
     from onewindow.configfile import Table
-
-    from .settings import PrinterSettings
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class FileLink:
 
     answers = False
 
-    def __init__(self, options: FileOptions, settings: PrinterSettings):
+    def __init__(self, options: FileOptions, settings: Common):
         self.path = options.path
         self.where = options.path
         self.timeout_s = settings.timeout_s
@@ -89,3 +88,6 @@ class FileLink:
         if fd is not None:
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+
+BACKEND = Backend(read_options=read_options, link=FileLink)

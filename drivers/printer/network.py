@@ -7,12 +7,11 @@ import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .backends import Backend, Common
 from .link import LinkAway, LinkLost
 
 if TYPE_CHECKING:
     from onewindow.configfile import Table
-
-    from .settings import PrinterSettings
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class NetworkLink:
 
     answers = True
 
-    def __init__(self, options: NetworkOptions, settings: PrinterSettings):
+    def __init__(self, options: NetworkOptions, settings: Common):
         self.host, self.port = options.host, options.port
         self.timeout_s = settings.timeout_s
         self.where = f"{self.host}:{self.port}"
@@ -102,3 +101,6 @@ class NetworkLink:
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.close()
+
+
+BACKEND = Backend(read_options=read_options, link=NetworkLink)

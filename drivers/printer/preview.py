@@ -84,6 +84,10 @@ class _Paper:
         self.qr_module = 3
         self.qr_level = qrcode.constants.ERROR_CORRECT_L
 
+    def unknown(self, piece: bytes) -> None:
+        """Bytes this reading did not understand, kept as hex for the test that sent them."""
+        self.preview.unknown.append(piece.hex(" "))
+
     def reset(self) -> None:
         self.align, self.bold, self.wide, self.tall, self.chinese = 0, False, 1, 1, False
 
@@ -179,89 +183,14 @@ def render(data: bytes, dots: int = 576) -> Preview:
     paper = _Paper(dots)
     i = 0
     n = len(data)
-
-    def unknown(start: int, length: int) -> None:
-        paper.preview.unknown.append(data[start : start + length].hex(" "))
-
     while i < n:
         b = data[i]
-        if b == 0x1B and i + 1 < n:  # ESC
-            c = data[i + 1]
-            if c == 0x40:
-                paper.flush_line()
-                paper.reset()
-                i += 2
-            elif c == 0x61 and i + 2 < n:
-                paper.align = data[i + 2] % 48 if data[i + 2] >= 48 else data[i + 2]
-                i += 3
-            elif c == 0x45 and i + 2 < n:
-                paper.bold = bool(data[i + 2] & 1)
-                i += 3
-            elif c == 0x64 and i + 2 < n:
-                paper.flush_line()
-                paper.feed(LINE_SPACING * data[i + 2])
-                i += 3
-            elif c == 0x4A and i + 2 < n:
-                paper.flush_line()
-                paper.feed(data[i + 2])
-                i += 3
-            elif c in _ESC_SKIP:
-                i += 2 + _ESC_SKIP[c]
-            else:
-                unknown(i, 2)
-                i += 2
-        elif b == 0x1D and i + 1 < n:  # GS
-            c = data[i + 1]
-            if c == 0x21 and i + 2 < n:
-                paper.wide = (data[i + 2] >> 4 & 7) + 1
-                paper.tall = (data[i + 2] & 7) + 1
-                i += 3
-            elif c == 0x76 and i + 7 < n and data[i + 2] in (0x30, 0):
-                m = data[i + 3] % 48 if data[i + 3] >= 48 else data[i + 3]
-                width_bytes = data[i + 4] | data[i + 5] << 8
-                rows = data[i + 6] | data[i + 7] << 8
-                size = width_bytes * rows
-                body = data[i + 8 : i + 8 + size]
-                if len(body) < size:
-                    unknown(i, 8)
-                    paper.preview.unknown.append(f"raster cut short: {len(body)} of {size} bytes")
-                    i = n
-                    continue
-                paper.raster(width_bytes, rows, body, 2 if m & 1 else 1, 2 if m & 2 else 1)
-                i += 8 + size
-            elif c == 0x28 and i + 4 < n and data[i + 2] == 0x6B:  # GS ( k
-                length = data[i + 3] | data[i + 4] << 8
-                body = data[i + 5 : i + 5 + length]
-                _qr_function(paper, body)
-                i += 5 + length
-            elif c == 0x56 and i + 2 < n:  # GS V
-                m = data[i + 2]
-                kind = "full" if m in (0, 48, 65) else "partial"
-                if m in (65, 66, 97, 98, 103, 104):
-                    paper.flush_line()
-                    paper.feed(data[i + 3] if i + 3 < n else 0)
-                    i += 4
-                else:
-                    i += 3
-                paper.cut(kind)
-            elif c in _GS_SKIP:
-                i += 2 + _GS_SKIP[c]
-            else:
-                unknown(i, 2)
-                i += 2
-        elif b == 0x1C and i + 1 < n:  # FS
-            c = data[i + 1]
-            if c == 0x26:
-                paper.chinese = True
-                i += 2
-            elif c == 0x2E:
-                paper.chinese = False
-                i += 2
-            elif c in _FS_SKIP:
-                i += 2 + _FS_SKIP[c]
-            else:
-                unknown(i, 2)
-                i += 2
+        if b == 0x1B and i + 1 < n:
+            i = _esc(paper, data, i)
+        elif b == 0x1D and i + 1 < n:
+            i = _gs(paper, data, i)
+        elif b == 0x1C and i + 1 < n:
+            i = _fs(paper, data, i)
         elif b == 0x10 and i + 2 < n and data[i + 1] in (0x04, 0x05):  # DLE EOT / DLE ENQ: real-time, no ink
             i += 3
         elif b == 0x0A:
@@ -277,16 +206,105 @@ def render(data: bytes, dots: int = 576) -> Preview:
             try:
                 ch = data[i : i + length].decode("gb18030")
             except UnicodeDecodeError:
-                unknown(i, length)
+                paper.unknown(data[i : i + length])
                 ch = "?"
             paper.char(ch)
             i += length
         else:
             # a byte above 0x7F outside Chinese mode prints as some code page character, not as Chinese
-            unknown(i, 1)
+            paper.unknown(data[i : i + 1])
             paper.char("?")
             i += 1
     return paper.finish()
+
+
+def _esc(paper: _Paper, data: bytes, i: int) -> int:
+    """One ESC command at data[i]; where the next command starts."""
+    n = len(data)
+    c = data[i + 1]
+    if c == 0x40:
+        paper.flush_line()
+        paper.reset()
+        return i + 2
+    if c == 0x61 and i + 2 < n:
+        paper.align = data[i + 2] % 48 if data[i + 2] >= 48 else data[i + 2]
+        return i + 3
+    if c == 0x45 and i + 2 < n:
+        paper.bold = bool(data[i + 2] & 1)
+        return i + 3
+    if c == 0x64 and i + 2 < n:
+        paper.flush_line()
+        paper.feed(LINE_SPACING * data[i + 2])
+        return i + 3
+    if c == 0x4A and i + 2 < n:
+        paper.flush_line()
+        paper.feed(data[i + 2])
+        return i + 3
+    if c in _ESC_SKIP:
+        return i + 2 + _ESC_SKIP[c]
+    paper.unknown(data[i : i + 2])
+    return i + 2
+
+
+def _gs(paper: _Paper, data: bytes, i: int) -> int:
+    """One GS command at data[i]; where the next command starts."""
+    n = len(data)
+    c = data[i + 1]
+    if c == 0x21 and i + 2 < n:
+        paper.wide = (data[i + 2] >> 4 & 7) + 1
+        paper.tall = (data[i + 2] & 7) + 1
+        return i + 3
+    if c == 0x76 and i + 7 < n and data[i + 2] in (0x30, 0):
+        return _raster(paper, data, i)
+    if c == 0x28 and i + 4 < n and data[i + 2] == 0x6B:  # GS ( k
+        length = data[i + 3] | data[i + 4] << 8
+        _qr_function(paper, data[i + 5 : i + 5 + length])
+        return i + 5 + length
+    if c == 0x56 and i + 2 < n:  # GS V
+        m = data[i + 2]
+        kind = "full" if m in (0, 48, 65) else "partial"
+        if m in (65, 66, 97, 98, 103, 104):
+            paper.flush_line()
+            paper.feed(data[i + 3] if i + 3 < n else 0)
+            i += 4
+        else:
+            i += 3
+        paper.cut(kind)
+        return i
+    if c in _GS_SKIP:
+        return i + 2 + _GS_SKIP[c]
+    paper.unknown(data[i : i + 2])
+    return i + 2
+
+
+def _raster(paper: _Paper, data: bytes, i: int) -> int:
+    """GS v 0 at data[i]; a body cut short ends the reading."""
+    m = data[i + 3] % 48 if data[i + 3] >= 48 else data[i + 3]
+    width_bytes = data[i + 4] | data[i + 5] << 8
+    rows = data[i + 6] | data[i + 7] << 8
+    size = width_bytes * rows
+    body = data[i + 8 : i + 8 + size]
+    if len(body) < size:
+        paper.unknown(data[i : i + 8])
+        paper.preview.unknown.append(f"raster cut short: {len(body)} of {size} bytes")
+        return len(data)
+    paper.raster(width_bytes, rows, body, 2 if m & 1 else 1, 2 if m & 2 else 1)
+    return i + 8 + size
+
+
+def _fs(paper: _Paper, data: bytes, i: int) -> int:
+    """One FS command at data[i]; where the next command starts."""
+    c = data[i + 1]
+    if c == 0x26:
+        paper.chinese = True
+        return i + 2
+    if c == 0x2E:
+        paper.chinese = False
+        return i + 2
+    if c in _FS_SKIP:
+        return i + 2 + _FS_SKIP[c]
+    paper.unknown(data[i : i + 2])
+    return i + 2
 
 
 def _qr_function(paper: _Paper, body: bytes) -> None:

@@ -8,7 +8,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import commands, fake, file, network, serial, usb
+from . import commands
+from .backends import backend
 from .commands import Paper
 from .fonts import FontMissing
 from .gb18030 import encode_gb18030
@@ -272,18 +273,7 @@ class Printer:
 
 
 def make_link(settings: PrinterSettings) -> Link:
-    c = settings.connection
-    if isinstance(c, usb.UsbOptions):
-        return usb.UsbLink(c, settings)
-    if isinstance(c, serial.SerialOptions):
-        return serial.SerialLink(c, settings)
-    if isinstance(c, network.NetworkOptions):
-        return network.NetworkLink(c, settings)
-    if isinstance(c, file.FileOptions):
-        return file.FileLink(c, settings)
-    if isinstance(c, fake.FakeOptions):
-        return fake.FakeLink(c, settings)
-    raise TypeError(f"no backend for {c!r}")
+    return backend(settings.type).link(settings.connection, settings)
 
 
 def open_printer(settings: PrinterSettings) -> Printer:

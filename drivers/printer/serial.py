@@ -10,12 +10,12 @@ import termios
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .backends import Backend, Common
 from .link import LinkAway, LinkLost
 
 if TYPE_CHECKING:
     from onewindow.configfile import Table
 
-    from .settings import PrinterSettings
 
 BAUDRATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400)
 FLOW = ("none", "rtscts")
@@ -51,7 +51,7 @@ class SerialLink:
 
     answers = True
 
-    def __init__(self, options: SerialOptions, settings: PrinterSettings):
+    def __init__(self, options: SerialOptions, settings: Common):
         self.options = options
         self.timeout_s = settings.timeout_s
         self.where = options.device
@@ -116,3 +116,6 @@ class SerialLink:
         if port is not None:
             with contextlib.suppress(*_PORT_ERRORS):
                 port.close()
+
+
+BACKEND = Backend(read_options=read_options, link=SerialLink)

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from onewindow.configfile import Table
 
-from . import fake, file, network, serial, usb
+from .backends import TYPES, backend
 
-Connection = usb.UsbOptions | serial.SerialOptions | network.NetworkOptions | file.FileOptions | fake.FakeOptions
-
-# type -> the reader of that type's own keys
-TYPES: dict[str, Callable[[Table], Any]] = {
-    "usb": usb.read_options,
-    "serial": serial.read_options,
-    "network": network.read_options,
-    "file": file.read_options,
-    "fake": fake.read_options,
-}
 MODES = ("raster", "gb18030")
 CUTS = ("full", "partial")
 
@@ -29,7 +17,7 @@ class PrinterSettings:
     """How to reach one ticket printer and how to print on it."""
 
     type: str
-    connection: Connection
+    connection: object  # the options of this type's backend (UsbOptions, NetworkOptions, …), read by its module
     mode: str = "raster"  # raster: drawn with a CJK font; gb18030: the printer's own Chinese font
     dots: int = 576  # printable width: 576 for 80 mm paper, 384 for 58 mm
     cut: str = "full"
@@ -40,7 +28,7 @@ class PrinterSettings:
 
 def read_printer(t: Table) -> PrinterSettings | None:
     """Read a `[printer]` table; errors collect on its file, None when any was found."""
-    kind = t.str("type", choices=tuple(TYPES))
+    kind = t.str("type", choices=TYPES)
     mode = t.str("mode", "raster", choices=MODES)
     dots = t.int("dots", 576, minval=128, maxval=832)
     if dots is not None and dots % 8:
@@ -49,8 +37,9 @@ def read_printer(t: Table) -> PrinterSettings | None:
     cut = t.str("cut", "full", choices=CUTS)
     timeout_s = t.float("timeout_s", 5.0, minval=0.5, maxval=60)
     status_timeout_s = t.float("status_timeout_s", 0.5, minval=0.05, maxval=5)
-    band_pause_ms = t.int("band_pause_ms", 20 if kind == "usb" else 0, minval=0, maxval=500)
-    connection = TYPES[kind](t) if kind is not None else None
+    chosen = backend(kind) if kind is not None else None
+    band_pause_ms = t.int("band_pause_ms", chosen.band_pause_ms if chosen is not None else 0, minval=0, maxval=500)
+    connection = chosen.read_options(t) if chosen is not None else None
     if kind is None:
         # without a known type the other keys cannot be judged; do not also call them unknown
         t.finish(ignore=t.data.keys())

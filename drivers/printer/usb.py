@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from onewindow.configfile import show
 
+from .backends import Backend, Common
 from .link import LinkAway, LinkLost
 
 if TYPE_CHECKING:
     from onewindow.configfile import Table
 
-    from .settings import PrinterSettings
 
 # python-escpos's defaults, used when the interface does not tell us its bulk endpoints
 DEFAULT_IN_EP = 0x82
@@ -100,7 +100,7 @@ class UsbLink:
 
     answers = True
 
-    def __init__(self, options: UsbOptions, settings: PrinterSettings):
+    def __init__(self, options: UsbOptions, settings: Common):
         self.options = options
         self.timeout_ms = int(settings.timeout_s * 1000)
         self.where = f"USB {options.vendor:04x}:{options.product:04x}"
@@ -193,3 +193,6 @@ class UsbLink:
             # closing a device that is already gone may fail in any way
             with contextlib.suppress(Exception):
                 printer.close()
+
+
+BACKEND = Backend(read_options=read_options, link=UsbLink, band_pause_ms=20)

@@ -20,6 +20,7 @@ import pygame  # noqa: E402
 
 from onewindow.hallfile import HallConfig, load_hall  # noqa: E402
 from onewindow.kiosk.app import KioskApp, Options  # noqa: E402
+from onewindow.kiosk.settings import read_settings  # noqa: E402
 from onewindow.rolefile import load_role  # noqa: E402
 
 from .hall import hall_toml, token  # noqa: E402
@@ -228,7 +229,7 @@ def running_kiosk(
     """
     path = folder / "kiosk.toml"
     path.write_text(role_text(core_url, printer, kiosk, screen, device), encoding="utf-8")
-    role = load_role(path, "kiosk")
+    role = load_role(path, "kiosk", read_settings)
     app = KioskApp(role, Options(windowed=windowed, size=size), clock=clock)
     if not tap_guard:
         app.flow.guard_s = 0.0

@@ -1,4 +1,4 @@
-"""`onewindow print-test`: print a sample ticket and say in plain words whether it worked."""
+"""One ticket on a printer opened for it alone, and in plain words whether it came out (for `print-test`)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,10 @@ from .printer import PrinterError, open_printer
 from .settings import PrinterSettings
 
 
-def print_test(
-    settings: PrinterSettings, hall_name: str, locale: str, layout: TicketLayout | None = None
-) -> tuple[int, str]:
+def print_once(settings: PrinterSettings, layout: TicketLayout) -> tuple[int, str]:
     """(0, "printed") or (1, what is wrong: "printer away (no answer from 10.0.0.31:9100)", "out of paper",
     "offline (cover open?)", …). A printer that cannot answer status queries is trusted to have printed,
     and the message says so."""
-    if layout is None:
-        # the kiosk owns what a ticket says; imported here so the driver package does not depend on it
-        from onewindow.kiosk.ticket import sample_layout
-
-        layout = sample_layout(locale, hall_name)
     printer = open_printer(settings)
     try:
         printer.print(layout)
