@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 APT_PACKAGES := python3-venv python3-dev gcc linux-libc-dev fonts-noto-cjk fonts-wqy-microhei espeak-ng \
 	sox chromium libusb-1.0-0 postgresql
 
-.PHONY: test demo system venv lint bench clean
+.PHONY: test demo system venv lint layers bench clean
 
 test: system venv
 	$(BIN)/python -m pytest -q
@@ -17,6 +17,10 @@ demo: system venv
 
 lint: venv
 	$(BIN)/ruff check .
+
+# the import layering of docs/architecture.md (import-linter over a mirror of the installed package)
+layers: venv
+	$(BIN)/python -m pytest -q tests/test_layers.py
 
 bench: system venv
 	$(BIN)/python -m bench
