@@ -63,6 +63,7 @@ class HallConfig:
     timezone: str = "Asia/Shanghai"
     recall_limit: int = 3
     rating_window_s: int = 120
+    rating_grace_s: int = 20
     require_sign_in: bool = True
     priority: bool = True
     services: tuple[Service, ...] = ()
@@ -126,7 +127,7 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
         return None
     hall = file.table("hall", required=True)
     name = locale = timezone = None
-    recall_limit, rating_window_s, require_sign_in, priority = 3, 120, True, True
+    recall_limit, rating_window_s, rating_grace_s, require_sign_in, priority = 3, 120, 20, True, True
     if hall is not None:
         name = hall.str("name")
         locale = hall.str("locale", "zh-Hans", choices=LOCALES)
@@ -138,6 +139,7 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
                 hall.error("timezone", f'{show(timezone)} is not a time zone this machine knows (e.g. "Asia/Shanghai")')
         recall_limit = hall.int("recall_limit", 3, minval=0, maxval=20)
         rating_window_s = hall.int("rating_window_s", 120, minval=5, maxval=3600)
+        rating_grace_s = hall.int("rating_grace_s", 20, minval=1, maxval=3600)
         require_sign_in = hall.bool("require_sign_in", True)
         priority = hall.bool("priority", True)
         hall.finish()
@@ -168,6 +170,7 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
         timezone=timezone,
         recall_limit=recall_limit,
         rating_window_s=rating_window_s,
+        rating_grace_s=rating_grace_s,
         require_sign_in=require_sign_in,
         priority=priority,
         services=tuple(services),
