@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from onewindow.configfile import ConfigFile
-from onewindow.hallfile import HallConfig, read_hall
+from onewindow.hallfile import HallConfig, load_hall, read_hall
 from onewindow.hours import (
     HallHours,
     closing,
@@ -18,7 +18,7 @@ from onewindow.hours import (
     next_opening,
     openings_on,
 )
-from tests.support.hall import TZ, hall_toml
+from tests.support.hall import EXAMPLES, TZ, hall_toml
 
 # The 2026 National Day week as the State Council published it: 10-01 (Thursday) to 10-07 closed, Sunday
 # 09-20 and Saturday 10-10 worked instead; New Year's Day 2027 is a Friday. The workdays keep shorter hours
@@ -153,6 +153,15 @@ def test_a_hall_that_never_opens_again_has_no_next_opening():
 def test_without_hours_the_hall_never_closes_and_ratings_keep_twenty_seconds_of_grace():
     hall = hall_with("")
     assert hall.hours is None and hall.rating_grace_s == 20
+
+
+def test_the_example_hall_knows_the_2026_holidays():
+    calendar = load_hall(EXAMPLES / "hall.toml").hours
+    assert calendar is not None and calendar.last_ticket_min == 30
+    assert next_opening(calendar, at(2026, 9, 30, 18, 0)) == at(2026, 10, 8, 8, 30)
+    assert day_text(calendar, date(2026, 10, 10)) == "08:30-12:00 14:00-17:30"
+    assert next_opening(calendar, at(2026, 2, 13, 18, 0)) == at(2026, 2, 14, 8, 30)  # 春节: Saturday worked
+    assert next_opening(calendar, at(2026, 2, 14, 18, 0)) == at(2026, 2, 24, 8, 30)
 
 
 # --- mistakes ---------------------------------------------------------------------------------------
