@@ -1,13 +1,17 @@
-"""The hall file the core reads: services, windows, clerks, users and devices, validated strictly."""
+"""The hall file the core reads: hours, services, windows, clerks, users and devices, validated strictly."""
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from .configfile import ConfigError, ConfigFile, Table, known, show
 from .credentials import hash_format_problem
+from .hours import WEEKDAYS, Day, HallHours, HoursError, read_day
 
 LOCALES = ("zh-Hans", "zh-Hant", "en")
 DEVICE_KINDS = ("kiosk", "display", "caller", "evaluator")
@@ -63,8 +67,10 @@ class HallConfig:
     timezone: str = "Asia/Shanghai"
     recall_limit: int = 3
     rating_window_s: int = 120
+    rating_grace_s: int = 20
     require_sign_in: bool = True
     priority: bool = True
+    hours: HallHours | None = None  # None: the hall never closes
     services: tuple[Service, ...] = ()
     windows: tuple[WindowSpec, ...] = ()
     clerks: tuple[Clerk, ...] = ()
@@ -126,7 +132,7 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
         return None
     hall = file.table("hall", required=True)
     name = locale = timezone = None
-    recall_limit, rating_window_s, require_sign_in, priority = 3, 120, True, True
+    recall_limit, rating_window_s, rating_grace_s, require_sign_in, priority = 3, 120, 20, True, True
     if hall is not None:
         name = hall.str("name")
         locale = hall.str("locale", "zh-Hans", choices=LOCALES)
@@ -138,10 +144,12 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
                 hall.error("timezone", f'{show(timezone)} is not a time zone this machine knows (e.g. "Asia/Shanghai")')
         recall_limit = hall.int("recall_limit", 3, minval=0, maxval=20)
         rating_window_s = hall.int("rating_window_s", 120, minval=5, maxval=3600)
+        rating_grace_s = hall.int("rating_grace_s", 20, minval=1, maxval=3600)
         require_sign_in = hall.bool("require_sign_in", True)
         priority = hall.bool("priority", True)
         hall.finish()
 
+    hours = _read_hours(file)
     services = _read_services(file)
     # references are checked against every entry that names itself, even one with other mistakes,
     # so that one error does not cascade into many
@@ -168,8 +176,10 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
         timezone=timezone,
         recall_limit=recall_limit,
         rating_window_s=rating_window_s,
+        rating_grace_s=rating_grace_s,
         require_sign_in=require_sign_in,
         priority=priority,
+        hours=hours,
         services=tuple(services),
         windows=tuple(windows),
         clerks=tuple(clerks),
@@ -199,6 +209,105 @@ def _named(file: ConfigFile, table: str, key: str, kind: type) -> list:
         for t in entries
         if isinstance(t, dict) and isinstance(t.get(key), kind) and not isinstance(t.get(key), bool)
     ]
+
+
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+RANGES_EXAMPLE = '"08:30-12:00, 14:00-17:30"'
+
+
+def _read_hours(file: ConfigFile) -> HallHours | None:
+    t = file.table("hours")
+    if t is None:
+        return None
+    week = [_read_day(t, key) for key in WEEKDAYS]
+    last_ticket_min = t.int("last_ticket_min", 0, minval=0, maxval=240)
+    holidays = _read_dates(t, "holidays")
+    workdays = _read_dates(t, "workdays")
+    workday = _read_day(t, "workday")
+    t.finish()
+    if last_ticket_min is not None:
+        for key, day in zip((*WEEKDAYS, "workday"), (*week, workday), strict=True):
+            short = [opening for opening in day or () if opening.minutes <= last_ticket_min]
+            if short:
+                t.error(
+                    key,
+                    f"{short[0]} is not longer than last_ticket_min ({last_ticket_min} minutes): "
+                    "no ticket could be issued in it",
+                )
+    if holidays is not None and workdays is not None:
+        _check_workdays(t, week, holidays, workdays, workday)
+    if t.ok and not any(week) and not workdays:
+        t.error(None, "no day has opening hours, so the hall would never open (without [hours] it never closes)")
+    if None in week or None in (last_ticket_min, holidays, workdays, workday) or not t.ok:
+        return None
+    return HallHours(
+        week=tuple(day for day in week if day is not None),
+        last_ticket_min=last_ticket_min,
+        holidays=frozenset(holidays or ()),
+        workdays=frozenset(workdays or ()),
+        workday=workday or (),
+    )
+
+
+def _check_workdays(
+    t: Table, week: list[Day | None], holidays: list[date], workdays: list[date], workday: Day | None
+) -> None:
+    """A workday is a closed day worked instead (调休): never a holiday too, and its hours are given."""
+    for day in sorted(set(holidays) & set(workdays)):
+        t.error("workdays", f'"{day}" is among the holidays too: a day is either closed or worked')
+    for day in workdays:
+        if week[day.weekday()]:
+            t.error(
+                "workdays",
+                f'"{day}" is a {DAY_NAMES[day.weekday()]}, open anyway by `{WEEKDAYS[day.weekday()]}`: '
+                "workdays are closed days worked instead (调休)",
+            )
+    if workdays and workday == ():
+        if t.has("workday"):
+            t.error("workday", f"the workdays need their hours, e.g. workday = {RANGES_EXAMPLE}")
+        else:
+            t.error("workdays", f"these days need `workday`, their hours, e.g. workday = {RANGES_EXAMPLE}")
+
+
+def _read_day(t: Table, key: str) -> Day | None:
+    written = t.get(key, "", kind=str, kind_name=f"a string of opening hours, e.g. {RANGES_EXAMPLE}")
+    if written is None:
+        return None
+    try:
+        return read_day(written)
+    except HoursError as problem:
+        t.error(key, f"{show(written)} is not allowed ({problem})")
+        return None
+
+
+def _read_dates(t: Table, key: str) -> list[date] | None:
+    value = t.get(key, [], kind=list, kind_name='a list of dates, e.g. ["2026-10-01", "2026-10-02"]')
+    if value is None:
+        return None
+    days: list[date] = []
+    for item in value:
+        day = _date(item)
+        if day is None:
+            t.error(key, f'{show(item)} is not a date "YYYY-MM-DD" (e.g. "2026-10-01")')
+        elif day in days:
+            t.error(key, f'"{day}" is listed twice')
+        else:
+            days.append(day)
+    return days if len(days) == len(value) else None
+
+
+def _date(item: Any) -> date | None:
+    """A quoted "YYYY-MM-DD", or a TOML date written bare."""
+    if isinstance(item, datetime):
+        return None
+    if isinstance(item, date):
+        return item
+    if not isinstance(item, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", item):
+        return None
+    try:
+        return date.fromisoformat(item)
+    except ValueError:
+        return None
 
 
 def _read_services(file: ConfigFile) -> list[Service]:

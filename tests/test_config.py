@@ -98,6 +98,14 @@ def test_a_duplicate_names_the_later_line_and_the_earlier_one():
         (("windows = [1, 2, 3]", "windows = [1, 2, 30]"), ["windows: unknown window 30 (known: 1-5)"]),
         (('token_sha256 = "', 'token_sha256 = "x'), ['token_sha256: "x']),
         (("require_sign_in = true", 'require_sign_in = "yes"'), ['require_sign_in: "yes" is not true or false']),
+        (
+            ("rating_window_s = 60", "rating_window_s = 60\nrating_grace_s = 0"),
+            ["rating_grace_s: 0 is too small (allowed: 1"],
+        ),
+        (
+            ("rating_window_s = 60", "rating_window_s = 60\nrating_grace_s = 2.5"),
+            ["rating_grace_s: 2.5 is not a whole"],
+        ),
         (('[[window]]\nnumber = 5\nservices = ["injury"]', ""), ['no [[window]] serves "injury"']),
         (('[[service]]\nid = "general"', '[[service]]\nid = "general"\ncolour = "red"'), ["colour: unknown key"]),
         (('name = "测试大厅"', 'name = "测试大厅"\n[[window]]\nnumber = 1'), ["services: is required"]),
