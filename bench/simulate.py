@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.report import table, write_section
-from onewindow.dispatch.domain import WAITING, Hall, Policy, Ticket, Window
+from onewindow.dispatch.domain import Hall, Policy
+from onewindow.dispatch.model import WAITING, Ticket, Window
 from onewindow.dispatch.sim_day import PROFILES
 from onewindow.dispatch.simulate import MEAN_BAR, P95_BAR, REFORM_BAR, Day, report, simulate
 from onewindow.hallfile import HallConfig, load_hall

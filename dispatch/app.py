@@ -23,7 +23,8 @@ from onewindow.credentials import same_digest, token_sha256, verify_secret
 from onewindow.hallfile import Device, default_window_name
 
 from .core import Core
-from .domain import SCORES, Hall, HallError, Rating, Ticket, Window
+from .domain import Hall, HallError
+from .model import SCORES, Rating, Ticket, Window
 from .stats import day_stats
 from .store import StoreError, verify_audit
 

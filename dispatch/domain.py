@@ -7,18 +7,32 @@ import itertools
 import math
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from onewindow.hallfile import HallConfig, WindowSpec
 
-Clock = Callable[[], float]
+from .devices import Devices, DeviceState
+from .model import (
+    CALLED,
+    CANCELLED,
+    DONE,
+    NO_SHOW,
+    OPEN,
+    SCORES,
+    SERVING,
+    WAITING,
+    AuditRecord,
+    Changes,
+    Event,
+    Rating,
+    Ticket,
+    Window,
+)
 
-WAITING, CALLED, SERVING, DONE, NO_SHOW, CANCELLED = "waiting", "called", "serving", "done", "no_show", "cancelled"
-OPEN = (WAITING, CALLED, SERVING)
-SCORES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+Clock = Callable[[], float]
 
 
 class HallError(Exception):
@@ -69,123 +83,6 @@ class Policy:
     takeover_lead_s: float | None = None
 
 
-@dataclass
-class Ticket:
-    id: str
-    day: str
-    number: str
-    counter: int
-    order: int
-    service: str
-    issued_service: str
-    window: int
-    printed_window: int
-    status: str
-    priority: bool
-    issued_at: float
-    called_at: float | None = None
-    called_window: int | None = None
-    started_at: float | None = None
-    finished_at: float | None = None
-    served_window: int | None = None
-    handled_s: float | None = None
-    clerk: str | None = None
-    recalls: int = 0
-    transfers: int = 0
-    device: str | None = None
-    idempotency_key: str | None = None
-    end_reason: str | None = None
-
-    def queue_key(self) -> tuple[int, float, int]:
-        return (0 if self.priority else 1, self.issued_at, self.order)
-
-
-@dataclass
-class Window:
-    number: int
-    services: tuple[str, ...]
-    name: str | None
-    closed: bool = False
-    paused: bool = False
-    pause_reason: str | None = None
-    clerk: str | None = None
-    signed_in_at: float | None = None
-    current: Ticket | None = None
-    current_since: float | None = None
-    armed_ticket: str | None = None
-    armed_until: float | None = None
-    queue: list[Ticket] = field(default_factory=list)
-    assists: tuple[str, ...] = ()
-
-    @property
-    def available(self) -> bool:
-        return not (self.paused or self.closed)
-
-    @property
-    def state(self) -> str:
-        return "closed" if self.closed else "paused" if self.paused else "open"
-
-    def enqueue(self, ticket: Ticket) -> None:
-        keys = [t.queue_key() for t in self.queue]
-        self.queue.insert(bisect.bisect(keys, ticket.queue_key()), ticket)
-
-
-@dataclass
-class Rating:
-    id: int | None
-    ticket_id: str
-    day: str
-    number: str
-    service: str
-    window: int
-    clerk: str | None
-    score: int
-    at: float
-    follow_up: str | None = None
-    follow_up_by: str | None = None
-    follow_up_at: float | None = None
-
-
-@dataclass
-class DeviceState:
-    id: str
-    kind: str
-    last_seen: float | None = None
-    online: bool = False
-    status: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Event:
-    type: str
-    data: dict[str, Any]
-    at: float
-
-
-@dataclass
-class AuditRecord:
-    actor: str
-    action: str
-    data: dict[str, Any]
-    at: float
-
-
-@dataclass
-class Changes:
-    """What one command changed, for the store to write in one transaction."""
-
-    tickets: dict[str, Ticket] = field(default_factory=dict)
-    windows: dict[int, Window] = field(default_factory=dict)
-    ratings: list[Rating] = field(default_factory=list)
-    devices: dict[str, DeviceState] = field(default_factory=dict)
-    events: list[Event] = field(default_factory=list)
-    audit: list[AuditRecord] = field(default_factory=list)
-    day: str = ""
-
-    def __bool__(self) -> bool:
-        return bool(self.tickets or self.windows or self.ratings or self.devices or self.events or self.audit)
-
-
 class Hall:
     """The state of one hall for one day and every rule that changes it."""
 
@@ -202,7 +99,6 @@ class Hall:
         self.policy = policy or Policy()
         self.tz = ZoneInfo(config.timezone)
         self.new_id = new_id or (lambda: secrets.token_urlsafe(16))
-        self.device_timeout_s = device_timeout_s
         self.windows: dict[int, Window] = {w.number: _window(w) for w in config.windows}
         self.clerks = {c.id: c for c in config.clerks}
         self.tickets: dict[str, Ticket] = {}
@@ -213,7 +109,7 @@ class Hall:
         self.handled: dict[str, list[float]] = {}
         self._handled_sorted: dict[str, _SortedTimes] = {}
         self.ratings: dict[str, Rating] = {}
-        self.devices: dict[str, DeviceState] = {d.id: DeviceState(d.id, d.kind) for d in config.devices}
+        self.devices = Devices(config.devices, device_timeout_s)
         self.day = self.local_day(clock())
         self.changes = Changes()
 
@@ -278,9 +174,7 @@ class Hall:
                     t.window = target.number
                     w = target
                 w.enqueue(t)
-        for d in devices:
-            if d.id in self.devices:
-                self.devices[d.id] = d
+        self.devices.restore(devices)
         for r in ratings:
             self.ratings[r.ticket_id] = r
         self.changes = Changes()
@@ -862,10 +756,7 @@ class Hall:
 
     # --- devices ------------------------------------------------------------------------------
     def device_status(self, device_id: str, status: dict[str, Any], actor: str) -> DeviceState:
-        d = self.devices[device_id]
-        now = self.clock()
-        changed = not d.online or d.status != status
-        d.last_seen, d.online, d.status = now, True, status
+        d, changed = self.devices.report(device_id, status, self.clock())
         self.changes.devices[d.id] = d
         if changed:
             self._emit("device.status", actor, {"device": d.id, "kind": d.kind, "online": True, "status": status})
@@ -873,14 +764,9 @@ class Hall:
 
     def check_devices(self) -> None:
         """Devices silent for longer than the timeout are offline."""
-        now = self.clock()
-        for d in self.devices.values():
-            if d.online and d.last_seen is not None and now - d.last_seen > self.device_timeout_s:
-                d.online = False
-                self.changes.devices[d.id] = d
-                self._emit(
-                    "device.status", "system", {"device": d.id, "kind": d.kind, "online": False, "status": d.status}
-                )
+        for d in self.devices.silent(self.clock()):
+            self.changes.devices[d.id] = d
+            self._emit("device.status", "system", {"device": d.id, "kind": d.kind, "online": False, "status": d.status})
 
 
 class _SortedTimes:

@@ -17,7 +17,8 @@ from flask import Blueprint, Response, current_app
 from onewindow.hallfile import default_window_name
 
 from .core import Core
-from .domain import WAITING, Hall, Ticket, Window
+from .domain import Hall
+from .model import WAITING, Ticket, Window
 
 WEB = Path(__file__).parent / "web"
 

@@ -29,7 +29,8 @@ from zoneinfo import ZoneInfo
 
 from onewindow.hallfile import HallConfig
 
-from .domain import WAITING, Hall, Policy, Ticket
+from .domain import Hall, Policy
+from .model import WAITING, Ticket
 
 KIOSK = "simulator:kiosk"
 CLERK = "simulator:clerk"
