@@ -29,8 +29,9 @@ from zoneinfo import ZoneInfo
 
 from onewindow.hallfile import HallConfig
 
-from .domain import Hall, Policy
+from .domain import Hall
 from .model import WAITING, Ticket
+from .policy import Policy
 
 KIOSK = "simulator:kiosk"
 CLERK = "simulator:clerk"

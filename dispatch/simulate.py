@@ -25,7 +25,8 @@ from zoneinfo import ZoneInfo
 from onewindow.configfile import ConfigError
 from onewindow.hallfile import HallConfig, load_hall
 
-from .domain import Hall, Policy
+from .domain import Hall
+from .policy import Policy
 from .sim_day import PROFILES, Served, business_map, citizens, open_windows, opening_time, run_hall, run_pooled
 from .stats import percentile
 

@@ -11,7 +11,8 @@ from collections import Counter
 import pytest
 
 from onewindow.dispatch import sim_day, simulate
-from onewindow.dispatch.domain import Hall, Policy
+from onewindow.dispatch.domain import Hall
+from onewindow.dispatch.policy import Policy
 from onewindow.dispatch.sim_day import (
     PROFILES,
     Citizen,
