@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.report import table, write_section
-from onewindow.dispatch.domain import WAITING, Hall, Policy, Ticket, Window
+from onewindow.dispatch.model import WAITING, Ticket, Window
+from onewindow.dispatch.policy import HandlingTimes, Policy, Windows, ahead_of
 from onewindow.hallfile import HallConfig, load_hall
 from onewindow.simulator.day import PROFILES, Day
 from onewindow.simulator.main import simulate
@@ -36,33 +37,33 @@ LOADS = (0.7, 0.85, 0.92)
 PEAK_LOAD = 0.8
 
 
-class PreviousHall(Hall):
+class PreviousPolicy(Policy):
     """The rules as they were before this tuning, to measure against: a window's remaining time was
     max(mean - elapsed, a quarter of the mean), and the estimate counted only the ticket's own window's queue.
-    Run with Policy(takeover_lead_s=600), the bound of that time."""
+    Run with takeover_lead_s=600, the bound of that time."""
 
-    def remaining_s(self, w: Window, now: float) -> float:
+    def remaining_s(self, times: HandlingTimes, w: Window, now: float) -> float:
         if w.current is None:
             return 0.0
-        mean = self.mean_handling_s(w.current.service)
+        mean = self.mean_handling_s(times, w.current.service)
         return max(mean - (now - (w.current_since or now)), mean * 0.25)
 
-    def estimated_wait_s(self, t: Ticket) -> int:
+    def estimated_wait_s(self, times: HandlingTimes, windows: Windows, t: Ticket, now: float) -> int:
         if t.status != WAITING:
             return 0
-        w = self.windows[t.window]
-        ahead = w.queue[: self.ahead_of(t)]
-        return round(self.remaining_s(w, self.clock()) + sum(self.mean_handling_s(x.service) for x in ahead))
+        w = windows[t.window]
+        ahead = w.queue[: ahead_of(windows, t)]
+        return round(self.remaining_s(times, w, now) + sum(self.mean_handling_s(times, x.service) for x in ahead))
 
 
-PREVIOUS = Policy(takeover_lead_s=600)
+PREVIOUS = PreviousPolicy(takeover_lead_s=600)
 
 
-class OwnQueueOnly(Hall):
+class OwnQueueOnly(Policy):
     """Join-the-shortest-queue without any take-over: a window calls only its own queue (SPEC §3 does not
     allow this; it is here to show what take-over is worth)."""
 
-    def next_for(self, w: Window) -> Ticket | None:
+    def next_for(self, times: HandlingTimes, windows: Windows, w: Window, order: int, now: float) -> Ticket | None:
         return w.queue[0] if w.queue else None
 
 
@@ -86,9 +87,8 @@ def run(
     jobs: int,
     policy: Policy | None = None,
     compare: HallConfig | None = None,
-    hall_type: type[Hall] = Hall,
 ) -> dict[str, Any]:
-    runs = simulate(config, day, range(seeds), policy, compare, jobs=jobs, hall_type=hall_type)
+    runs = simulate(config, day, range(seeds), policy, compare, jobs=jobs)
     return report(config, day, runs, compare, policy)
 
 
@@ -168,26 +168,26 @@ def service_section(out: dict[str, Any]) -> str:
 
 
 HANDLINGS_ONLY = 1e9  # a wait share this large leaves the handling-time bound alone
-BOUNDS: list[tuple[str, Policy, type[Hall]]] = [
-    ("0: strict first-come", Policy(takeover_lead_s=0), Hall),
-    ("min(0.5 x expected wait, 1 handling)", Policy(takeover_lead_wait_share=0.5), Hall),
-    ("**min(0.75 x expected wait, 1 handling) (default)**", Policy(), Hall),
-    ("min(1 x expected wait, 1 handling)", Policy(takeover_lead_wait_share=1.0), Hall),
-    ("0.25 handling", Policy(takeover_lead_wait_share=HANDLINGS_ONLY, takeover_lead_handlings=0.25), Hall),
-    ("0.5 handling", Policy(takeover_lead_wait_share=HANDLINGS_ONLY, takeover_lead_handlings=0.5), Hall),
-    ("1 handling", Policy(takeover_lead_wait_share=HANDLINGS_ONLY, takeover_lead_handlings=1.0), Hall),
-    ("never: only an idle window takes over", Policy(takeover_lead_s=10**9), Hall),
-    ("before: 600 s, floor residual", PREVIOUS, PreviousHall),
-    ("no take-over at all (not allowed)", Policy(), OwnQueueOnly),
+BOUNDS: list[tuple[str, Policy]] = [
+    ("0: strict first-come", Policy(takeover_lead_s=0)),
+    ("min(0.5 x expected wait, 1 handling)", Policy(takeover_lead_wait_share=0.5)),
+    ("**min(0.75 x expected wait, 1 handling) (default)**", Policy()),
+    ("min(1 x expected wait, 1 handling)", Policy(takeover_lead_wait_share=1.0)),
+    ("0.25 handling", Policy(takeover_lead_wait_share=HANDLINGS_ONLY, takeover_lead_handlings=0.25)),
+    ("0.5 handling", Policy(takeover_lead_wait_share=HANDLINGS_ONLY, takeover_lead_handlings=0.5)),
+    ("1 handling", Policy(takeover_lead_wait_share=HANDLINGS_ONLY, takeover_lead_handlings=1.0)),
+    ("never: only an idle window takes over", Policy(takeover_lead_s=10**9)),
+    ("before: 600 s, floor residual", PREVIOUS),
+    ("no take-over at all (not allowed)", OwnQueueOnly()),
 ]
 
 
 def bound_section(config: HallConfig, seeds: int, jobs: int, loads: tuple[float, ...]) -> str:
     rows: list[list[object]] = []
-    for label, policy, hall_type in BOUNDS:
+    for label, policy in BOUNDS:
         row: list[object] = [label]
         for load in loads:
-            out = run(config, Day(load), seeds, jobs, policy, hall_type=hall_type)
+            out = run(config, Day(load), seeds, jobs, policy)
             row += [
                 f"{out['ratio']['mean']:.3f}",
                 f"{out['ratio']['p95']:.3f}",
@@ -297,8 +297,8 @@ def estimate_section(config: HallConfig, seeds: int, jobs: int) -> str:
     for label, day in [(f"{load:.2f} flat", Day(load)) for load in LOADS] + [
         (f"{PEAK_LOAD:.2f} morning peak", Day(PEAK_LOAD, profile=PROFILES["peak"]))
     ]:
-        for name, policy, hall_type in (("before", PREVIOUS, PreviousHall), ("now", Policy(), Hall)):
-            e = run(config, day, seeds, jobs, policy, hall_type=hall_type)["estimate"]
+        for name, policy in (("before", PREVIOUS), ("now", Policy())):
+            e = run(config, day, seeds, jobs, policy)["estimate"]
             rows.append(
                 [
                     label,

@@ -11,7 +11,8 @@ from typing import TypeVar
 
 from onewindow.hallfile import HallConfig
 
-from .domain import Clock, Hall, HallError, Policy
+from .domain import Clock, Hall, HallError
+from .policy import Policy
 from .store import Store, StoredEvent, StoreError
 
 log = logging.getLogger(__name__)

@@ -1,24 +1,35 @@
-"""The rules of the hall: tickets, assignment, calling, moves, ratings. Plain Python on an injectable clock."""
+"""The hall's day: tickets issued, moved, called and finished, windows, clerks, ratings, on an injectable clock."""
 
 from __future__ import annotations
 
-import bisect
-import itertools
-import math
 import secrets
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from onewindow.hallfile import HallConfig, WindowSpec
 
-Clock = Callable[[], float]
+from .devices import Devices, DeviceState
+from .model import (
+    CALLED,
+    CANCELLED,
+    DONE,
+    NO_SHOW,
+    OPEN,
+    SCORES,
+    SERVING,
+    WAITING,
+    AuditRecord,
+    Changes,
+    Event,
+    Rating,
+    Ticket,
+    Window,
+)
+from .policy import HandlingTimes, Policy, ahead_of
 
-WAITING, CALLED, SERVING, DONE, NO_SHOW, CANCELLED = "waiting", "called", "serving", "done", "no_show", "cancelled"
-OPEN = (WAITING, CALLED, SERVING)
-SCORES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+Clock = Callable[[], float]
 
 
 class HallError(Exception):
@@ -44,148 +55,6 @@ class Conflict(HallError):
     status = 409
 
 
-@dataclass(frozen=True)
-class Policy:
-    """How windows are chosen, how far a window reaches into other queues and how waits are estimated.
-
-    Tuned in the hall simulator (`onewindow simulate`, docs/simulation.md) against one shared first-come queue
-    over the same windows: on the example hall at 85 % and 92 % load these defaults keep the mean wait and its
-    95th percentile within a few per cent of that queue, for every service, while most citizens are served at
-    the window printed on their ticket.
-    """
-
-    # The configured minutes count as this many finished tickets when learning the day's handling times.
-    prior_weight: float = 3.0
-    # The take-over bound: a window takes a ticket from another window's queue, although its own queue has
-    # someone, when that ticket was issued more than the bound earlier than its own queue's head, so nobody is
-    # stuck behind one long service. The bound is the smaller of a share of the wait the hall expects for
-    # that service now and a number of its mean handling times: where waits are short (many windows) a citizen
-    # is passed over by little, where they are long (a pair of specialist windows) by at most that many
-    # services. A smaller bound keeps first-come order (a shorter tail), a larger one keeps more citizens at
-    # their printed window; docs/simulation.md has the trade-off measured.
-    takeover_lead_wait_share: float = 0.75
-    takeover_lead_handlings: float = 1.0
-    # A fixed bound in seconds instead, when set.
-    takeover_lead_s: float | None = None
-
-
-@dataclass
-class Ticket:
-    id: str
-    day: str
-    number: str
-    counter: int
-    order: int
-    service: str
-    issued_service: str
-    window: int
-    printed_window: int
-    status: str
-    priority: bool
-    issued_at: float
-    called_at: float | None = None
-    called_window: int | None = None
-    started_at: float | None = None
-    finished_at: float | None = None
-    served_window: int | None = None
-    handled_s: float | None = None
-    clerk: str | None = None
-    recalls: int = 0
-    transfers: int = 0
-    device: str | None = None
-    idempotency_key: str | None = None
-    end_reason: str | None = None
-
-    def queue_key(self) -> tuple[int, float, int]:
-        return (0 if self.priority else 1, self.issued_at, self.order)
-
-
-@dataclass
-class Window:
-    number: int
-    services: tuple[str, ...]
-    name: str | None
-    closed: bool = False
-    paused: bool = False
-    pause_reason: str | None = None
-    clerk: str | None = None
-    signed_in_at: float | None = None
-    current: Ticket | None = None
-    current_since: float | None = None
-    armed_ticket: str | None = None
-    armed_until: float | None = None
-    queue: list[Ticket] = field(default_factory=list)
-    assists: tuple[str, ...] = ()
-
-    @property
-    def available(self) -> bool:
-        return not (self.paused or self.closed)
-
-    @property
-    def state(self) -> str:
-        return "closed" if self.closed else "paused" if self.paused else "open"
-
-    def enqueue(self, ticket: Ticket) -> None:
-        keys = [t.queue_key() for t in self.queue]
-        self.queue.insert(bisect.bisect(keys, ticket.queue_key()), ticket)
-
-
-@dataclass
-class Rating:
-    id: int | None
-    ticket_id: str
-    day: str
-    number: str
-    service: str
-    window: int
-    clerk: str | None
-    score: int
-    at: float
-    follow_up: str | None = None
-    follow_up_by: str | None = None
-    follow_up_at: float | None = None
-
-
-@dataclass
-class DeviceState:
-    id: str
-    kind: str
-    last_seen: float | None = None
-    online: bool = False
-    status: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class Event:
-    type: str
-    data: dict[str, Any]
-    at: float
-
-
-@dataclass
-class AuditRecord:
-    actor: str
-    action: str
-    data: dict[str, Any]
-    at: float
-
-
-@dataclass
-class Changes:
-    """What one command changed, for the store to write in one transaction."""
-
-    tickets: dict[str, Ticket] = field(default_factory=dict)
-    windows: dict[int, Window] = field(default_factory=dict)
-    ratings: list[Rating] = field(default_factory=list)
-    devices: dict[str, DeviceState] = field(default_factory=dict)
-    events: list[Event] = field(default_factory=list)
-    audit: list[AuditRecord] = field(default_factory=list)
-    day: str = ""
-
-    def __bool__(self) -> bool:
-        return bool(self.tickets or self.windows or self.ratings or self.devices or self.events or self.audit)
-
-
 class Hall:
     """The state of one hall for one day and every rule that changes it."""
 
@@ -202,7 +71,6 @@ class Hall:
         self.policy = policy or Policy()
         self.tz = ZoneInfo(config.timezone)
         self.new_id = new_id or (lambda: secrets.token_urlsafe(16))
-        self.device_timeout_s = device_timeout_s
         self.windows: dict[int, Window] = {w.number: _window(w) for w in config.windows}
         self.clerks = {c.id: c for c in config.clerks}
         self.tickets: dict[str, Ticket] = {}
@@ -210,10 +78,9 @@ class Hall:
         self.by_key: dict[tuple[str, str], Ticket] = {}
         self.counters: dict[str, int] = {}
         self.order = 0
-        self.handled: dict[str, list[float]] = {}
-        self._handled_sorted: dict[str, _SortedTimes] = {}
+        self.times = HandlingTimes({s.id: s.minutes for s in config.services})
         self.ratings: dict[str, Rating] = {}
-        self.devices: dict[str, DeviceState] = {d.id: DeviceState(d.id, d.kind) for d in config.devices}
+        self.devices = Devices(config.devices, device_timeout_s)
         self.day = self.local_day(clock())
         self.changes = Changes()
 
@@ -246,7 +113,7 @@ class Hall:
                 self.counters[_prefix(t.number)] = max(self.counters.get(_prefix(t.number), 0), t.counter)
                 self.order = max(self.order, t.order)
                 if t.status == DONE and t.handled_s is not None:
-                    self.handled.setdefault(t.service, []).append(t.handled_s)
+                    self.times.add(t.service, t.handled_s)
         for row in windows:
             w = self.windows.get(row["number"])
             if w is None:
@@ -278,9 +145,7 @@ class Hall:
                     t.window = target.number
                     w = target
                 w.enqueue(t)
-        for d in devices:
-            if d.id in self.devices:
-                self.devices[d.id] = d
+        self.devices.restore(devices)
         for r in ratings:
             self.ratings[r.ticket_id] = r
         self.changes = Changes()
@@ -335,105 +200,30 @@ class Hall:
     def waiting(self, service: str | None = None) -> int:
         return sum(1 for w in self.windows.values() for t in w.queue if service is None or t.service == service)
 
-    # --- expected times -----------------------------------------------------------------------
-    # A ticket's handling time is learned from the day's finished tickets of its service, starting from the
-    # configured minutes, which count as `prior_weight` finished tickets of an exponential spread around them.
+    # --- expected times: the policy's arithmetic on this hall's windows, learned times and clock ----------
     def mean_handling_s(self, service: str) -> float:
-        prior = self.config.service(service).minutes * 60.0
-        seen = self._learned(service)
-        weight = self.policy.prior_weight
-        return (prior * weight + seen.sums[-1]) / (weight + len(seen.times))
+        return self.policy.mean_handling_s(self.times, service)
 
     def residual_s(self, service: str, elapsed: float) -> float:
-        """The expected handling time still to come for a ticket of `service` handled for `elapsed` seconds.
-
-        The mean of (t - elapsed) over the day's handling times t longer than `elapsed`, with the prior's
-        pseudo-tickets; so a ticket that has run long is expected to run on, as long services do, rather than
-        to end any moment.
-        """
-        prior = self.config.service(service).minutes * 60.0
-        elapsed = max(0.0, elapsed)
-        weight = self.policy.prior_weight * math.exp(-elapsed / prior)
-        longer, total = self._learned(service).beyond(elapsed)
-        return (weight * prior + total - elapsed * longer) / (weight + longer)
-
-    def _learned(self, service: str) -> _SortedTimes:
-        seen = self.handled.get(service, [])
-        index = self._handled_sorted.get(service)
-        if index is None or index.source is not seen or index.count > len(seen):
-            index = self._handled_sorted[service] = _SortedTimes(seen)
-        index.catch_up()
-        return index
+        return self.policy.residual_s(self.times, service, elapsed)
 
     def remaining_s(self, w: Window, now: float) -> float:
-        """The expected handling time left for the ticket the window is serving."""
-        if w.current is None:
-            return 0.0
-        return self.residual_s(w.current.service, now - (w.current_since or now))
-
-    def expected_wait_s(self, w: Window, priority: bool, now: float) -> float:
-        """The wait of a ticket joining window `w` now: what is left of its current ticket and of all ahead."""
-        ahead = [t for t in w.queue if t.priority or not priority]
-        return self.remaining_s(w, now) + sum(self.mean_handling_s(t.service) for t in ahead)
+        return self.policy.remaining_s(self.times, w, now)
 
     def ahead_of(self, t: Ticket) -> int:
-        if t.status != WAITING:
-            return 0
-        w = self.windows[t.window]
-        return next((i for i, other in enumerate(w.queue) if other is t), len(w.queue))
+        return ahead_of(self.windows, t)
 
     def estimated_wait_s(self, t: Ticket) -> int:
-        """The wait still expected for a waiting ticket (printed on it at issue, shown on its status page)."""
-        if t.status != WAITING:
-            return 0
-        now = self.clock()
-        estimate = self._pooled_wait_s(t.service, t.queue_key(), now)
-        if estimate is None:  # no available window serves it any more: what its own window has ahead
-            w = self.windows[t.window]
-            ahead = w.queue[: self.ahead_of(t)]
-            estimate = self.remaining_s(w, now) + sum(self.mean_handling_s(x.service) for x in ahead)
-        return round(estimate)
+        return self.policy.estimated_wait_s(self.times, self.windows, t, self.clock())
 
     def service_estimate_s(self, service: str, priority: bool = False) -> int | None:
-        """The wait a ticket issued now would expect, or None when no window can take the service."""
-        now = self.clock()
-        estimate = self._pooled_wait_s(service, (0 if priority else 1, now, self.order + 1), now)
-        return None if estimate is None else round(estimate)
+        return self.policy.service_estimate_s(self.times, self.windows, service, priority, self.order, self.clock())
 
-    def _pooled_wait_s(self, service: str, key: tuple[int, float, int], now: float) -> float | None:
-        """The expected wait of a ticket whose queue key is `key`, with every window that serves it calling.
-
-        Take-over makes the windows of a service work through their queues together, nearly in first-come
-        order, so a ticket is called at about the (k+1)-th moment one of them is free, k being the tickets
-        ahead of it there. Idle windows are free now and take the first tickets ahead; then the first window
-        to free is expected after 1/sum(1/r) (r: each window's expected remaining time, a fresh ticket's mean
-        on a window just taken; the first of several independent ends comes sooner than any one of them);
-        after that each ticket ahead holds the group for its mean handling time divided by the windows.
-        Measured against the simulated waits this is unbiased, where the own window's queue alone was not.
-        """
-        group = [w for w in self.windows.values() if w.available and service in w.services]
-        if not group:
-            return None
-        ahead = sorted(
-            (t.queue_key(), self.mean_handling_s(t.service)) for w in group for t in w.queue if t.queue_key() < key
-        )
-        idle = sum(1 for w in group if w.current is None)
-        if len(ahead) < idle:
-            return 0.0
-        ends = [self.remaining_s(w, now) for w in group if w.current is not None]
-        ends += [mean for _, mean in ahead[:idle]]
-        later = [mean for _, mean in ahead[idle:]]
-        return 1.0 / sum(1.0 / max(end, 1.0) for end in ends) + sum(later) / len(group)
+    def takeover_lead_s(self, t: Ticket) -> float:
+        return self.policy.takeover_bound_s(self.times, self.windows, t, self.order, self.clock())
 
     def _choose(self, service: str, priority: bool, exclude: Iterable[int] = ()) -> Window | None:
-        now = self.clock()
-        skip = set(exclude)
-        candidates = [
-            w for w in self.windows.values() if w.available and service in w.services and w.number not in skip
-        ]
-        if not candidates:
-            return None
-        return min(candidates, key=lambda w: (round(self.expected_wait_s(w, priority, now), 6), len(w.queue), w.number))
+        return self.policy.choose(self.times, self.windows, service, priority, self.clock(), exclude)
 
     # --- the day ------------------------------------------------------------------------------
     def roll_day(self) -> bool:
@@ -472,7 +262,7 @@ class Hall:
         self.by_key = {}
         self.counters = {}
         self.order = 0
-        self.handled = {}
+        self.times.clear()
         self.ratings = {}
         self.day = today
         self._record("system", "day.started", {"day": today, "previous": old})
@@ -597,7 +387,7 @@ class Hall:
         self._callable(w)
         if w.current is not None:
             self._end(w, DONE, actor)
-        t = self.next_for(w)
+        t = self.policy.next_for(self.times, self.windows, w, self.order, self.clock())
         if t is None:
             return None
         if t.window != w.number:
@@ -616,44 +406,6 @@ class Hall:
             {**self._about(t), "priority": t.priority, "clerk": w.clerk, "waited_s": round(now - t.issued_at)},
         )
         return t
-
-    def next_for(self, w: Window) -> Ticket | None:
-        """The ticket window `w` calls next, by the rules of the hall and the policy's take-over bound."""
-        own = w.queue[0] if w.queue else None
-        other = None
-        for x in self.windows.values():
-            if x is w:
-                continue
-            for t in x.queue:
-                if t.service in w.services:
-                    if other is None or t.queue_key() < other.queue_key():
-                        other = t
-                    break
-        if own is None and other is None:
-            return self._assisted(w)
-        if own is None or other is None or not other.queue_key() < own.queue_key():
-            return own or other
-        if other.priority and not own.priority:
-            return other
-        return other if own.issued_at - other.issued_at > self.takeover_lead_s(other) else own
-
-    def _assisted(self, w: Window) -> Ticket | None:
-        """With nobody of its own services waiting, a window helps with the earliest ticket it assists with."""
-        if not w.assists:
-            return None
-        heads = (next((t for t in x.queue if t.service in w.assists), None) for x in self.windows.values())
-        return min((t for t in heads if t is not None), key=Ticket.queue_key, default=None)
-
-    def takeover_lead_s(self, t: Ticket) -> float:
-        """How much earlier than a window's own head `t` must have been issued for that window to take it."""
-        if self.policy.takeover_lead_s is not None:
-            return self.policy.takeover_lead_s
-        now = self.clock()
-        expected = self._pooled_wait_s(t.service, (1, now, self.order + 1), now) or 0.0
-        return min(
-            self.policy.takeover_lead_wait_share * expected,
-            self.policy.takeover_lead_handlings * self.mean_handling_s(t.service),
-        )
 
     def recall(self, number: int, actor: str) -> Ticket:
         w = self.window(number)
@@ -699,7 +451,7 @@ class Hall:
         if status == DONE:
             # learn from the time this window spent, which after a transfer is less than finish - first call
             t.handled_s = max(0.0, now - since)
-            self.handled.setdefault(t.service, []).append(t.handled_s)
+            self.times.add(t.service, t.handled_s)
             w.armed_ticket, w.armed_until = t.id, now + self.config.rating_window_s
             data["rating_until"] = self.iso(w.armed_until)
         self._touch(t, w)
@@ -862,10 +614,7 @@ class Hall:
 
     # --- devices ------------------------------------------------------------------------------
     def device_status(self, device_id: str, status: dict[str, Any], actor: str) -> DeviceState:
-        d = self.devices[device_id]
-        now = self.clock()
-        changed = not d.online or d.status != status
-        d.last_seen, d.online, d.status = now, True, status
+        d, changed = self.devices.report(device_id, status, self.clock())
         self.changes.devices[d.id] = d
         if changed:
             self._emit("device.status", actor, {"device": d.id, "kind": d.kind, "online": True, "status": status})
@@ -873,36 +622,9 @@ class Hall:
 
     def check_devices(self) -> None:
         """Devices silent for longer than the timeout are offline."""
-        now = self.clock()
-        for d in self.devices.values():
-            if d.online and d.last_seen is not None and now - d.last_seen > self.device_timeout_s:
-                d.online = False
-                self.changes.devices[d.id] = d
-                self._emit(
-                    "device.status", "system", {"device": d.id, "kind": d.kind, "online": False, "status": d.status}
-                )
-
-
-class _SortedTimes:
-    """The day's handling times of one service kept sorted, with running sums, as they are appended."""
-
-    def __init__(self, source: list[float]):
-        self.source = source
-        self.count = 0
-        self.times: list[float] = []
-        self.sums: list[float] = [0.0]
-
-    def catch_up(self) -> None:
-        if self.count == len(self.source):
-            return
-        self.times = sorted(self.times + self.source[self.count :])  # two sorted runs: a merge
-        self.count = len(self.source)
-        self.sums = [0.0, *itertools.accumulate(self.times)]
-
-    def beyond(self, elapsed: float) -> tuple[int, float]:
-        """How many times are longer than `elapsed`, and their sum."""
-        i = bisect.bisect_right(self.times, elapsed)
-        return len(self.times) - i, self.sums[-1] - self.sums[i]
+        for d in self.devices.silent(self.clock()):
+            self.changes.devices[d.id] = d
+            self._emit("device.status", "system", {"device": d.id, "kind": d.kind, "online": False, "status": d.status})
 
 
 def _prefix(number: str) -> str:

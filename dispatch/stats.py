@@ -6,7 +6,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from .domain import DONE, NO_SHOW, Hall, Rating, Ticket
+from .domain import Hall
+from .model import DONE, NO_SHOW, Rating, Ticket
 
 
 def percentile(values: list[float], q: float) -> float | None:

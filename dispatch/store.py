@@ -31,7 +31,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from .domain import OPEN, Changes, DeviceState, Rating, Ticket, Window
+from .devices import DeviceState
+from .model import OPEN, Changes, Rating, Ticket, Window
 
 log = logging.getLogger(__name__)
 

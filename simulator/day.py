@@ -28,7 +28,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from onewindow.dispatch.domain import WAITING, Hall, Policy, Ticket
+from onewindow.dispatch.domain import Hall
+from onewindow.dispatch.model import WAITING, Ticket
+from onewindow.dispatch.policy import Policy
 from onewindow.hallfile import HallConfig
 
 KIOSK = "simulator:kiosk"
@@ -207,12 +209,8 @@ def run_hall(
     *,
     service_of: Callable[[Citizen], str] = lambda c: c.service,
     opening: float | None = None,
-    hall_type: type[Hall] = Hall,
 ) -> list[Served]:
-    """The day through the core's own `Hall`: every open window staffed, calling as soon as it finishes.
-
-    `hall_type` lets a benchmark run a variant of the rules side by side; the command always runs `Hall`.
-    """
+    """The day through the core's own `Hall`: every open window staffed, calling as soon as it finishes."""
     start = opening_time(config) if opening is None else opening
     clock = VirtualClock(start)
     open_numbers = [n for n, _ in open_windows(config)]
@@ -220,7 +218,7 @@ def run_hall(
     if not staffed:  # fewer clerks in the file than windows: let the windows call without signing in
         config = replace(config, require_sign_in=False)
     ids = itertools.count(1)
-    hall = hall_type(config, clock, policy, new_id=lambda: f"sim{next(ids)}")
+    hall = Hall(config, clock, policy, new_id=lambda: f"sim{next(ids)}")
     if staffed:
         for clerk, n in zip(config.clerks, open_numbers, strict=False):
             hall.sign_in(n, clerk.id, CLERK)
@@ -352,7 +350,6 @@ def run_seed(
     policy: Policy | None = None,
     compare: HallConfig | None = None,
     pairs: dict[str, str] | None = None,
-    hall_type: type[Hall] = Hall,
 ) -> SeedRun:
     """One day: the same citizens through the core's hall, the shared queue and the comparison hall."""
     mapping = business_map(config, compare, pairs) if compare is not None else None
@@ -367,9 +364,7 @@ def run_seed(
         other=mapping,
     )
     start = opening_time(config, day.opening)
-    run = SeedRun(
-        seed, run_hall(config, people, policy, opening=start, hall_type=hall_type), run_pooled(config, people)
-    )
+    run = SeedRun(seed, run_hall(config, people, policy, opening=start), run_pooled(config, people))
     if compare is not None:
         run.compare = run_hall(
             compare,
@@ -377,6 +372,5 @@ def run_seed(
             policy,
             service_of=lambda c: c.old_service or "",
             opening=opening_time(compare, day.opening),
-            hall_type=hall_type,
         )
     return run

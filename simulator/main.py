@@ -20,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 from onewindow.configfile import ConfigError
-from onewindow.dispatch.domain import Hall, Policy
+from onewindow.dispatch.policy import Policy
 from onewindow.hallfile import HallConfig, load_hall
 
 from .day import PROFILES, Day, SeedRun, open_windows, run_seed
@@ -39,10 +39,9 @@ def simulate(
     compare: HallConfig | None = None,
     pairs: dict[str, str] | None = None,
     jobs: int = 1,
-    hall_type: type[Hall] = Hall,
 ) -> list[SeedRun]:
     """Every seed's day; with `jobs` > 1 the seeds run in that many processes."""
-    tasks = [(config, day, seed, policy, compare, pairs, hall_type) for seed in seeds]
+    tasks = [(config, day, seed, policy, compare, pairs) for seed in seeds]
     if jobs <= 1 or len(tasks) <= 1:
         return [_run_seed_task(task) for task in tasks]
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from onewindow.dispatch.domain import Policy
+from onewindow.dispatch.policy import Policy
 from onewindow.dispatch.stats import percentile
 from onewindow.hallfile import HallConfig
 

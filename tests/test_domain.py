@@ -7,19 +7,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from onewindow.dispatch.domain import (
-    CALLED,
-    CANCELLED,
-    DONE,
-    NO_SHOW,
-    SERVING,
-    WAITING,
-    Conflict,
-    Hall,
-    Invalid,
-    NotFound,
-    Policy,
-)
+from onewindow.dispatch.domain import Conflict, Hall, Invalid, NotFound
+from onewindow.dispatch.model import CALLED, CANCELLED, DONE, NO_SHOW, SERVING, WAITING
+from onewindow.dispatch.policy import Policy
 from onewindow.dispatch.stats import day_stats, percentile
 from onewindow.hallfile import load_hall
 from tests.support.hall import TZ, Clock, write_hall

@@ -11,7 +11,8 @@ from collections import Counter
 import pytest
 
 from onewindow import simulator
-from onewindow.dispatch.domain import Hall, Policy
+from onewindow.dispatch.domain import Hall
+from onewindow.dispatch.policy import Policy
 from onewindow.hallfile import load_hall
 from onewindow.simulator.day import (
     PROFILES,

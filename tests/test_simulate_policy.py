@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from onewindow.dispatch.domain import Hall, Policy
+from onewindow.dispatch.domain import Hall
+from onewindow.dispatch.policy import Policy
 from onewindow.hallfile import load_hall
 from tests.support.hall import TZ, Clock, write_hall
 
@@ -93,7 +94,7 @@ def test_a_window_takes_a_ticket_issued_much_earlier_than_its_own_head(make_hall
     hall.finish(late.window, CALLER)
     bound = hall.takeover_lead_s(early)
     # the smaller of three quarters of the wait a new ticket would expect now and one mean handling time
-    expected = hall._pooled_wait_s("general", (1, clock(), hall.order + 1), clock())
+    expected = hall.policy.pooled_wait_s(hall.times, hall.windows, "general", (1, clock(), hall.order + 1), clock())
     assert bound == pytest.approx(min(0.75 * expected, hall.mean_handling_s("general")))
     assert (gap_s > bound) is takes_over
     assert hall.call(late.window, CALLER) is (early if takes_over else late)

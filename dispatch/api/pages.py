@@ -14,7 +14,8 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from ..domain import WAITING, Hall, Ticket, Window
+from ..domain import Hall
+from ..model import WAITING, Ticket, Window
 from .errors import ApiError
 from .state import app_state
 from .views import window_name

@@ -6,7 +6,8 @@ from typing import Any
 
 from onewindow.hallfile import default_window_name
 
-from ..domain import SCORES, Hall, Rating, Ticket, Window
+from ..domain import Hall
+from ..model import SCORES, Rating, Ticket, Window
 
 
 def ticket_view(hall: Hall, t: Ticket) -> dict[str, Any]:

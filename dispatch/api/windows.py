@@ -8,7 +8,8 @@ from typing import Any
 from flask import Blueprint, Response, session
 from flask.typing import ResponseReturnValue
 
-from ..domain import SCORES, Hall, Ticket
+from ..domain import Hall
+from ..model import SCORES, Ticket
 from .auth import Principal, check_pin, window_actor
 from .body import read_body
 from .errors import ApiError

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from onewindow.client import CoreClient
 from onewindow.credentials import hash_secret, token_sha256
 from onewindow.dispatch.core import Core
-from onewindow.dispatch.domain import Policy
+from onewindow.dispatch.policy import Policy
 from onewindow.dispatch.server import make_server
 from onewindow.dispatch.store import Store
 from onewindow.hallfile import HallConfig, load_hall

@@ -1,0 +1,121 @@
+"""The hall's records: tickets, windows, ratings, events, audit records, and what one command changed."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+from typing import Any
+
+from .devices import DeviceState
+
+WAITING, CALLED, SERVING, DONE, NO_SHOW, CANCELLED = "waiting", "called", "serving", "done", "no_show", "cancelled"
+OPEN = (WAITING, CALLED, SERVING)
+SCORES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+
+
+@dataclass
+class Ticket:
+    id: str
+    day: str
+    number: str
+    counter: int
+    order: int
+    service: str
+    issued_service: str
+    window: int
+    printed_window: int
+    status: str
+    priority: bool
+    issued_at: float
+    called_at: float | None = None
+    called_window: int | None = None
+    started_at: float | None = None
+    finished_at: float | None = None
+    served_window: int | None = None
+    handled_s: float | None = None
+    clerk: str | None = None
+    recalls: int = 0
+    transfers: int = 0
+    device: str | None = None
+    idempotency_key: str | None = None
+    end_reason: str | None = None
+
+    def queue_key(self) -> tuple[int, float, int]:
+        return (0 if self.priority else 1, self.issued_at, self.order)
+
+
+@dataclass
+class Window:
+    number: int
+    services: tuple[str, ...]
+    name: str | None
+    closed: bool = False
+    paused: bool = False
+    pause_reason: str | None = None
+    clerk: str | None = None
+    signed_in_at: float | None = None
+    current: Ticket | None = None
+    current_since: float | None = None
+    armed_ticket: str | None = None
+    armed_until: float | None = None
+    queue: list[Ticket] = field(default_factory=list)
+    assists: tuple[str, ...] = ()
+
+    @property
+    def available(self) -> bool:
+        return not (self.paused or self.closed)
+
+    @property
+    def state(self) -> str:
+        return "closed" if self.closed else "paused" if self.paused else "open"
+
+    def enqueue(self, ticket: Ticket) -> None:
+        keys = [t.queue_key() for t in self.queue]
+        self.queue.insert(bisect.bisect(keys, ticket.queue_key()), ticket)
+
+
+@dataclass
+class Rating:
+    id: int | None
+    ticket_id: str
+    day: str
+    number: str
+    service: str
+    window: int
+    clerk: str | None
+    score: int
+    at: float
+    follow_up: str | None = None
+    follow_up_by: str | None = None
+    follow_up_at: float | None = None
+
+
+@dataclass
+class Event:
+    type: str
+    data: dict[str, Any]
+    at: float
+
+
+@dataclass
+class AuditRecord:
+    actor: str
+    action: str
+    data: dict[str, Any]
+    at: float
+
+
+@dataclass
+class Changes:
+    """What one command changed, for the store to write in one transaction."""
+
+    tickets: dict[str, Ticket] = field(default_factory=dict)
+    windows: dict[int, Window] = field(default_factory=dict)
+    ratings: list[Rating] = field(default_factory=list)
+    devices: dict[str, DeviceState] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+    audit: list[AuditRecord] = field(default_factory=list)
+    day: str = ""
+
+    def __bool__(self) -> bool:
+        return bool(self.tickets or self.windows or self.ratings or self.devices or self.events or self.audit)
