@@ -1,7 +1,8 @@
-"""A serial line that reopens itself: opens, reports ok/offline, and logs each change once, not every retry.
+"""A serial line that can be reopened: opens, reports ok/offline, and logs each change once, not every retry.
 
-Shared by the LED line and the RS-485 pad bus. Anything `serial.serial_for_url` opens works:
-`/dev/hall-led485`, `socket://10.0.0.40:4196` (an RS-485-to-Ethernet converter), `loop://`.
+Shared by the LED line and the RS-485 pad bus, whose DeviceThread does the reopening. Anything
+`serial.serial_for_url` opens works: `/dev/hall-led485`, `socket://10.0.0.40:4196` (an RS-485-to-Ethernet
+converter), `loop://`.
 """
 
 from __future__ import annotations
@@ -9,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Protocol
+
+from onewindow.drivers.reconnect import DeviceState, Presence
 
 WRITE_TIMEOUT_S = 2.0
 
@@ -30,18 +32,6 @@ class SerialLike(Protocol):
 
 # (url, baudrate, read timeout in seconds) -> an open port
 Opener = Callable[[str, int, float], SerialLike]
-
-
-@dataclass(frozen=True)
-class PortState:
-    """What the device heartbeat reports about one line: status "ok", "offline" or "unknown", and why."""
-
-    status: str
-    message: str
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
 
 
 def open_serial(url: str, baudrate: int, timeout: float) -> SerialLike:
@@ -74,12 +64,15 @@ class SerialPort:
         self.what = what
         self.port: SerialLike | None = None
         self._open_port = open_port or open_serial
-        self._log = log or logging.getLogger(__name__)
-        self._state = PortState("unknown", f"{what} {url} not opened yet")
+        self._presence = Presence(
+            DeviceState("unknown", f"{what} {url} not opened yet"),
+            log or logging.getLogger(__name__),
+            away="%s; retrying quietly",
+        )
 
     @property
-    def state(self) -> PortState:
-        return self._state
+    def state(self) -> DeviceState:
+        return self._presence.state
 
     @property
     def is_open(self) -> bool:
@@ -94,19 +87,19 @@ class SerialPort:
         # a driver thread must outlive whatever pyserial or a URL handler raises (SerialException is an
         # OSError, a bad URL a ValueError, termios errors neither): the line is simply offline
         except Exception as exc:
-            self._set("offline", f"{self.what} {self.url} cannot be opened: {exc}")
+            self._presence.set("offline", f"{self.what} {self.url} cannot be opened: {exc}")
             return False
-        self._set("ok", f"{self.what} {self.url} open")
+        self._presence.set("ok", f"{self.what} {self.url} open")
         return True
 
     def lost(self, exc: BaseException) -> None:
         """The port failed mid-use (unplugged adapter, converter gone): close it and go offline."""
         self._close_port()
-        self._set("offline", f"{self.what} {self.url} lost: {exc}")
+        self._presence.set("offline", f"{self.what} {self.url} lost: {exc}")
 
     def close(self) -> None:
         self._close_port()
-        self._state = PortState("offline", f"{self.what} {self.url} closed")
+        self._presence.set("offline", f"{self.what} {self.url} closed", quiet=True)
 
     def _close_port(self) -> None:
         port, self.port = self.port, None
@@ -114,12 +107,3 @@ class SerialPort:
             # closing a dead port may fail in any way; it is gone either way
             with contextlib.suppress(Exception):
                 port.close()
-
-    def _set(self, status: str, message: str) -> None:
-        changed = status != self._state.status
-        self._state = PortState(status, message)
-        if changed:  # log a state change once, not each retry
-            if status == "ok":
-                self._log.info("%s", message)
-            else:
-                self._log.warning("%s; retrying quietly", message)

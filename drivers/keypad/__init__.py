@@ -3,7 +3,7 @@ of [[keypad]] and [keymap.NAME] tables."""
 
 from .fake import FakeKeypad
 from .keymap import ACTIONS, BUILTIN, NUMPAD, Keymap, key_code, key_name, read_keymap, read_keymaps
-from .reader import EvdevKeypad, KeypadReader, KeypadState, pressed_keys
+from .reader import EvdevKeypad, KeypadReader, pressed_keys
 from .settings import KeypadSettings, read_keypad, read_keypads
 
 __all__ = [
@@ -14,7 +14,6 @@ __all__ = [
     "FakeKeypad",
     "KeypadReader",
     "KeypadSettings",
-    "KeypadState",
     "Keymap",
     "key_code",
     "key_name",

@@ -10,8 +10,9 @@ import os
 import select
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any, Protocol
+
+from onewindow.drivers.reconnect import DeviceState, DeviceThread, Presence
 
 from .keymap import key_name
 
@@ -37,18 +38,6 @@ class KeypadDevice(Protocol):
     def read_loop(self) -> Iterator[Any]: ...
 
     def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class KeypadState:
-    """For the device heartbeat: status "ok", "missing" or "unknown", and why."""
-
-    status: str
-    message: str
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
 
 
 class EvdevKeypad:
@@ -129,31 +118,35 @@ class KeypadReader:
         self.path = path
         self._on_key = on_key
         self._open_device = open_device
-        self._retry_s = retry_s
         self._grab = grab
-        self._stop = threading.Event()
         self._lock = threading.Lock()
         self._device: KeypadDevice | None = None
-        self._state = KeypadState("unknown", f"keypad {path} not opened yet")
-        self._thread = threading.Thread(target=self._run, name=f"keypad {path}", daemon=True)
+        self._presence = Presence(
+            DeviceState("unknown", f"keypad {path} not opened yet"),
+            log,
+            away=f"%s; looking again every {retry_s:g} s",
+        )
+        self._thread = DeviceThread(
+            f"keypad {path}",
+            what=f"keypad {path}",
+            open=self._open,
+            work=self._read,
+            on_fault=lambda: self._presence.set("missing", f"keypad {path}: unexpected error"),
+            retry_s=retry_s,
+            log=log,
+            wake=self._let_go,
+        )
 
     def start(self) -> KeypadReader:
         self._thread.start()
         return self
 
     @property
-    def state(self) -> KeypadState:
-        return self._state
+    def state(self) -> DeviceState:
+        return self._presence.state
 
     def close(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        with self._lock:
-            device = self._device
-        if device is not None:
-            with contextlib.suppress(OSError):
-                device.close()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        self._thread.stop(timeout)
 
     def __enter__(self) -> KeypadReader:
         return self.start()
@@ -161,51 +154,60 @@ class KeypadReader:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self._session()
-            except Exception:  # a bug here must not leave the window without its keypad for the day
-                log.exception("keypad %s: unexpected error; carrying on", self.path)
-                self._set("missing", f"keypad {self.path}: unexpected error")
-            if not self._stop.is_set():
-                self._stop.wait(self._retry_s)
-
-    def _session(self) -> None:
-        """Open the keypad, read it until it goes away, close it."""
+    def _open(self) -> bool:
+        """Open the keypad; False (and "missing") when it is not there or refuses."""
         try:
             device = self._open_device(self.path)
         except OSError as exc:
             what = "is not plugged in" if exc.errno == errno.ENOENT else f"cannot be opened: {exc}"
-            self._set("missing", f"keypad {self.path} {what}")
-            return
+            self._presence.set("missing", f"keypad {self.path} {what}")
+            return False
         with self._lock:
             self._device = device
+        return True
+
+    def _read(self) -> None:
+        """Read the open keypad until it goes away, close it, and let `retry_s` pass before opening it again."""
+        with self._lock:
+            device = self._device
+        assert device is not None
         try:
-            if self._stop.is_set():
+            if self._thread.stopping:
                 return
             if self._grab:
                 device.grab()
-            self._set("ok", f"keypad {self.path} open")
-            events = device.read_loop()
-            try:
-                for key in pressed_keys(events):
-                    if self._stop.is_set():
-                        return
-                    self._deliver(key)
-            finally:
-                closing = getattr(events, "close", None)
-                if closing is not None:
-                    closing()
-            if not self._stop.is_set():
-                self._set("missing", f"keypad {self.path} stopped sending")
+            self._presence.set("ok", f"keypad {self.path} open")
+            self._deliver_keys(device)
         except OSError as exc:
-            if not self._stop.is_set():
+            if not self._thread.stopping:
                 what = "was unplugged" if exc.errno == errno.ENODEV else f"failed: {exc}"
-                self._set("missing", f"keypad {self.path} {what}")
+                self._presence.set("missing", f"keypad {self.path} {what}")
         finally:
             with self._lock:
                 self._device = None
+            with contextlib.suppress(OSError):
+                device.close()
+        self._thread.wait(self._thread.retry_s)
+
+    def _deliver_keys(self, device: KeypadDevice) -> None:
+        events = device.read_loop()
+        try:
+            for key in pressed_keys(events):
+                if self._thread.stopping:
+                    return
+                self._deliver(key)
+        finally:
+            closing = getattr(events, "close", None)
+            if closing is not None:
+                closing()
+        if not self._thread.stopping:
+            self._presence.set("missing", f"keypad {self.path} stopped sending")
+
+    def _let_go(self) -> None:
+        """Close the keypad from another thread, which ends its read loop."""
+        with self._lock:
+            device = self._device
+        if device is not None:
             with contextlib.suppress(OSError):
                 device.close()
 
@@ -214,12 +216,3 @@ class KeypadReader:
             self._on_key(key)
         except Exception:  # the caller's problem must not stop the next key from arriving
             log.exception("keypad %s: handling key %s failed", self.path, key)
-
-    def _set(self, status: str, message: str) -> None:
-        changed = status != self._state.status
-        self._state = KeypadState(status, message)
-        if changed:  # once per change, not every retry
-            if status == "ok":
-                log.info("%s", message)
-            else:
-                log.warning("%s; looking again every %g s", message, self._retry_s)

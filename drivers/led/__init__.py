@@ -1,7 +1,5 @@
 """LED boards over serial lines: protocol modules by name, the line writer, its fake and the [[led]] reader."""
 
-from onewindow.drivers.serialport import PortState
-
 from .fake import FakeLedLine
 from .line import LedBoards, LedLine, open_led_lines
 from .protocols import PROTOCOLS, encoder
@@ -13,7 +11,6 @@ __all__ = [
     "LedBoards",
     "LedLine",
     "LedSettings",
-    "PortState",
     "encoder",
     "open_led_lines",
     "read_led",

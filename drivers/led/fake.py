@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from onewindow.drivers.serialport import PortState
+from onewindow.drivers.reconnect import DeviceState
 
 from .protocols import encoder
 
@@ -21,7 +21,7 @@ class FakeLedLine:
         self._lock = threading.Lock()
         self.frames: list[bytes] = []
         self.boards: dict[int, str] = {}
-        self._state = PortState("ok", f"LED line {port} (fake) open")
+        self._state = DeviceState("ok", f"LED line {port} (fake) open")
 
     def start(self) -> FakeLedLine:
         return self
@@ -34,17 +34,17 @@ class FakeLedLine:
                 self.frames.append(frame)
 
     @property
-    def state(self) -> PortState:
+    def state(self) -> DeviceState:
         return self._state
 
     def unplug(self) -> None:
-        self._state = PortState("offline", f"LED line {self.port} (fake) unplugged")
+        self._state = DeviceState("offline", f"LED line {self.port} (fake) unplugged")
 
     def plug(self) -> None:
         """Back online; like the real line, every board's text goes out again."""
         with self._lock:
-            self._state = PortState("ok", f"LED line {self.port} (fake) open")
+            self._state = DeviceState("ok", f"LED line {self.port} (fake) open")
             self.frames.extend(self._encode(a, t) for a, t in self.boards.items())
 
     def close(self) -> None:
-        self._state = PortState("offline", f"LED line {self.port} (fake) closed")
+        self._state = DeviceState("offline", f"LED line {self.port} (fake) closed")

@@ -8,7 +8,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
-from onewindow.drivers.serialport import Opener, PortState, SerialPort
+from onewindow.drivers.reconnect import DeviceState, DeviceThread
+from onewindow.drivers.serialport import Opener, SerialPort
 
 from .protocols import encoder
 from .settings import LedSettings
@@ -27,7 +28,7 @@ class LedBoards(Protocol):
     def show(self, address: int, text: str) -> None: ...
 
     @property
-    def state(self) -> PortState: ...
+    def state(self) -> DeviceState: ...
 
     def close(self) -> None: ...
 
@@ -56,7 +57,6 @@ class LedLine:
         self.baudrate = baudrate
         self._encode = encoder(protocol)
         self._gap_s = gap_s
-        self._retry_s = retry_s
         self._refresh_s = refresh_s
         self._clock = clock
         self._link = SerialPort(port, baudrate, timeout=0, what="LED line", open_port=open_port, log=log)
@@ -65,10 +65,19 @@ class LedLine:
         self._pending: dict[int, str] = {}  # what still has to go out, in the order it was asked for
         self._refresh: dict[int, str] = {}  # texts sent again (after a replug, every minute): after any change
         self._sent: dict[int, str] = {}  # what each board was last sent on the open port
-        self._stopping = False
         self._next_frame_at = 0.0
         self._refreshed_at = 0.0
-        self._thread = threading.Thread(target=self._run, name=f"led-line {port}", daemon=True)
+        self._thread = DeviceThread(
+            f"led-line {port}",
+            what=f"LED line {port}",
+            open=self._open,
+            work=self._step,
+            on_fault=lambda: self._link.lost(RuntimeError("unexpected error")),
+            retry_s=retry_s,
+            log=log,
+            wake=self._wake,
+            clock=clock,
+        )
 
     # --- the display process's side -------------------------------------------------------
     def start(self) -> LedLine:
@@ -88,7 +97,7 @@ class LedLine:
             self._cond.notify()
 
     @property
-    def state(self) -> PortState:
+    def state(self) -> DeviceState:
         return self._link.state
 
     @property
@@ -98,11 +107,7 @@ class LedLine:
             return dict(self._current)
 
     def close(self, timeout: float = 5.0) -> None:
-        with self._cond:
-            self._stopping = True
-            self._cond.notify_all()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        self._thread.stop(timeout)
         self._link.close()
 
     def __enter__(self) -> LedLine:
@@ -112,38 +117,39 @@ class LedLine:
         self.close()
 
     # --- the writer thread ------------------------------------------------------------------
-    def _run(self) -> None:
-        while not self._stopping:
-            try:
-                self._step()
-            except Exception:  # a bug here must not silence every board of the hall for the day
-                log.exception("LED line %s: unexpected error; carrying on", self.port)
-                self._link.lost(RuntimeError("unexpected error"))
-                self._sleep(self._retry_s)
+    def _open(self) -> bool:
+        """Open the port when it is closed; a freshly opened one hears every board's text again."""
+        if self._link.is_open:
+            return True
+        if not self._link.open():
+            return False
+        with self._cond:
+            self._sent.clear()
+            self._resend_all()  # a board may have lost power with the adapter
+        self._refreshed_at = self._clock()
+        return True
+
+    def _wake(self) -> None:
+        """End the writer's wait for texts: the line is closing."""
+        with self._cond:
+            self._cond.notify_all()
 
     def _step(self) -> None:
-        if not self._link.is_open:
-            if not self._link.open():
-                self._sleep(self._retry_s)
-                return
-            with self._cond:
-                self._sent.clear()
-                self._resend_all()  # a board may have lost power with the adapter
-            self._refreshed_at = self._clock()
+        """One frame out, or when nothing is waiting a look at whether the adapter is still there."""
         with self._cond:
-            self._cond.wait_for(lambda: self._pending or self._refresh or self._stopping, timeout=IDLE_CHECK_S)
+            self._cond.wait_for(lambda: self._pending or self._refresh or self._thread.stopping, timeout=IDLE_CHECK_S)
             idle = not (self._pending or self._refresh)
-        if self._stopping:
+        if self._thread.stopping:
             return
         if idle:
             self._idle()
             return
         # wait out the gap before choosing, so that texts arriving meanwhile replace older ones
-        self._sleep(self._next_frame_at - self._clock())
+        self._thread.wait(self._next_frame_at - self._clock())
         with self._cond:
             # a change (a call) goes before texts that are only sent again
             queue = self._pending or self._refresh
-            if self._stopping or not queue:
+            if self._thread.stopping or not queue:
                 return
             address = next(iter(queue))
             text = queue.pop(address)
@@ -186,13 +192,6 @@ class LedLine:
         self._link.lost(exc)
         with self._cond:
             self._sent.clear()
-
-    def _sleep(self, seconds: float) -> None:
-        """Wait `seconds` by the line's clock, or less when the line is closed."""
-        until = self._clock() + seconds
-        with self._cond:
-            while not self._stopping and (left := until - self._clock()) > 0:
-                self._cond.wait(left)
 
 
 def open_led_lines(boards: Iterable[LedSettings], **options: Any) -> dict[str, LedLine]:

@@ -9,7 +9,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from onewindow.drivers.serialport import Opener, PortState, SerialPort
+from onewindow.drivers.reconnect import DeviceState, DeviceThread
+from onewindow.drivers.serialport import Opener, SerialPort
 
 from . import ff68
 from .ff68 import Frame, FrameParser, PadPress, PadScore
@@ -58,14 +59,12 @@ class PadBus:
         self.baudrate = baudrate
         self._on_event = on_event
         self._gap_s = gap_s
-        self._retry_s = retry_s
         self._repeat_s = repeat_s
         self._loopback_s = loopback_s
         self._clock = clock
         self._link = SerialPort(port, baudrate, timeout=READ_S, what="pad bus", open_port=open_port, log=log)
         self._parser = FrameParser()
         self._lock = threading.Lock()
-        self._stop = threading.Event()
         self._shown: dict[int, bytes] = {}  # each pad's current display frame
         self._outbox: dict[tuple[str, int], bytes] = {}  # host frames still to send, in order
         self._last_seen: dict[int, tuple[bytes, float]] = {}  # each pad's last frame and when
@@ -73,7 +72,15 @@ class PadBus:
         self._next_frame_at = 0.0
         self._reopening = False  # the line has been open before
         self._events: queue.Queue[PadEvent | None] = queue.Queue()
-        self._bus_thread = threading.Thread(target=self._run, name=f"pad-bus {port}", daemon=True)
+        self._bus_thread = DeviceThread(
+            f"pad-bus {port}",
+            what=f"pad bus {port}",
+            open=self._open,
+            work=self._step,
+            on_fault=lambda: self._link.lost(RuntimeError("unexpected error")),
+            retry_s=retry_s,
+            log=log,
+        )
         self._event_thread = threading.Thread(target=self._deliver, name=f"pad-events {port}", daemon=True)
         self.frames_seen = 0
 
@@ -96,13 +103,11 @@ class PadBus:
             self._outbox[("beep", address)] = frame
 
     @property
-    def state(self) -> PortState:
+    def state(self) -> DeviceState:
         return self._link.state
 
     def close(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        if self._bus_thread.is_alive():
-            self._bus_thread.join(timeout)
+        self._bus_thread.stop(timeout)
         self._events.put(None)
         if self._event_thread.is_alive():
             self._event_thread.join(timeout)
@@ -115,30 +120,26 @@ class PadBus:
         self.close()
 
     # --- the bus thread -----------------------------------------------------------------------
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self._step()
-            except Exception:  # a bug here must not leave every pad of the line unanswered for the day
-                log.exception("pad bus %s: unexpected error; carrying on", self.port)
-                self._link.lost(RuntimeError("unexpected error"))
-                self._stop.wait(self._retry_s)
+    def _open(self) -> bool:
+        """Open the line when it is closed; on a reopened one pads get their numbers again."""
+        if self._link.is_open:
+            return True
+        if not self._link.open():
+            return False
+        self._parser = FrameParser()
+        with self._lock:
+            if self._reopening:
+                # a beep queued before the line went away was feedback for a moment that has passed;
+                # numbers are what pads must show now, and they may have lost power with the adapter
+                for key in [k for k in self._outbox if k[0] == "beep"]:
+                    del self._outbox[key]
+                for address, shown in self._shown.items():
+                    self._outbox.setdefault(("display", address), shown)
+            self._reopening = True
+        return True
 
     def _step(self) -> None:
-        if not self._link.is_open:
-            if not self._link.open():
-                self._stop.wait(self._retry_s)
-                return
-            self._parser = FrameParser()
-            with self._lock:
-                if self._reopening:
-                    # a beep queued before the line went away was feedback for a moment that has passed;
-                    # numbers are what pads must show now, and they may have lost power with the adapter
-                    for key in [k for k in self._outbox if k[0] == "beep"]:
-                        del self._outbox[key]
-                    for address, shown in self._shown.items():
-                        self._outbox.setdefault(("display", address), shown)
-                self._reopening = True
+        """What pads sent answered, then one of our own frames out when its turn has come."""
         port = self._link.port
         assert port is not None
         try:

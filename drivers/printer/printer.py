@@ -8,6 +8,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from onewindow.drivers.reconnect import DeviceState, Presence
+
 from . import commands
 from .backends import backend
 from .commands import Paper
@@ -73,7 +75,13 @@ class Printer:
         self.link = link
         self._lock = threading.Lock()
         self._open = False
-        self._away_logged = False
+        # only the log is told: callers see the richer PrinterStatus
+        self._presence = Presence(
+            DeviceState("unknown", f"printer {link.where} not opened yet"),
+            log,
+            away="%s (not logged again until it answers)",
+            log_first_ok=False,
+        )
         self.last_status: PrinterStatus | None = None
         self.tickets_printed = 0
         self._printing = False
@@ -91,25 +99,18 @@ class Printer:
         try:
             self.link.open()
         except LinkAway as exc:
-            self._note_away(exc)
+            self._presence.set("away", f"printer {self.where} is away: {exc}")
             raise
         except Exception as exc:
             # a backend library failing in a way we did not foresee must not take the kiosk down
-            if not self._away_logged:
+            if self._presence.state.status != "away":
                 log.exception("printer %s: unexpected error opening it", self.where)
             away = LinkAway(f"unexpected error: {exc}")
-            self._note_away(away)
+            self._presence.set("away", f"printer {self.where} is away: {away}")
             raise away from exc
-        if self._away_logged:
-            log.info("printer %s is back", self.where)
-            self._away_logged = False
+        self._presence.set("ok", f"printer {self.where} is back")
         self._open = True
         return True
-
-    def _note_away(self, exc: LinkAway) -> None:
-        if not self._away_logged:
-            log.warning("printer %s is away: %s (not logged again until it answers)", self.where, exc)
-            self._away_logged = True
 
     def _drop(self, reason: object) -> None:
         if self._open:
