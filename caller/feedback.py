@@ -24,6 +24,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "too_many_attempts": {"zh-Hans": "稍后再试", "zh-Hant": "稍後再試", "en": "TRY LATER"},
     "not_armed": {"zh-Hans": "暂无评价", "zh-Hant": "暫無評價", "en": "NOTHING TO RATE"},
     "already_rated": {"zh-Hans": "已评价", "zh-Hant": "已評價", "en": "RATED"},
+    "rating_closed": {"zh-Hans": "评价时间已过", "zh-Hant": "評價時間已過", "en": "TOO LATE"},
     "forbidden": {"zh-Hans": "无权操作", "zh-Hant": "無權操作", "en": "NOT ALLOWED"},
     "failed": {"zh-Hans": "操作失败", "zh-Hant": "操作失敗", "en": "FAILED"},
 }
@@ -44,6 +45,8 @@ CODES = {
     "unknown_clerk": "unknown_clerk",
     "too_many_attempts": "too_many_attempts",
     "not_armed": "not_armed",
+    "already_rated": "already_rated",
+    "rating_closed": "rating_closed",
     "forbidden": "forbidden",
     "bad_token": "forbidden",
 }

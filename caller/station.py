@@ -133,7 +133,6 @@ class CallerStation:
         self._notices: dict[int, Notice] = {}
         self._notice_number = 0
         self._states: dict[int, tuple[str, float]] = {}  # window -> (state, when) from our own answers
-        self._rated_at: dict[int, float] = {}
         self._key_sequencers: dict[int, KeySequencer] = {}
         self._pad_sequencers: dict[tuple[int, int], PadSequencer] = {}
         self._pads_shown: dict[tuple[int, int], tuple[int | None, str | None]] = {}
@@ -293,9 +292,7 @@ class CallerStation:
         try:
             outcome = self._send(window, command)
         except (CoreUnreachable, CoreRefused) as exc:
-            outcome = feedback.reason(exc)
-            if outcome == "not_armed" and self._rated_recently(window):
-                outcome = "already_rated"
+            outcome = feedback.reason(exc)  # for a score, only the core knows what is armed: it says why not
         if outcome == "ok":
             log.info("window %d: %s done", window, command.name)
             self._outcome(press, outcome)
@@ -307,7 +304,6 @@ class CallerStation:
         if name == "score":
             assert isinstance(command.value, int)
             self.client.rate(window, command.value)
-            self._rated_at[window] = self._clock()
             return "ok"
         if name == "pause":
             self._toggle_pause(window)
@@ -375,11 +371,6 @@ class CallerStation:
         else:
             services = [s["id"] for s in snapshot.get("services", [])]
         return services[position - 1] if 1 <= position <= len(services) else None
-
-    def _rated_recently(self, window: int) -> bool:
-        at = self._rated_at.get(window)
-        snapshot = self.live.snapshot or {}
-        return at is not None and self._clock() - at <= float(snapshot.get("rating_window_s", 120))
 
     # --- feedback ------------------------------------------------------------------------------
     def _refuse(self, press: Press, outcome: str) -> None:

@@ -108,7 +108,9 @@ class Core:
     def _load(self) -> Hall:
         hall = Hall(self.config, self.clock, self.policy, device_timeout_s=self.device_timeout_s)
         state = self.store.load(hall.local_day(self.clock()))
-        hall.restore(state["tickets"], state["windows"], state["devices"], state["ratings"], state["day"])
+        hall.restore(
+            state["tickets"], state["windows"], state["devices"], state["ratings"], state["day"], calls=state["calls"]
+        )
         return hall
 
     def _reload(self) -> None:

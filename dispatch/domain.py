@@ -15,12 +15,15 @@ from .model import (
     CALLED,
     CANCELLED,
     DONE,
+    FINISHED,
     NO_SHOW,
     OPEN,
     SCORES,
     SERVING,
+    TRANSFERRED,
     WAITING,
     AuditRecord,
+    Call,
     Changes,
     Event,
     Rating,
@@ -80,6 +83,8 @@ class Hall:
         self.order = 0
         self.times = HandlingTimes({s.id: s.minutes for s in config.services})
         self.ratings: dict[str, Rating] = {}
+        self.calls: list[Call] = []  # the day's calls, in order
+        self.calling: dict[int, Call] = {}  # each window's call of its current ticket, to record how it ends
         self.devices = Devices(config.devices, device_timeout_s)
         self.day = self.local_day(clock())
         self.changes = Changes()
@@ -99,6 +104,7 @@ class Hall:
         devices: Iterable[DeviceState],
         ratings: Iterable[Rating],
         day: str | None,
+        calls: Iterable[Call] = (),
     ) -> None:
         """Rebuild the in-memory day from stored rows; `day` is the day the windows' state belongs to.
 
@@ -148,6 +154,11 @@ class Hall:
         self.devices.restore(devices)
         for r in ratings:
             self.ratings[r.ticket_id] = r
+        self.calls = sorted((c for c in calls if c.day == self.day), key=lambda c: c.at)
+        for c in self.calls:
+            w = self.windows.get(c.window)
+            if w is not None and w.current is not None and c.outcome is None and c.number == w.current.number:
+                self.calling[w.number] = c
         self.changes = Changes()
 
     def _index(self, t: Ticket) -> None:
@@ -264,6 +275,8 @@ class Hall:
         self.order = 0
         self.times.clear()
         self.ratings = {}
+        self.calls = []
+        self.calling = {}
         self.day = today
         self._record("system", "day.started", {"day": today, "previous": old})
         return True
@@ -399,13 +412,34 @@ class Hall:
             t.called_at, t.called_window = now, w.number
         t.recalls = 0
         w.current, w.current_since = t, now
+        self._count_call(w, t, now)
+        self._rating_grace(w, now)
         self._touch(t, w)
         self._emit(
             "ticket.called",
             actor,
-            {**self._about(t), "priority": t.priority, "clerk": w.clerk, "waited_s": round(now - t.issued_at)},
+            {
+                **self._about(t),
+                "priority": t.priority,
+                "clerk": w.clerk,
+                "waited_s": round(now - t.issued_at),
+                "rating_until": self._rating_until(w),
+            },
         )
         return t
+
+    def _count_call(self, w: Window, t: Ticket, now: float) -> None:
+        """Record the call for the clerk who made it (workload is counted by calls; a recall is not one)."""
+        call = Call(None, self.day, t.number, t.service, w.number, w.clerk, now)
+        self.calls.append(call)
+        self.calling[w.number] = call
+        self.changes.calls.append(call)
+
+    def _call_ended(self, w: Window, outcome: str) -> None:
+        call = self.calling.pop(w.number, None)
+        if call is not None:
+            call.outcome = outcome
+            self.changes.calls.append(call)
 
     def recall(self, number: int, actor: str) -> Ticket:
         w = self.window(number)
@@ -425,7 +459,9 @@ class Hall:
         if t.status != CALLED:
             raise Conflict("not_called", f"ticket {t.number} is already being served")
         t.status, t.started_at = SERVING, self.clock()
-        self._touch(t)
+        if self.armed(w) is not None:
+            w.armed_until = t.started_at  # the next citizen is at the counter: the one before may no longer rate
+        self._touch(t, w)
         self._emit("ticket.started", actor, self._about(t))
         return t
 
@@ -447,6 +483,7 @@ class Hall:
         t.served_window, t.clerk = w.number, w.clerk
         since = w.current_since if w.current_since is not None else now
         w.current, w.current_since = None, None
+        self._call_ended(w, FINISHED if status == DONE else NO_SHOW)
         data = {**self._about(t), "clerk": w.clerk}
         if status == DONE:
             # learn from the time this window spent, which after a transfer is less than finish - first call
@@ -481,6 +518,7 @@ class Hall:
         t.status, t.service, t.window = WAITING, target_service, target.number
         t.transfers += 1
         w.current, w.current_since = None, None
+        self._call_ended(w, TRANSFERRED)
         target.enqueue(t)
         self._touch(t, w)
         self._emit(
@@ -566,38 +604,69 @@ class Hall:
         self._emit("window.signed_out", actor, {"window": w.number, "clerk": clerk, "reason": reason})
 
     # --- ratings ------------------------------------------------------------------------------
+    # A window's evaluator is armed for the ticket last finished there (`armed_ticket`) until `armed_until`:
+    # `rating_window_s` after the finish, cut to `rating_grace_s` after the window's next call and to the
+    # moment of its next start, so the next citizen's press never rates the one before. The ticket stays
+    # named after it closes, so a late press is told "too late" rather than "nothing to rate".
     def armed(self, w: Window) -> Ticket | None:
-        if w.armed_ticket is None or w.armed_until is None or self.clock() > w.armed_until:
+        if w.armed_ticket is None or w.armed_until is None or self.clock() >= w.armed_until:
             return None
         t = self.tickets.get(w.armed_ticket)
         return t if t is not None and t.id not in self.ratings else None
 
+    def _rating_until(self, w: Window) -> str | None:
+        return self.iso(w.armed_until) if self.armed(w) is not None else None
+
+    def _rating_grace(self, w: Window, now: float) -> None:
+        if self.armed(w) is not None and w.armed_until is not None:
+            w.armed_until = min(w.armed_until, now + self.config.rating_grace_s)
+
     def rate(self, number: int, score: int, actor: str) -> Rating:
+        """A citizen's press on the window's evaluator, for the ticket armed there."""
         w = self.window(number)
-        if not isinstance(score, int) or isinstance(score, bool) or score not in SCORES:
-            raise Invalid("bad_score", "score must be 1, 2, 3, 4 or 5")
+        _check_score(score)
         t = self.armed(w)
         if t is None:
-            raise Conflict("not_armed", f"nothing to rate at window {number} now")
+            raise self._not_ratable(w)
+        return self._rating(t, number, score, actor)
+
+    def _not_ratable(self, w: Window) -> Conflict:
+        t = self.tickets.get(w.armed_ticket) if w.armed_ticket else None
+        if t is None:
+            return Conflict("not_armed", f"nothing to rate at window {w.number}")
+        if w.armed_until is not None and self.clock() < w.armed_until:
+            return Conflict("already_rated", f"ticket {t.number} is rated already")
+        return Conflict("rating_closed", f"the rating of ticket {t.number} has closed")
+
+    def rate_ticket(self, ticket_id: str, score: int, actor: str, reasons: tuple[str, ...] = ()) -> Rating:
+        """A citizen rates their own finished ticket from its page (the QR code), until the end of its day."""
+        t = self.ticket(ticket_id)
+        _check_score(score)
+        if t.status != DONE or t.served_window is None:
+            raise Conflict("not_finished", f"ticket {t.number} is {t.status}: only a finished ticket is rated")
+        if t.id in self.ratings:
+            raise Conflict("already_rated", f"ticket {t.number} is rated already")
+        return self._rating(t, t.served_window, score, actor, reasons)
+
+    def _rating(self, t: Ticket, window: int, score: int, actor: str, reasons: tuple[str, ...] = ()) -> Rating:
         rating = Rating(
             id=None,
             ticket_id=t.id,
             day=t.day,
             number=t.number,
             service=t.service,
-            window=number,
+            window=window,
             clerk=t.clerk,
             score=score,
             at=self.clock(),
+            reasons=reasons,
         )
-        self.ratings[t.id] = rating
-        w.armed_ticket, w.armed_until = None, None
+        self.ratings[t.id] = rating  # one per ticket, whichever channel came first: armed() now skips it
         self.changes.ratings.append(rating)
-        self._touch(w)
         self._emit(
             "rating.recorded",
             actor,
-            {**self._about(t), "window": number, "score": score, "clerk": t.clerk, "flagged": score <= 2},
+            {**self._about(t), "window": window, "score": score, "clerk": t.clerk, "flagged": score <= 2},
         )
         return rating
 
@@ -612,6 +681,13 @@ class Hall:
         )
         return rating
 
+    # --- refusals -----------------------------------------------------------------------------
+    def sign_in_refused(self, number: int, clerk_id: str, reason: str, locked: bool, actor: str) -> None:
+        """A sign-in refused for a wrong PIN or an unknown clerk, and whether it locked the window and clerk."""
+        self._record(
+            actor, "window.sign_in_refused", {"window": number, "clerk": clerk_id, "reason": reason, "locked": locked}
+        )
+
     # --- devices ------------------------------------------------------------------------------
     def device_status(self, device_id: str, status: dict[str, Any], actor: str) -> DeviceState:
         d, changed = self.devices.report(device_id, status, self.clock())
@@ -625,6 +701,11 @@ class Hall:
         for d in self.devices.silent(self.clock()):
             self.changes.devices[d.id] = d
             self._emit("device.status", "system", {"device": d.id, "kind": d.kind, "online": False, "status": d.status})
+
+
+def _check_score(score: int) -> None:
+    if not isinstance(score, int) or isinstance(score, bool) or score not in SCORES:
+        raise Invalid("bad_score", "score must be 1, 2, 3, 4 or 5")
 
 
 def _prefix(number: str) -> str:

@@ -1,4 +1,4 @@
-"""The hall's records: tickets, windows, ratings, events, audit records, and what one command changed."""
+"""The hall's records: tickets, windows, calls, ratings, events, audit records, and what one command changed."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from .devices import DeviceState
 WAITING, CALLED, SERVING, DONE, NO_SHOW, CANCELLED = "waiting", "called", "serving", "done", "no_show", "cancelled"
 OPEN = (WAITING, CALLED, SERVING)
 SCORES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
+FINISHED, TRANSFERRED = "finished", "transferred"  # how a call ended, with NO_SHOW
 
 
 @dataclass
@@ -75,6 +76,21 @@ class Window:
 
 
 @dataclass
+class Call:
+    """One call of a ticket to a window, counted for the clerk who made it; `outcome` is set when the ticket
+    ends at that window (finished, no_show, transferred) and stays None while it is there or if the day ends it."""
+
+    id: int | None
+    day: str
+    number: str
+    service: str
+    window: int
+    clerk: str | None
+    at: float
+    outcome: str | None = None
+
+
+@dataclass
 class Rating:
     id: int | None
     ticket_id: str
@@ -88,6 +104,7 @@ class Rating:
     follow_up: str | None = None
     follow_up_by: str | None = None
     follow_up_at: float | None = None
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass
@@ -111,6 +128,7 @@ class Changes:
 
     tickets: dict[str, Ticket] = field(default_factory=dict)
     windows: dict[int, Window] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
     ratings: list[Rating] = field(default_factory=list)
     devices: dict[str, DeviceState] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
@@ -118,4 +136,6 @@ class Changes:
     day: str = ""
 
     def __bool__(self) -> bool:
-        return bool(self.tickets or self.windows or self.ratings or self.devices or self.events or self.audit)
+        return bool(
+            self.tickets or self.windows or self.calls or self.ratings or self.devices or self.events or self.audit
+        )

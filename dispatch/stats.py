@@ -1,4 +1,4 @@
-"""A day's figures per window, clerk and service: workload, waits, handling times and ratings."""
+"""A day's figures per window, clerk and service: calls and what came of them, waits, handling times and ratings."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .domain import Hall
-from .model import DONE, NO_SHOW, Rating, Ticket
+from .model import DONE, NO_SHOW, TRANSFERRED, Call, Rating, Ticket
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -30,6 +30,8 @@ def _round(value: float | None) -> float | None:
 class _Tally:
     def __init__(self) -> None:
         self.issued = 0
+        self.calls = 0
+        self.transfers = 0
         self.finished = 0
         self.no_shows = 0
         self.waits: list[float] = []
@@ -41,8 +43,10 @@ class _Tally:
         counts = {str(s): self.scores.count(s) for s in (5, 4, 3, 2, 1)}
         return {
             "issued": self.issued,
+            "calls": self.calls,
             "finished": self.finished,
             "no_shows": self.no_shows,
+            "transfers": self.transfers,
             "mean_wait_s": _round(_mean(self.waits)),
             "p95_wait_s": _round(percentile(self.waits, 95)),
             "mean_handling_s": _round(_mean(self.handling)),
@@ -55,16 +59,27 @@ class _Tally:
         }
 
 
-def day_stats(hall: Hall, day: str, tickets: Iterable[Ticket], ratings: Iterable[Rating]) -> dict[str, Any]:
-    """Workload by the rules of the hall: a clerk's count is what they finished (a transferred ticket counts for
-    whoever finishes it, recalls not at all), no-shows apart; wait = first call - issue; handling = finish -
-    first call. A finished ticket without a rating once its rating time is over counts as not rated."""
+def day_stats(
+    hall: Hall, day: str, tickets: Iterable[Ticket], ratings: Iterable[Rating], calls: Iterable[Call] = ()
+) -> dict[str, Any]:
+    """Workload by the rules of the hall: a clerk's workload is the calls they made (a recall is not a call), and of
+    those the transfers; finished and no-shows count for whoever ended the ticket (a transferred ticket for whoever
+    finishes it); wait = first call - issue; handling = finish - first call. A finished ticket without a rating
+    once its rating time is over counts as not rated."""
     now = hall.clock()
     rated = {r.ticket_id: r for r in ratings}
     by_window: dict[int, _Tally] = {}
     by_clerk: dict[str, _Tally] = {}
     by_service: dict[str, _Tally] = {}
     total = _Tally()
+    for c in calls:
+        groups = [total, by_service.setdefault(c.service, _Tally()), by_window.setdefault(c.window, _Tally())]
+        if c.clerk:
+            groups.append(by_clerk.setdefault(c.clerk, _Tally()))
+        for tally in groups:
+            tally.calls += 1
+            if c.outcome == TRANSFERRED:
+                tally.transfers += 1
     for t in tickets:
         service = by_service.setdefault(t.issued_service, _Tally())
         for tally in (service, total, by_window.setdefault(t.printed_window, _Tally())):

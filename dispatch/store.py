@@ -27,16 +27,17 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import SQLAlchemyError
 
 from .devices import DeviceState
-from .model import OPEN, Changes, Rating, Ticket, Window
+from .model import OPEN, Call, Changes, Rating, Ticket, Window
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 GENESIS = "0" * 64
 
 metadata = MetaData()
@@ -103,6 +104,20 @@ ratings = Table(
     Column("follow_up", Text),
     Column("follow_up_by", String(128)),
     Column("follow_up_at", Float),
+    Column("reasons", Text),  # a JSON list of the phone page's reasons, or NULL
+)
+
+calls = Table(
+    "calls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("day", String(10), nullable=False, index=True),
+    Column("number", String(16), nullable=False),
+    Column("service", String(64), nullable=False),
+    Column("window", Integer, nullable=False),
+    Column("clerk", String(64)),
+    Column("at", Float, nullable=False),
+    Column("outcome", String(16)),
 )
 
 devices = Table(
@@ -260,12 +275,16 @@ class Store:
                 for r in conn.execute(select(devices))
             ]
             rating_list = [_rating(r._mapping) for r in conn.execute(select(ratings).where(ratings.c.day == day))]
-        days = {r["day"] for r in window_rows if r["day"]}
+            days = {r["day"] for r in window_rows if r["day"]}
+            # the windows' state may be of an earlier day, which the hall resumes until it rolls over
+            found = conn.execute(select(calls).where(calls.c.day.in_({day, *days})).order_by(calls.c.id))
+            call_list = [_call(r._mapping) for r in found]
         return {
             "tickets": ticket_list,
             "windows": window_rows,
             "devices": device_list,
             "ratings": rating_list,
+            "calls": call_list,
             "day": max(days) if days else None,
         }
 
@@ -279,6 +298,12 @@ class Store:
         with self.engine.connect() as conn:
             row = conn.execute(select(tickets).where(tickets.c.id == ticket_id)).first()
         return _ticket(row._mapping) if row else None
+
+    @_storage
+    def calls_of(self, day: str) -> list[Call]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(calls).where(calls.c.day == day).order_by(calls.c.id))
+            return [_call(r._mapping) for r in rows]
 
     @_storage
     def ratings_of(self, day: str | None = None, flagged: bool = False) -> list[Rating]:
@@ -315,12 +340,10 @@ class Store:
                     _upsert(conn, tickets, "id", _ticket_row(t))
                 for w in changes.windows.values():
                     _upsert(conn, windows, "number", _window_row(w, changes.day))
+                for c in changes.calls:
+                    _keep(conn, calls, c, _call_row(c))
                 for r in changes.ratings:
-                    row = _rating_row(r)
-                    if r.id is None:
-                        r.id = conn.execute(insert(ratings).values(**row)).inserted_primary_key[0]  # type: ignore[index]
-                    else:
-                        conn.execute(update(ratings).where(ratings.c.id == r.id).values(**row))
+                    _keep(conn, ratings, r, _rating_row(r))
                 for d in changes.devices.values():
                     _upsert(
                         conn,
@@ -420,9 +443,23 @@ def verify_audit(store: Store) -> tuple[bool, str]:
     return True, f"{count} entries, chain intact"
 
 
+def _add_calls_and_rating_reasons(conn: Any) -> None:
+    calls.create(conn, checkfirst=True)
+    conn.execute(text("ALTER TABLE ratings ADD COLUMN reasons TEXT"))
+
+
 MIGRATIONS: dict[int, Any] = {
-    # schema version n -> n+1: a function taking a connection, e.g. {1: _add_window_note_column}
+    # schema version n -> n+1: a function taking a connection
+    1: _add_calls_and_rating_reasons,
 }
+
+
+def _keep(conn: Any, table: Table, record: Call | Rating, row: dict[str, Any]) -> None:
+    """Insert a new record (it learns its id) or update one written before."""
+    if record.id is None:
+        record.id = conn.execute(insert(table).values(**row)).inserted_primary_key[0]
+    else:
+        conn.execute(update(table).where(table.c.id == record.id).values(**row))
 
 
 def _upsert(conn: Any, table: Table, key: str, row: dict[str, Any]) -> None:
@@ -499,11 +536,25 @@ _RATING_FIELDS = (
 
 
 def _rating_row(r: Rating) -> dict[str, Any]:
-    return {name: getattr(r, name) for name in _RATING_FIELDS}
+    row = {name: getattr(r, name) for name in _RATING_FIELDS}
+    row["reasons"] = canonical(list(r.reasons)) if r.reasons else None
+    return row
 
 
 def _rating(row: Any) -> Rating:
-    return Rating(id=row["id"], **{name: row[name] for name in _RATING_FIELDS})
+    reasons = tuple(json.loads(row["reasons"])) if row["reasons"] else ()
+    return Rating(id=row["id"], reasons=reasons, **{name: row[name] for name in _RATING_FIELDS})
+
+
+_CALL_FIELDS = ("day", "number", "service", "window", "clerk", "at", "outcome")
+
+
+def _call_row(c: Call) -> dict[str, Any]:
+    return {name: getattr(c, name) for name in _CALL_FIELDS}
+
+
+def _call(row: Any) -> Call:
+    return Call(id=row["id"], **{name: row[name] for name in _CALL_FIELDS})
 
 
 def _reason(exc: Exception) -> str:

@@ -84,7 +84,7 @@ def test_a_morning_kiosk_issues_clerk_calls_citizen_moves_and_rates(hall):
     status, rating = post(hall, "/api/v1/windows/1/rating", {"score": 4}, "eval-1")
     assert status == 201 and rating["score"] == 4 and rating["label"] == "满意"
     status, again = post(hall, "/api/v1/windows/1/rating", {"score": 5}, "eval-1")
-    assert status == 409 and again["error"]["code"] == "not_armed"
+    assert status == 409 and again["error"]["code"] == "already_rated"
 
     status, state = get(hall, "/api/v1/hall")
     general = next(s for s in state["services"] if s["id"] == "general")
@@ -249,6 +249,61 @@ def test_429_after_too_many_wrong_pins_even_with_the_right_one(hall):
     assert (status, answer["error"]["code"]) == (429, "too_many_attempts")
 
 
+def test_wrong_pins_lock_that_window_and_that_clerk_never_the_device_or_the_pc(hall):
+    for _ in range(5):  # a clerk at window 3 of the caller Pi that also serves windows 1 and 2
+        assert post(hall, "/api/v1/windows/3/sign-in", {"clerk": "c03", "pin": "9999"}, "caller-1")[0] == 401
+    for clerk, window in (("c03", 3), ("c01", 3), ("c03", 1)):  # window 3 is locked, and so is clerk c03
+        body = {"clerk": clerk, "pin": PINS[clerk]}
+        status, answer = post(hall, f"/api/v1/windows/{window}/sign-in", body, "caller-1")
+        assert (status, answer["error"]["code"]) == (429, "too_many_attempts"), (clerk, window)
+    sign_in(hall, 2)  # another window of the same caller Pi
+    sign_in(hall, 4, device="caller-4")  # another caller from the same address
+    status, session = post(hall, "/api/v1/session", {"clerk": "c05", "pin": PINS["c05"], "window": 5})
+    assert status == 200 and session["window"]["clerk"]["id"] == "c05"  # the soft caller on the same PC
+    status, log = get(hall, "/api/v1/audit?limit=50", basic("auditor"))
+    refused = [e for e in log["entries"] if e["action"] == "window.sign_in_refused"]
+    assert len(refused) == 5 and {e["actor"] for e in refused} == {"device:caller-1"}
+    assert [e["data"]["locked"] for e in reversed(refused)] == [False] * 4 + [True]
+    assert "9999" not in json.dumps(log)
+
+
+def test_a_keypad_action_names_the_clerk_signed_in_at_its_window(hall):
+    issue(hall)
+    sign_in(hall, 1)
+    post(hall, "/api/v1/windows/1/call", {}, "caller-1")
+    post(hall, "/api/v1/windows/1/sign-out", {}, "caller-1")
+    status, log = get(hall, "/api/v1/audit?limit=10", basic("auditor"))
+    actors = {e["action"]: e["actor"] for e in log["entries"]}
+    assert actors["window.signed_in"] == "device:caller-1 clerk:c01"
+    assert actors["ticket.called"] == "device:caller-1 clerk:c01"
+    assert actors["window.signed_out"] == "device:caller-1 clerk:c01"
+    assert actors["ticket.issued"] == "device:kiosk-1"
+
+
+def test_the_phone_rates_a_finished_ticket_once_across_every_channel(hall):
+    first, second = issue(hall), issue(hall)
+    sign_in(hall, 1)
+    post(hall, f"/api/v1/tickets/{second['id']}/move", {"window": 1})
+    rate = f"/api/v1/tickets/{first['id']}/rating"
+    assert post(hall, rate, {"score": 4})[1]["error"]["code"] == "not_finished"
+    post(hall, "/api/v1/windows/1/call", {}, "caller-1")
+    post(hall, "/api/v1/windows/1/call", {}, "caller-1")  # finishes the first
+    for reasons in ("慢", [""], [3], ["x"] * 9):
+        assert post(hall, rate, {"score": 4, "reasons": reasons})[0] == 400, reasons
+    assert post(hall, rate, {"score": 6})[0] == 400
+    status, rating = post(hall, rate, {"score": 2, "reasons": ["等候时间长"]})
+    assert status == 201 and rating["window"] == 1 and rating["flagged"] and rating["reasons"] == ["等候时间长"]
+    assert post(hall, rate, {"score": 5})[1]["error"]["code"] == "already_rated"
+    status, answer = post(hall, "/api/v1/windows/1/rating", {"score": 5}, "eval-1")
+    assert (status, answer["error"]["code"]) == (409, "already_rated")
+    post(hall, "/api/v1/windows/1/finish", {}, "caller-1")
+    assert post(hall, "/api/v1/windows/1/rating", {"score": 5}, "eval-1")[0] == 201
+    assert post(hall, f"/api/v1/tickets/{second['id']}/rating", {"score": 1})[1]["error"]["code"] == "already_rated"
+    assert post(hall, "/api/v1/tickets/" + "x" * 22 + "/rating", {"score": 1})[0] == 404
+    status, listed = get(hall, "/api/v1/ratings", basic("auditor"))
+    assert [(r["number"], r["score"]) for r in listed["ratings"]] == [(first["number"], 2), (second["number"], 5)]
+
+
 def test_close_and_open_by_a_manager_over_basic_auth(hall):
     status, answer = raw_request(hall.url, "POST", "/api/v1/windows/2/close", b"", basic("manager"))
     assert status == 200 and answer["state"] == "closed"
@@ -350,7 +405,11 @@ def test_every_write_route_refuses_wrong_credentials(hall, path, body):
 
 def test_ticket_routes_refuse_a_bad_token_but_serve_the_id_holder(hall):
     t = issue(hall)
-    for path, body in ((f"/api/v1/tickets/{t['id']}/move", {"window": 2}), (f"/api/v1/tickets/{t['id']}/cancel", {})):
+    for path, body in (
+        (f"/api/v1/tickets/{t['id']}/move", {"window": 2}),
+        (f"/api/v1/tickets/{t['id']}/cancel", {}),
+        (f"/api/v1/tickets/{t['id']}/rating", {"score": 5}),
+    ):
         status, _ = raw_request(
             hall.url, "POST", path, json.dumps(body).encode(), {"Authorization": "Bearer " + "z" * 43}
         )
@@ -394,6 +453,7 @@ MALFORMED_ROUTES = [
     ("/api/v1/devices/kiosk-1/status", "kiosk-1"),
     ("TICKET/move", None),
     ("TICKET/cancel", None),
+    ("TICKET/rating", None),
 ]
 
 

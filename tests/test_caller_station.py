@@ -292,6 +292,26 @@ def test_the_evaluator_rates_only_what_the_core_armed(hall, api, tmp_path):
     assert [(r["window"], r["score"], r["flagged"]) for r in ratings] == [(1, 2, True)]
 
 
+def test_the_evaluator_follows_the_cores_arming_and_a_late_press_is_told_so(hall, api, tmp_path):
+    keypads, outcomes = Keypads(), Outcomes()
+    caller = api("caller-1")
+    caller.act(1, "sign-in", {"clerk": "c01", "pin": "1111"})
+    for _ in range(3):
+        api().move(api("kiosk-1").issue("general")["id"], 1)  # three citizens wait at window 1
+    caller.act(1, "call")
+    with station(role_file(tmp_path, hall.url, "eval-1", {1: "faces"}), keypads, outcomes) as st:
+        ready(st)
+        caller.act(1, "call")  # A001 finished, A002 called: A001 may still rate for rating_grace_s (20 s)
+        keypads[1].press("F2")  # A001, on the way out: 满意
+        assert outcomes.wait(1) == [(1, "score", "ok")]
+        caller.act(1, "call")  # A002 finished, A003 called ...
+        hall.clock.advance(21)  # ... and standing at the window, A003 presses
+        keypads[1].press("F1")
+        assert outcomes.wait(2)[1] == (1, "score", "rating_closed")
+        assert st.health()["parts"]["window-1"]["message"] == "评价时间已过"
+    assert [(r["number"], r["score"]) for r in api.as_manager("/api/v1/ratings")["ratings"]] == [("A001", 4)]
+
+
 def test_a_keypad_for_a_window_that_is_not_the_devices(hall, api, tmp_path):
     keypads, outcomes = Keypads(), Outcomes()
     with station(role_file(tmp_path, hall.url, "caller-4", {4: "numpad", 5: "numpad"}), keypads, outcomes) as st:

@@ -271,7 +271,7 @@ def test_start_then_finish_arms_the_evaluator(hall_clock):
     assert rating.score == 5 and rating.clerk == "c01"
     with pytest.raises(Conflict) as err:
         hall.rate(1, 4, "device:eval-1")
-    assert err.value.code == "not_armed"
+    assert err.value.code == "already_rated"
 
 
 def test_a_rating_after_its_time_is_refused(hall_clock):
@@ -294,6 +294,105 @@ def test_no_show_does_not_arm_a_rating(hall_clock):
     hall.call(1, CALLER)
     hall.no_show(1, CALLER)
     assert hall.armed(hall.windows[1]) is None
+
+
+# --- ratings stay with their citizen (SPEC §3 Ratings: rating_window_s = 60, rating_grace_s = 20) ------------
+
+
+def finished_then_next_called(hall: Hall):
+    """Window 1 finishes the first citizen and calls the next, who walks up to the counter."""
+    staffed(hall, 1)
+    first, second = issue(hall), issue(hall)
+    hall.move(second.id, 1, "citizen")  # both wait at window 1
+    hall.call(1, CALLER)
+    hall.take_changes()
+    called = hall.call(1, CALLER)  # finishes the first, calls the next
+    assert called is second and first.status == DONE
+    return first, second, hall.take_changes()
+
+
+def test_after_the_next_call_the_one_before_may_rate_only_a_grace_more(hall_clock):
+    hall, clock = hall_clock
+    first, _, changes = finished_then_next_called(hall)
+    finished, called = (e for e in changes.events if e.type in ("ticket.finished", "ticket.called"))
+    assert finished.data["rating_until"] == hall.iso(clock() + 60)
+    assert called.data["rating_until"] == hall.iso(clock() + 20)  # the grace after the call
+    clock.advance(15)
+    rating = hall.rate(1, 5, "device:eval-1")  # the first citizen, still at the window
+    assert rating.number == first.number and rating.ticket_id == first.id
+
+
+def test_the_next_citizen_pressing_at_the_window_is_refused_kindly(hall_clock):
+    hall, clock = hall_clock
+    first, _, _ = finished_then_next_called(hall)
+    clock.advance(21)  # the next citizen reached the counter and presses
+    with pytest.raises(Conflict) as err:
+        hall.rate(1, 5, "device:eval-1")
+    assert err.value.code == "rating_closed"
+    assert first.id not in hall.ratings
+
+
+def test_start_disarms_the_evaluator_at_once(hall_clock):
+    hall, clock = hall_clock
+    first, _, _ = finished_then_next_called(hall)
+    clock.advance(2)
+    hall.start(1, CALLER)
+    assert hall.armed(hall.windows[1]) is None
+    with pytest.raises(Conflict) as err:
+        hall.rate(1, 4, "device:eval-1")
+    assert err.value.code == "rating_closed"
+
+
+def test_the_grace_never_lengthens_the_rating_time(hall_clock):
+    hall, clock = hall_clock
+    staffed(hall, 1)
+    issue(hall), issue(hall)
+    hall.call(1, CALLER)
+    hall.finish(1, CALLER)
+    clock.advance(50)
+    hall.take_changes()
+    hall.call(1, CALLER)  # 10 s of the 60 were left: the grace of 20 does not add to them
+    called = next(e for e in hall.take_changes().events if e.type == "ticket.called")
+    assert called.data["rating_until"] == hall.iso(clock() + 10)
+    clock.advance(10)
+    with pytest.raises(Conflict):
+        hall.rate(1, 3, "device:eval-1")
+
+
+def test_a_call_with_nothing_armed_says_so(hall_clock):
+    hall, _ = hall_clock
+    staffed(hall, 1)
+    issue(hall)
+    hall.take_changes()
+    hall.call(1, CALLER)
+    called = next(e for e in hall.take_changes().events if e.type == "ticket.called")
+    assert called.data["rating_until"] is None
+    with pytest.raises(Conflict) as err:
+        hall.rate(1, 3, "device:eval-1")
+    assert err.value.code == "not_armed"
+
+
+def test_one_rating_per_ticket_whether_by_evaluator_or_phone(hall_clock):
+    hall, _ = hall_clock
+    staffed(hall, 1)
+    first, second = issue(hall), issue(hall)
+    hall.call(1, CALLER)
+    with pytest.raises(Conflict) as err:
+        hall.rate_ticket(first.id, 5, "citizen")
+    assert err.value.code == "not_finished"
+    hall.finish(1, CALLER)
+    rating = hall.rate_ticket(first.id, 2, "citizen", ("等候时间长",))
+    assert (rating.window, rating.clerk, rating.reasons) == (1, "c01", ("等候时间长",))
+    with pytest.raises(Conflict) as err:
+        hall.rate(1, 5, "device:eval-1")  # the evaluator, after the phone
+    assert err.value.code == "already_rated"
+    hall.call(1, CALLER)  # finishes nothing: window 1 has no current ticket
+    hall.finish(1, CALLER)
+    hall.rate(1, 5, "device:eval-1")
+    with pytest.raises(Conflict) as err:
+        hall.rate_ticket(second.id, 4, "citizen")  # the phone, after the evaluator
+    assert err.value.code == "already_rated"
+    assert len(hall.ratings) == 2
 
 
 def test_transfer_to_a_service_keeps_number_and_issue_time(hall_clock):
@@ -458,6 +557,32 @@ def test_workload_counts_finished_tickets_for_whoever_finishes_them(hall_clock):
     assert stats["hall"]["mean_handling_s"] == pytest.approx(220, abs=0.1)
     assert stats["hall"]["ratings"]["1"] == 1 and stats["hall"]["ratings"]["flagged"] == 1
     assert a.recalls == 0  # a recall is not work: counted nowhere
+
+
+def test_a_clerk_is_counted_by_the_calls_they_made(hall_clock):
+    hall, clock = hall_clock
+    staffed(hall, 1, 2)
+    hall.pause(3, CALLER)
+    for _ in range(3):
+        hall.move(issue(hall).id, 1, "citizen")  # three citizens wait at window 1
+    hall.call(1, CALLER)
+    hall.recall(1, CALLER)  # a recall is not a call
+    hall.no_show(1, CALLER)
+    hall.call(1, CALLER)
+    hall.transfer(1, CALLER, window=2)
+    hall.call(1, CALLER)
+    hall.transfer(1, CALLER, window=2)
+    hall.call(2, CALLER)
+    hall.call(2, CALLER)  # finishes the first transferred, calls the second
+    hall.finish(2, CALLER)
+    stats = day_stats(hall, hall.day, list(hall.tickets.values()), [], hall.calls)
+    clerks = {c["clerk"]: c for c in stats["clerks"]}
+    got = {k: clerks["c01"][k] for k in ("calls", "finished", "no_shows", "transfers")}
+    assert got == {"calls": 3, "finished": 0, "no_shows": 1, "transfers": 2}
+    assert (clerks["c02"]["calls"], clerks["c02"]["finished"], clerks["c02"]["transfers"]) == (2, 2, 0)
+    windows = {w["window"]: w for w in stats["windows"]}
+    assert (windows[1]["calls"], windows[1]["transfers"], windows[2]["calls"]) == (3, 2, 2)
+    assert [c.outcome for c in hall.calls] == ["no_show", "transferred", "transferred", "finished", "finished"]
 
 
 def test_not_rated_counts_once_the_rating_time_is_over(hall_clock):

@@ -179,13 +179,71 @@ def test_a_rating_is_armed_at_finish_for_its_time_once(hall):
     hall.press(1, "finish")
     assert hall.window(1)["rating_until"] is not None
     hall.clock.advance(61)  # rating_window_s = 60
-    assert hall.press(1, "rating", {"score": 5}, "eval-1", expect=(409,))["error"]["code"] == "not_armed"
+    assert hall.press(1, "rating", {"score": 5}, "eval-1", expect=(409,))["error"]["code"] == "rating_closed"
     hall.press(1, "call")
     hall.press(1, "finish")
     assert hall.press(1, "rating", {"score": 2}, "eval-1")["flagged"] is True
-    assert hall.press(1, "rating", {"score": 5}, "eval-1", expect=(409,))["error"]["code"] == "not_armed"
+    assert hall.press(1, "rating", {"score": 5}, "eval-1", expect=(409,))["error"]["code"] == "already_rated"
     status, stats = raw_request(hall.url, "GET", "/api/v1/stats", headers=basic("manager"))
     assert stats["hall"]["ratings"]["2"] == 1 and stats["hall"]["ratings"]["not_rated"] == 1
+
+
+def test_the_next_citizens_press_never_rates_the_one_before(hall):
+    """rating_window_s = 60, rating_grace_s = 20: the grace after the next call, and start, end a citizen's rating."""
+    hall.sign_in(1)
+    tickets = [hall.take() for _ in range(4)]
+    for t in tickets:
+        hall.post(f"/api/v1/tickets/{t['id']}/move", {"window": 1})  # all four wait at window 1
+    hall.press(1, "call")
+    follower, seen = follow(hall.url)
+    try:
+        assert hall.press(1, "call")["number"] == "A002"  # A001 finished as the next is called
+        called = next(e for e in seen.wait_for(2) if e.type == "ticket.called")
+        assert called.data["rating_until"] == hall.window(1)["rating_until"]
+        assert datetime.fromisoformat(called.data["rating_until"]).timestamp() == hall.clock() + 20
+    finally:
+        follower.stop()
+    hall.clock.advance(10)  # A001 presses on their way out, within the grace
+    assert hall.press(1, "rating", {"score": 4}, "eval-1")["number"] == "A001"
+
+    hall.press(1, "finish")  # A002 finishes and leaves without rating
+    hall.press(1, "call")  # A003 is called ...
+    hall.clock.advance(25)  # ... walks up and presses, standing at the window
+    refused = hall.press(1, "rating", {"score": 1}, "eval-1", expect=(409,))
+    assert refused["error"]["code"] == "rating_closed" and hall.window(1)["rating_until"] is None
+
+    hall.press(1, "call")  # A003 finished, A004 called and at once at the counter
+    assert hall.window(1)["rating_until"] is not None
+    hall.press(1, "start")
+    assert hall.window(1)["rating_until"] is None
+    assert hall.press(1, "rating", {"score": 5}, "eval-1", expect=(409,))["error"]["code"] == "rating_closed"
+    status, stats = raw_request(hall.url, "GET", "/api/v1/ratings", headers=basic("manager"))
+    assert [(r["number"], r["score"]) for r in stats["ratings"]] == [("A001", 4)]
+
+
+def test_a_clerk_who_called_three_citizens_has_three_calls(hall):
+    hall.sign_in(1)
+    hall.sign_in(2)
+    tickets = [hall.take() for _ in range(3)]
+    for t in tickets:
+        hall.post(f"/api/v1/tickets/{t['id']}/move", {"window": 1})
+    hall.press(1, "call")
+    hall.press(1, "recall")  # not a call
+    hall.press(1, "no-show")
+    for _ in range(2):
+        hall.press(1, "call")
+        hall.press(1, "transfer", {"window": 2})
+    status, stats = raw_request(hall.url, "GET", "/api/v1/stats", headers=basic("manager"))
+    c01 = next(c for c in stats["clerks"] if c["clerk"] == "c01")
+    assert {k: c01[k] for k in ("calls", "finished", "no_shows", "transfers")} == {
+        "calls": 3,
+        "finished": 0,
+        "no_shows": 1,
+        "transfers": 2,
+    }
+    w1 = next(w for w in stats["windows"] if w["window"] == 1)
+    assert (w1["calls"], w1["no_shows"], w1["transfers"]) == (3, 1, 2)
+    assert stats["hall"]["calls"] == 3
 
 
 def test_numbers_restart_at_midnight_and_yesterdays_queue_is_closed(hall):

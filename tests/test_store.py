@@ -20,7 +20,7 @@ from onewindow.client import CoreClient, CoreRefused, CoreUnreachable
 from onewindow.dispatch.core import Core
 from onewindow.dispatch.store import SCHEMA_VERSION, Store, StoreError, verify_audit
 from onewindow.hallfile import load_hall
-from tests.support.hall import PINS, TZ, Clock, bearer, raw_request, serve, token, write_hall
+from tests.support.hall import PINS, TZ, Clock, basic, bearer, raw_request, serve, token, write_hall
 from tests.support.process import CoreProcess
 
 DATA = Path(__file__).parent / "data"
@@ -63,6 +63,25 @@ def test_restart_restores_queues_current_tickets_clerks_and_armed_ratings(tmp_pa
             assert kiosk.issue("general")["number"] == "A006"
 
 
+def test_calls_are_kept_and_the_one_in_progress_ends_after_a_restart(tmp_path):
+    clock = Clock()
+    db = str(tmp_path / "hall.sqlite")
+    with serve(tmp_path, clock=clock, db=db) as hall, hall.client("caller-1") as caller:
+        for _ in range(2):
+            raw_request(hall.url, "POST", "/api/v1/tickets", b'{"service": "general"}', bearer("kiosk-1"))
+        caller.act(1, "sign-in", {"clerk": "c01", "pin": PINS["c01"]})
+        caller.act(1, "call")
+        caller.act(1, "call")  # finishes the first, calls the second: still at the window at the restart
+    with serve(tmp_path, clock=clock, db=db) as hall:
+        with hall.client("caller-1") as caller:
+            caller.act(1, "no-show")
+        status, stats = raw_request(hall.url, "GET", "/api/v1/stats", headers=basic("manager"))
+        c01 = next(c for c in stats["clerks"] if c["clerk"] == "c01")
+        assert (c01["calls"], c01["finished"], c01["no_shows"]) == (2, 1, 1)
+        day = hall.core.read(lambda h: h.day)
+        assert [c.outcome for c in hall.core.store.calls_of(day)] == ["finished", "no_show"]
+
+
 def test_a_database_from_release_0_1_still_opens_and_continues(tmp_path):
     """tests/data/schema-1.sqlite was written by onewindow 0.1 (schema 1); every later release must open it."""
     db = tmp_path / "hall.sqlite"
@@ -77,6 +96,10 @@ def test_a_database_from_release_0_1_still_opens_and_continues(tmp_path):
     t, _ = core.execute(lambda hall: hall.issue("general", False, "device:kiosk-1"))
     assert t.number == "A005"
     assert core.broker.last_seq > 10 and verify_audit(store)[0]
+    assert store.schema_version() == SCHEMA_VERSION  # the calls table came with the migration
+    assert core.execute(lambda hall: hall.call(1, "device:caller-1")) is not None
+    assert [c.window for c in store.calls_of("2026-11-27")] == [1]
+    assert all(r.reasons == () for r in store.ratings_of())
     assert core.read(lambda hall: hall.windows[1].clerk) == "c01"
     clock.set(datetime(2026, 11, 28, 8, 0, tzinfo=TZ))
     t, _ = core.execute(lambda hall: hall.issue("general", False, "device:kiosk-1"))

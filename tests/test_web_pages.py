@@ -326,8 +326,30 @@ def test_web_evaluator_a_poor_rating_and_a_closed_one(pages, api, hall):
     expect(page.locator("[data-view=rate]")).to_be_visible()
     hall.clock.advance(61)  # the rating window (60 s in this hall) closed on the core's clock
     page.click(".face[data-score='5']")
-    expect(page.locator("#thanks-title")).to_have_text("本次评价已结束，感谢您的支持")
+    expect(page.locator("#thanks-title")).to_have_text("评价时间已过，感谢您的支持")
     assert len(api.ratings()) == 1
+
+
+def test_web_evaluator_follows_the_cores_arming_when_the_next_citizen_comes(pages, api):
+    page = pages.open("/evaluator?window=1", TABLET)
+    set_up_evaluator(page)
+    expect(page.locator("[data-view=idle]")).to_be_visible()
+    caller = api("caller-1")
+    finish_one(api, 1)
+    expect(page.locator("#countdown")).to_have_text(re.compile(r"(5\d|60) 秒"))  # rating_window_s = 60
+    following = api("kiosk-1").issue("general")
+    api().move(following["id"], 1)
+    caller.act(1, "call")  # the next citizen is called: the one before has the grace left (rating_grace_s = 20)
+    expect(page.locator("#countdown")).to_have_text(re.compile(r"(1\d|20) 秒"))
+    caller.act(1, "start")  # and is at the counter: the faces go at once
+    expect(page.locator("[data-view=idle]")).to_be_visible()
+
+    caller.act(1, "finish")
+    expect(page.locator("[data-view=rate]")).to_be_visible()
+    status, _, _ = api().request("POST", f"/api/v1/tickets/{following['id']}/rating", {"score": 5})
+    assert status == 201
+    expect(page.locator("[data-view=idle]")).to_be_visible()  # rated from the citizen's phone: the tablet goes idle
+    assert [r["score"] for r in api.ratings()] == [5]
 
 
 def test_web_evaluator_refuses_a_caller_token(pages):

@@ -1,4 +1,4 @@
-"""Limits on guessing: failed PIN, password and device-token attempts, counted per window, person and address."""
+"""Limits on guessing: failed PIN, password and device-token attempts, counted per window, person or address."""
 
 from __future__ import annotations
 
@@ -33,10 +33,15 @@ class Attempts:
                     wait = int(self.period_s - (self.clock() - failures[0])) + 1
                     raise ApiError(429, "too_many_attempts", f"too many wrong attempts: try again in {wait} s")
 
-    def fail(self, *keys: str) -> None:
+    def fail(self, *keys: str) -> bool:
+        """Count a failure against each key; True when this one locked any of them."""
+        locked = False
         with self.lock:
             for key in keys:
-                self._recent(key).append(self.clock())
+                failures = self._recent(key)
+                failures.append(self.clock())
+                locked = locked or len(failures) == self.limit
+        return locked
 
     def clear(self, *keys: str) -> None:
         with self.lock:

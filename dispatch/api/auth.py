@@ -29,6 +29,13 @@ class Principal:
     def actor(self) -> str:
         return f"clerk:{self.id}@{self.window}" if self.kind == "clerk" else f"{self.kind}:{self.id}"
 
+    def at_window(self, clerk: str | None) -> str:
+        """The operation log's actor for an action at a window whose signed-in clerk is `clerk`: a caller device
+        (a keypad, a pad) acts for that clerk, so both are named, "device:caller-1 clerk:c03"."""
+        if clerk and self.device is not None and self.device.kind == "caller":
+            return f"{self.actor} clerk:{clerk}"
+        return self.actor
+
 
 def principal() -> Principal:
     """Who is asking; a request with no credentials is refused."""
@@ -143,19 +150,24 @@ def window_actor(n: int, action: str) -> Principal:
     raise ApiError(403, "forbidden", f"you may not {action} at window {n}")
 
 
-def check_pin(n: int, clerk_id: str, pin: str) -> None:
-    """A clerk's PIN, before they sign in at window `n`; wrong guesses count against the window, clerk and address."""
-    attempts = app_state().attempts
-    keys = (f"window:{n}", f"clerk:{clerk_id}", f"addr:{request.remote_addr}")
-    attempts.check(*keys)
-    clerk = next((c for c in app_state().core.config.clerks if c.id == clerk_id), None)
+def check_pin(n: int, clerk_id: str, pin: str, actor: str) -> None:
+    """A clerk's PIN, before they sign in at window `n`. Wrong guesses count against that window and that clerk,
+    never the device or address: a caller Pi or a PC serves several windows, and one clerk's typos must not lock
+    the others. A refusal, and the lock-out it may start, goes to the operation log."""
+    state = app_state()
+    clerk = next((c for c in state.core.config.clerks if c.id == clerk_id), None)
+    # an unknown id counts against the window only, so made-up ids never pile up in the counts
+    keys = (f"window:{n}", f"clerk:{clerk_id}") if clerk is not None else (f"window:{n}",)
+    state.attempts.check(*keys)
+    if clerk is not None and verify_secret(pin, clerk.pin_hash):
+        state.attempts.clear(*keys)
+        return
+    locked = state.attempts.fail(*keys)
+    reason = "wrong_pin" if clerk is not None else "unknown_clerk"
+    state.core.execute(lambda hall: hall.sign_in_refused(n, clerk_id, reason, locked, actor))
     if clerk is None:
-        attempts.fail(*keys)
         raise ApiError(400, "unknown_clerk", f"no clerk {clerk_id!r} in the hall file")
-    if not verify_secret(pin, clerk.pin_hash):
-        attempts.fail(*keys)
-        raise ApiError(401, "wrong_pin", "wrong PIN")
-    attempts.clear(*keys)
+    raise ApiError(401, "wrong_pin", "wrong PIN")
 
 
 def check_device_token(device_id: str, token: str) -> Device:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from flask import Blueprint, Response, session
+from flask import Blueprint, Response, request, session
 
 from .auth import basic_user, check_device_token, principal_or_none
 from .body import read_body
@@ -51,7 +51,7 @@ def _clerk_login(body: dict[str, Any]) -> dict[str, Any]:
     n = body["window"]
     if n not in app_state().windows:
         raise ApiError(400, "unknown_window", f"there is no window {n}")
-    view = sign_in(n, body["clerk"], body["pin"], f"clerk:{body['clerk']}@{n}")
+    view = sign_in(n, body["clerk"], body["pin"], f"clerk:{body['clerk']}@{n}", f"web:{request.remote_addr}")
     since = app_state().core.read(lambda hall: hall.windows[n].signed_in_at)
     session.clear()
     session.update({"clerk": body["clerk"], "window": n, "since": since})

@@ -35,7 +35,8 @@ def day_figures() -> dict[str, Any]:
             raise ApiError(400, "bad_date", "date must be YYYY-MM-DD")
     tickets = core.store.tickets_of(day)
     ratings = core.store.ratings_of(day)
-    return core.read(lambda hall: day_stats(hall, day, tickets, ratings))
+    calls = core.store.calls_of(day)
+    return core.read(lambda hall: day_stats(hall, day, tickets, ratings, calls))
 
 
 @stats.get("/api/v1/ratings")

@@ -1,4 +1,4 @@
-"""Tickets: kiosks issue them; anyone holding a ticket's id reads it, moves it to another window or cancels it."""
+"""Tickets: kiosks issue them; anyone holding a ticket's id reads it, moves it, cancels it or rates it."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ from typing import Any
 from flask import Blueprint, request
 
 from ..domain import Hall
+from ..model import SCORES
 from .auth import principal, principal_or_none
 from .body import read_body
 from .errors import ApiError
 from .state import app_state
-from .views import ticket_view
+from .views import rating_view, ticket_view
+
+MAX_REASONS, MAX_REASON = 8, 60
 
 tickets = Blueprint("tickets", __name__)
 
@@ -66,3 +69,28 @@ def cancel(ticket_id: str) -> dict[str, Any]:
     read_body({})
     actor = p.actor if p else "citizen"
     return app_state().core.execute(lambda hall: ticket_view(hall, hall.cancel(ticket_id, actor)))
+
+
+@tickets.post("/api/v1/tickets/<ticket_id>/rating")
+def rate(ticket_id: str) -> tuple[dict[str, Any], int]:
+    """The citizen's rating from the ticket's page: one per ticket, whichever channel (evaluator, phone) came first."""
+    p = principal_or_none()
+    body = read_body({"score": (int, True), "reasons": (list, False)})
+    if body["score"] not in SCORES:
+        raise ApiError(400, "bad_score", "score must be 1, 2, 3, 4 or 5")
+    reasons = _reasons(body.get("reasons", []))
+    core = app_state().core
+    if not core.read(lambda hall: ticket_id in hall.tickets):
+        if len(ticket_id) > 64 or core.store.ticket(ticket_id) is None:
+            raise ApiError(404, "unknown_ticket", "no such ticket")
+        raise ApiError(409, "rating_closed", "a ticket is rated until the end of its day")
+    actor = p.actor if p else "citizen"
+    rating = core.execute(lambda hall: hall.rate_ticket(ticket_id, body["score"], actor, reasons))
+    return core.read(lambda hall: rating_view(hall, rating)), 201
+
+
+def _reasons(raw: list[Any]) -> tuple[str, ...]:
+    """The reasons a citizen ticked: a few short texts."""
+    if len(raw) > MAX_REASONS or not all(isinstance(r, str) and 0 < len(r.strip()) <= MAX_REASON for r in raw):
+        raise ApiError(400, "bad_field", f"'reasons' must be at most {MAX_REASONS} texts of 1-{MAX_REASON} characters")
+    return tuple(r.strip() for r in raw)

@@ -111,4 +111,5 @@ def rating_view(hall: Hall, r: Rating) -> dict[str, Any]:
         "follow_up": r.follow_up,
         "follow_up_by": r.follow_up_by,
         "follow_up_at": hall.iso(r.follow_up_at),
+        "reasons": list(r.reasons),
     }

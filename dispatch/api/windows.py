@@ -32,15 +32,16 @@ def window_action(n: int, action: str) -> ResponseReturnValue:
     return act(n, window_actor(n, action))
 
 
-def sign_in(n: int, clerk_id: str, pin: str, actor: str) -> dict[str, Any]:
-    """A clerk signs in at window `n` with their PIN; the window as it is then."""
-    check_pin(n, clerk_id, pin)
+def sign_in(n: int, clerk_id: str, pin: str, actor: str, typed_at: str) -> dict[str, Any]:
+    """A clerk signs in at window `n` with their PIN, typed at a device or page (`typed_at`, the actor of a
+    refusal: a wrong PIN is nobody's act but the keypad's); the window as it is then."""
+    check_pin(n, clerk_id, pin, typed_at)
     return app_state().core.execute(lambda hall: window_view(hall, hall.sign_in(n, clerk_id, actor)))
 
 
 def _call(n: int, p: Principal) -> ResponseReturnValue:
     read_body({})
-    result = app_state().core.execute(lambda hall: _view_or_none(hall, hall.call(n, p.actor)))
+    result = app_state().core.execute(lambda hall: _view_or_none(hall, hall.call(n, _actor(hall, n, p))))
     return result if result is not None else Response(status=204)
 
 
@@ -49,7 +50,7 @@ def _on_current(method: str) -> Callable[[int, Principal], ResponseReturnValue]:
 
     def act(n: int, p: Principal) -> ResponseReturnValue:
         read_body({})
-        return app_state().core.execute(lambda hall: ticket_view(hall, getattr(hall, method)(n, p.actor)))
+        return app_state().core.execute(lambda hall: ticket_view(hall, getattr(hall, method)(n, _actor(hall, n, p))))
 
     return act
 
@@ -60,14 +61,16 @@ def _transfer(n: int, p: Principal) -> ResponseReturnValue:
         raise ApiError(400, "missing_field", "give 'service' or 'window' to transfer to")
     return app_state().core.execute(
         lambda hall: ticket_view(
-            hall, hall.transfer(n, p.actor, service=body.get("service"), window=body.get("window"))
+            hall, hall.transfer(n, _actor(hall, n, p), service=body.get("service"), window=body.get("window"))
         )
     )
 
 
 def _pause(n: int, p: Principal) -> ResponseReturnValue:
     body = read_body({"reason": (str, False)})
-    return app_state().core.execute(lambda hall: window_view(hall, hall.pause(n, p.actor, body.get("reason"))))
+    return app_state().core.execute(
+        lambda hall: window_view(hall, hall.pause(n, _actor(hall, n, p), body.get("reason")))
+    )
 
 
 def _on_window(method: str) -> Callable[[int, Principal], ResponseReturnValue]:
@@ -75,7 +78,7 @@ def _on_window(method: str) -> Callable[[int, Principal], ResponseReturnValue]:
 
     def act(n: int, p: Principal) -> ResponseReturnValue:
         read_body({})
-        view = app_state().core.execute(lambda hall: window_view(hall, getattr(hall, method)(n, p.actor)))
+        view = app_state().core.execute(lambda hall: window_view(hall, getattr(hall, method)(n, _actor(hall, n, p))))
         if method == "sign_out" and p.kind == "clerk":
             session.clear()
         return view
@@ -85,7 +88,7 @@ def _on_window(method: str) -> Callable[[int, Principal], ResponseReturnValue]:
 
 def _sign_in(n: int, p: Principal) -> ResponseReturnValue:
     body = read_body({"clerk": (str, True), "pin": (str, True)})
-    return sign_in(n, body["clerk"], body["pin"], p.actor)
+    return sign_in(n, body["clerk"], body["pin"], p.at_window(body["clerk"]), p.actor)
 
 
 def _rate(n: int, p: Principal) -> ResponseReturnValue:
@@ -95,6 +98,10 @@ def _rate(n: int, p: Principal) -> ResponseReturnValue:
     core = app_state().core
     rating = core.execute(lambda hall: hall.rate(n, body["score"], p.actor))
     return core.read(lambda hall: rating_view(hall, rating)), 201
+
+
+def _actor(hall: Hall, n: int, p: Principal) -> str:
+    return p.at_window(hall.windows[n].clerk)
 
 
 def _view_or_none(hall: Hall, t: Ticket | None) -> dict[str, Any] | None:

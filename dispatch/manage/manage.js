@@ -8,7 +8,8 @@ const TEXT = {
     by_service: "按业务", follow_up: "差评整改", devices: "设备状态", audit: "操作日志",
     open: "办理中", paused: "暂停", closed: "关闭", idle: "空闲", nobody: "未登录", waiting: "等候",
     close: "关闭窗口", reopen: "开放窗口", service: "业务", estimate: "预计等候", minutes: "分钟",
-    window: "窗口", clerk: "人员", issued: "取号", finished: "办结", no_shows: "过号", mean_wait: "平均等候",
+    window: "窗口", clerk: "人员", issued: "取号", calls: "叫号", transfers: "转移", finished: "办结", no_shows: "过号",
+    mean_wait: "平均等候",
     p95_wait: "95%等候", mean_handling: "平均办理", rating: "评价 5/4/3/2/1", not_rated: "未评价", mean: "均分",
     number: "号码", score: "评价", at: "时间", note: "整改情况", record: "记录", done: "已整改",
     nothing: "无", device: "设备", kind: "类型", state: "状态", last_seen: "最后联系", message: "说明",
@@ -22,7 +23,8 @@ const TEXT = {
     by_service: "按業務", follow_up: "差評整改", devices: "設備狀態", audit: "操作日誌",
     open: "辦理中", paused: "暫停", closed: "關閉", idle: "空閒", nobody: "未登入", waiting: "等候",
     close: "關閉窗口", reopen: "開放窗口", service: "業務", estimate: "預計等候", minutes: "分鐘",
-    window: "窗口", clerk: "人員", issued: "取號", finished: "辦結", no_shows: "過號", mean_wait: "平均等候",
+    window: "窗口", clerk: "人員", issued: "取號", calls: "叫號", transfers: "轉移", finished: "辦結", no_shows: "過號",
+    mean_wait: "平均等候",
     p95_wait: "95%等候", mean_handling: "平均辦理", rating: "評價 5/4/3/2/1", not_rated: "未評價", mean: "均分",
     number: "號碼", score: "評價", at: "時間", note: "整改情況", record: "記錄", done: "已整改",
     nothing: "無", device: "設備", kind: "類型", state: "狀態", last_seen: "最後聯繫", message: "說明",
@@ -36,7 +38,8 @@ const TEXT = {
     by_clerk: "By clerk", by_service: "By service", follow_up: "Poor ratings to follow up", devices: "Devices",
     audit: "Operation log", open: "serving", paused: "paused", closed: "closed", idle: "idle", nobody: "nobody",
     waiting: "waiting", close: "Close", reopen: "Open", service: "Service", estimate: "Estimated wait",
-    minutes: "min", window: "Window", clerk: "Clerk", issued: "Issued", finished: "Finished", no_shows: "No-shows",
+    minutes: "min", window: "Window", clerk: "Clerk", issued: "Issued", calls: "Calls", transfers: "Transfers",
+    finished: "Finished", no_shows: "No-shows",
     mean_wait: "Mean wait", p95_wait: "p95 wait", mean_handling: "Mean handling", rating: "Ratings 5/4/3/2/1",
     not_rated: "Not rated", mean: "Mean", number: "Number", score: "Rating", at: "Time", note: "Follow-up",
     record: "Record", done: "done", nothing: "none", device: "Device", kind: "Kind", state: "State",
@@ -115,13 +118,14 @@ async function renderStats() {
   const stats = await api("GET", `/api/v1/stats?date=${date}`);
   const table = $("#stats");
   const first = { windows: t.window, clerks: t.clerk, services: t.service }[group];
-  table.replaceChildren(row([first, t.issued, t.finished, t.no_shows, t.mean_wait, t.p95_wait, t.mean_handling, t.rating, t.not_rated, t.mean], true));
+  table.replaceChildren(row([first, t.issued, t.calls, t.finished, t.no_shows, t.transfers, t.mean_wait, t.p95_wait,
+    t.mean_handling, t.rating, t.not_rated, t.mean], true));
   const names = Object.fromEntries(hall.services.map((s) => [s.id, s.name]));
   const label = (r) => (group === "windows" ? `${r.window}` : group === "clerks" ? `${r.name} (${r.clerk})` : names[r.service] || r.service);
   for (const r of [...stats[group], { ...stats.hall, total: true }]) {
     const g = r.ratings;
-    table.append(row([r.total ? "∑" : label(r), r.issued, r.finished, r.no_shows, secs(r.mean_wait_s), secs(r.p95_wait_s),
-      secs(r.mean_handling_s), `${g["5"]}/${g["4"]}/${g["3"]}/${g["2"]}/${g["1"]}`, g.not_rated, g.mean ?? "—"]));
+    table.append(row([r.total ? "∑" : label(r), r.issued, r.calls, r.finished, r.no_shows, r.transfers,
+      secs(r.mean_wait_s), secs(r.p95_wait_s), secs(r.mean_handling_s), `${g["5"]}/${g["4"]}/${g["3"]}/${g["2"]}/${g["1"]}`, g.not_rated, g.mean ?? "—"]));
   }
 }
 

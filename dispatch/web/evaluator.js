@@ -23,6 +23,7 @@ const state = {
   inFlight: 0,
   rated: null, // the score the core took for this arming
   refused: 0, // taps the core refused for this arming
+  refusedCode: null, // why the core refused the last of them
   source: null,
   ticker: null,
   idleTimer: null,
@@ -129,8 +130,16 @@ function onEvent(type, data) {
   if (data.window !== state.n) return;
   if (type === "ticket.finished" && data.rating_until) {
     arm({ number: data.number, until: data.rating_until });
-  } else if (type === "rating.recorded" && state.inFlight === 0 && !state.rated && !state.refused) {
-    idle(); // rated on another keypad of this window
+    return;
+  }
+  const waiting = state.armed && state.inFlight === 0 && !state.rated && !state.refused; // faces shown, no tap yet
+  if (!waiting) return;
+  if (type === "ticket.called" && data.rating_until) {
+    state.armed.until = data.rating_until; // the next citizen is on the way: only the core's grace is left
+  } else if (type === "ticket.called" || type === "ticket.started") {
+    idle(); // the next citizen is at the counter: the one before may no longer rate
+  } else if (type === "rating.recorded" && (!state.armed.number || data.number === state.armed.number)) {
+    idle(); // rated on another keypad of this window, or from the phone
   }
 }
 
@@ -156,6 +165,7 @@ function arm(armed) {
   state.armed = armed;
   state.rated = null;
   state.refused = 0;
+  state.refusedCode = null;
   clearTimeout(state.idleTimer);
   show("rate");
   $("#rate-for").textContent = armed.number ? t("rate_for", { number: armed.number, window: windowName(state.n) }) : windowName(state.n);
@@ -189,14 +199,16 @@ async function tap(score) {
     await request("POST", `/api/v1/windows/${state.n}/rating`, { score });
     state.rated = score;
   } catch (error) {
-    if (error.status === 409) state.refused += 1;
-    else failed = error;
+    if (error.status === 409) {
+      state.refused += 1;
+      state.refusedCode = error.code;
+    } else failed = error;
   } finally {
     state.inFlight -= 1;
   }
   if (state.inFlight > 0) return; // the answers of every tap decide what the citizen sees
   if (state.rated !== null) return thank(state.rated, state.refused ? t("already_rated") : null);
-  if (state.refused) return farewell(t("rating_over"));
+  if (state.refused) return farewell(t(state.refusedCode === "already_rated" ? "already_rated" : "rating_over"));
   if (failed && (failed.status === 401 || failed.status === 403)) {
     await signInStored(); // the tablet's session was lost: the citizen taps again, nothing is sent twice
   }
