@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from onewindow import __version__, systemd
+from onewindow import systemd
 from onewindow.client import CoreClient, Event
-from onewindow.device import Heartbeat, LiveHall
+from onewindow.device import Heartbeat, LiveHall, health_report
 from onewindow.drivers.led import LedBoards, open_led_lines
 from onewindow.drivers.voice import Announcer, Player, pre_init_mixer
 from onewindow.rolefile import RoleConfig
@@ -255,10 +255,4 @@ class DisplayApp:
                 "stale": voice["stale"],
                 "dropped": voice["dropped"],
             }
-        faults = [f"{name}: {part['message']}" for name, part in parts.items() if part["state"] == "fault"]
-        return {
-            "ok": not faults,
-            "message": "; ".join(faults)[:500] if faults else "ok",
-            "parts": parts,
-            "version": __version__,
-        }
+        return health_report(parts, fine="ok", limit=500)

@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 
 import pygame
 
-from onewindow import __version__, systemd
+from onewindow import systemd
 from onewindow.client import CoreClient
-from onewindow.device import Heartbeat, LiveHall
+from onewindow.device import Heartbeat, LiveHall, health_report
 from onewindow.drivers.printer import PrinterStatus, open_printer
 from onewindow.rolefile import RoleConfig
 
@@ -355,8 +355,4 @@ class KioskApp:
         else:
             width, height = self.picture.get_size() if self.picture else self.screen.get_size()
             screen = {"state": "ok", "message": "open", "size": f"{width}x{height}", "turned": self.rotate}
-        parts = {"printer": printer, "screen": screen}
-        faults = [f"{name}: {p['message']}" for name, p in parts.items() if p["state"] == "fault"]
-        warnings = [f"{name}: {p['message']}" for name, p in parts.items() if p["state"] == "warning"]
-        message = "; ".join(faults or warnings) or "ready"
-        return {"ok": not faults, "message": message[:200], "parts": parts, "version": __version__}
+        return health_report({"printer": printer, "screen": screen}, fine="ready", warnings=True)
