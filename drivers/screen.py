@@ -1,7 +1,7 @@
-"""What every screen role shares: the `[screen]` table (on or off, fullscreen, size, turn, frame rate) and opening
-the screen, again and again while it is not there.
+"""What every screen role shares: the `[screen]` table, and opening a screen that may not be there yet.
 
-One reader, so a technician writes a kiosk's and a display's screen the same way. Nothing here imports pygame.
+One reader, so a technician writes a kiosk's and a display's screen the same way (on or off, fullscreen, size,
+turn, frame rate). Nothing here imports pygame.
 """
 
 from __future__ import annotations
