@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from onewindow.client import CoreClient, CoreRefused, CoreUnreachable
-from onewindow.device import Heartbeat, LiveHall
+from onewindow.device import Heartbeat, LiveHall, health_report
 from onewindow.drivers.keypad import KeypadReader
 from onewindow.drivers.keypad.reader import EvdevKeypad, KeypadDevice
 from onewindow.drivers.pads import PadBus, PadEvent
@@ -474,12 +474,7 @@ class CallerStation:
                 problems.append(message)
         for window, notice in sorted(self.notices().items()):
             parts[f"window-{window}"] = {"state": "warning", "message": notice.message, "notice": notice.number}
-        report: dict[str, Any] = {
-            "ok": not problems,
-            "message": "; ".join(problems)[:300] if problems else self._summary(),
-            "parts": parts,
-        }
-        return _fit(report)
+        return _fit(health_report(parts, fine=self._summary(), problems=problems, limit=300, version=None))
 
     def _summary(self) -> str:
         what = []

@@ -14,10 +14,11 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from onewindow import __version__, systemd
+from onewindow import systemd
 from onewindow.client import CoreClient, Event
-from onewindow.device import Heartbeat, LiveHall
+from onewindow.device import Heartbeat, LiveHall, health_report
 from onewindow.drivers.led import LedBoards, open_led_lines
+from onewindow.drivers.screen import ScreenOpener
 from onewindow.drivers.voice import Announcer, Player, pre_init_mixer
 from onewindow.rolefile import RoleConfig
 
@@ -29,7 +30,6 @@ from .state import Call, HallState, parse_time
 log = logging.getLogger(__name__)
 
 HEADLESS_TICK_S = 0.1  # how often a display without a screen scrolls its boards and ends notices
-SCREEN_RETRY_S = 10.0  # how often a screen that would not open (TV unplugged at boot) is tried again
 
 
 class DisplayApp:
@@ -85,8 +85,13 @@ class DisplayApp:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._started = False
-        self._screen_problem: str | None = None
-        self._screen_retry_at = 0.0
+        self.screen_opener = ScreenOpener(
+            self._open_tv,
+            log,
+            failed="cannot open the screen (%s); the boards and the voice go on; retrying every %g s",
+            reopened="screen open again",
+            clock=monotonic,
+        )
 
     # --- life -------------------------------------------------------------------------------
     def start(self) -> DisplayApp:
@@ -103,23 +108,11 @@ class DisplayApp:
         """Open the TV; without one the boards and the voice go on, and the TV is tried again now and then."""
         if self.screen is None or self.screen.opened:
             return True
-        try:
-            self.screen.open()
-        except Exception as exc:  # SDL says why in a pygame.error; a missing driver or display, never fatal
-            problem = str(exc) or type(exc).__name__
-            if problem != self._screen_problem:
-                log.error(
-                    "cannot open the screen (%s); the boards and the voice go on; retrying every %g s",
-                    problem,
-                    SCREEN_RETRY_S,
-                )
-            self._screen_problem = problem
-            self._screen_retry_at = self.monotonic() + SCREEN_RETRY_S
-            return False
-        if self._screen_problem is not None:
-            log.info("screen open again")
-        self._screen_problem = None
-        return True
+        return self.screen_opener.open()
+
+    def _open_tv(self) -> None:
+        assert self.screen is not None
+        self.screen.open()
 
     def stop(self) -> None:
         self._stop.set()
@@ -148,7 +141,7 @@ class DisplayApp:
             while not self._stop.is_set():
                 now = self.monotonic()
                 self.boards.tick()
-                if self.screen is not None and not self.screen.opened and now >= self._screen_retry_at:
+                if self.screen is not None and not self.screen.opened and self.screen_opener.due():
                     self._open_screen()
                 if self.screen is not None and self.screen.opened:
                     scene = self.state.scene()
@@ -231,7 +224,7 @@ class DisplayApp:
                 "frames": self.screen.frames,
             }
         elif self.screen is not None:
-            problem = self._screen_problem or "not opened yet"
+            problem = self.screen_opener.problem or "not opened yet"
             parts["screen"] = {"state": "fault", "message": f"cannot open the screen: {problem}"[:200]}
         connected = self.live.connected
         parts["events"] = {
@@ -255,10 +248,4 @@ class DisplayApp:
                 "stale": voice["stale"],
                 "dropped": voice["dropped"],
             }
-        faults = [f"{name}: {part['message']}" for name, part in parts.items() if part["state"] == "fault"]
-        return {
-            "ok": not faults,
-            "message": "; ".join(faults)[:500] if faults else "ok",
-            "parts": parts,
-            "version": __version__,
-        }
+        return health_report(parts, fine="ok", limit=500)

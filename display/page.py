@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from onewindow.drivers.fonts import face
+from onewindow.drivers.textfit import largest_size
 
 from .settings import PageOptions
 from .state import Call, Scene, WindowShown
@@ -100,14 +101,12 @@ class Typeface:
 
     def fit(self, text: str, width: float, height: float, bold: bool = False, most: int = 2000) -> int:
         """The largest size at which `text` fits `width` (advance) and `height` (ink), at least 6."""
-        lo, hi = 6, max(6, min(most, int(height * 1.6) + 1))
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            if self.advance(text, mid, bold) <= width and self.ink(text, mid, bold).height <= height:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo
+
+        def fits(size: int) -> bool:
+            return self.advance(text, size, bold) <= width and self.ink(text, size, bold).height <= height
+
+        # ink is at least about 1/1.6 of the size tall: no larger size can fit the height
+        return largest_size(fits, 6, max(6, min(most, int(height * 1.6) + 1)))
 
     def draw(self, surface: Any, text: str, x: float, baseline: float, size: int, color: Color, bold: bool = False):
         if text:
@@ -328,17 +327,14 @@ class Page:
         layout.band_word = max(6, round(best[0] * WORD_RATIO))
 
     def _band_fit(self, t: Typeface, lines: list[list[tuple[str, bool]]], width: float, height: float) -> int:
-        lo, hi = 6, int(height)
-        while lo < hi:
-            mid = (lo + hi + 1) // 2
-            word = max(6, round(mid * WORD_RATIO))
-            wide = max(self._line_width(t, parts, mid, word) for parts in lines)
-            tall = len(lines) * self._line_height(t, mid, word) + (len(lines) - 1) * mid * 0.18
-            if wide <= width and tall <= height:
-                lo = mid
-            else:
-                hi = mid - 1
-        return lo
+
+        def fits(value: int) -> bool:
+            word = max(6, round(value * WORD_RATIO))
+            wide = max(self._line_width(t, parts, value, word) for parts in lines)
+            tall = len(lines) * self._line_height(t, value, word) + (len(lines) - 1) * value * 0.18
+            return wide <= width and tall <= height
+
+        return largest_size(fits, 6, int(height))
 
     def _line_height(self, t: Typeface, value: int, word: int) -> float:
         top = max(t.ink("0", value, True).y, t.ink("号", word, True).y)

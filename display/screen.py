@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import time
 from collections import deque
 from typing import Any
+
+from onewindow.drivers.screen import choose_video_driver
 
 from .page import BACKGROUND, Page
 from .settings import PageOptions, ScreenSettings
@@ -17,13 +18,6 @@ from .state import Scene
 log = logging.getLogger(__name__)
 
 DEFAULT_WINDOW = (1920, 1080)
-
-
-def choose_video_driver() -> None:
-    """A Pi OS Lite console has no X or Wayland: SDL must use KMSDRM (HARDWARE.md §4). A desktop keeps its own."""
-    if "SDL_VIDEODRIVER" not in os.environ and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ["SDL_VIDEODRIVER"] = "kmsdrm"
-    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 
 def logical_size(physical: tuple[int, int], rotate: int) -> tuple[int, int]:

@@ -1,16 +1,22 @@
-"""The `[screen]` table every screen role shares: on or off, fullscreen, size, turn, frame rate.
+"""What every screen role shares: the `[screen]` table, and opening a screen that may not be there yet.
 
-One reader, so a technician writes a kiosk's and a display's screen the same way. Nothing here imports pygame.
+One reader, so a technician writes a kiosk's and a display's screen the same way (on or off, fullscreen, size,
+turn, frame rate). Nothing here imports pygame.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from onewindow.configfile import Table, show
 
 ROTATIONS = (0, 90, 180, 270)
+RETRY_S = 10.0  # how often a screen that would not open (TV or panel unplugged at boot) is tried again
 
 
 @dataclass(frozen=True)
@@ -44,3 +50,59 @@ def read_screen(table: Table) -> ScreenSettings | None:
     if not table.ok or enabled is None or fullscreen is None or fps is None:
         return None
     return ScreenSettings(enabled=enabled, fullscreen=fullscreen, size=size, rotate=rotate, fps=fps)
+
+
+def choose_video_driver() -> None:
+    """A Pi OS Lite console has no X or Wayland: SDL must use KMSDRM (HARDWARE.md §4). A desktop keeps its own."""
+    if "SDL_VIDEODRIVER" not in os.environ and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ["SDL_VIDEODRIVER"] = "kmsdrm"
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+
+class ScreenOpener:
+    """Opens a role's screen, which may not be there: a screen that will not open is no reason to stop the role.
+
+    `open_screen` raises one of `errors` when it cannot (SDL says why). The reason is kept in `problem` for the health
+    report and logged on the role's own `log` with `failed` (the reason and `RETRY_S`) when it is new; `due()`
+    says when to try again, every `RETRY_S` seconds, while the rest of the role goes on. `reopened` is logged
+    when a screen that had failed opens.
+    """
+
+    def __init__(
+        self,
+        open_screen: Callable[[], object],
+        log: logging.Logger,
+        *,
+        failed: str,
+        reopened: str,
+        clock: Callable[[], float] = time.monotonic,
+        errors: tuple[type[Exception], ...] = (Exception,),
+    ):
+        self._open_screen = open_screen
+        self._log = log
+        self._failed = failed
+        self._reopened = reopened
+        self._clock = clock
+        self._errors = errors
+        self.problem: str | None = None
+        self._next_try = float("-inf")
+
+    def due(self) -> bool:
+        """True when the screen may be tried again."""
+        return self._clock() >= self._next_try
+
+    def open(self) -> bool:
+        """Try to open the screen; False, with `problem` set, when it would not."""
+        try:
+            self._open_screen()
+        except self._errors as exc:  # a missing driver or display, never fatal
+            problem = str(exc) or type(exc).__name__
+            if problem != self.problem:
+                self._log.error(self._failed, problem, RETRY_S)
+            self.problem = problem
+            self._next_try = self._clock() + RETRY_S
+            return False
+        if self.problem is not None:
+            self._log.info(self._reopened)
+        self.problem = None
+        return True

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import queue
 import threading
 import time
@@ -22,10 +21,11 @@ from zoneinfo import ZoneInfo
 
 import pygame
 
-from onewindow import __version__, systemd
+from onewindow import systemd
 from onewindow.client import CoreClient
-from onewindow.device import Heartbeat, LiveHall
+from onewindow.device import Heartbeat, LiveHall, health_report
 from onewindow.drivers.printer import PrinterStatus, open_printer
+from onewindow.drivers.screen import ScreenOpener, choose_video_driver
 from onewindow.rolefile import RoleConfig
 
 from . import draw, flow
@@ -38,7 +38,6 @@ from .touch import drawn_size, rotation_for, taps, to_drawn
 log = logging.getLogger(__name__)
 
 WINDOW_SIZE = {"portrait": (608, 1080), "landscape": (1280, 720)}  # a window on a desk, when no size is given
-SCREEN_RETRY_S = 10.0
 ANIMATED = (flow.PRINTING, flow.STARTING)
 
 
@@ -99,8 +98,14 @@ class KioskApp:
         self.screen: pygame.Surface | None = None
         self.picture: pygame.Surface | None = None
         self.rotate = 0
-        self.screen_error: str | None = None
-        self._screen_tried = -SCREEN_RETRY_S
+        self.screen_opener = ScreenOpener(
+            self._set_mode,
+            log,
+            failed="cannot open the screen (%s); trying again every %g s",
+            reopened="the screen is open",
+            clock=clock,
+            errors=(pygame.error,),
+        )
         self.targets: list[draw.Target] = []
         self.overflow: list[str] = []
         self.shown: flow.View | None = None
@@ -139,28 +144,10 @@ class KioskApp:
         self._wake()
 
     def _open_screen(self) -> None:
-        self._screen_tried = self.clock()
-        if "SDL_VIDEODRIVER" not in os.environ and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-            os.environ["SDL_VIDEODRIVER"] = "kmsdrm"  # Pi OS Lite: no X, no Wayland, the panel straight from DRM
-        screen_settings = self.settings.screen
-        fullscreen = screen_settings.fullscreen and not self.options.windowed
-        size = self.options.size or screen_settings.size
-        try:
-            pygame.display.init()
-            if fullscreen:
-                self.screen = pygame.display.set_mode(size or (0, 0), pygame.FULLSCREEN)
-            else:
-                self.screen = pygame.display.set_mode(size or WINDOW_SIZE[self.settings.kiosk.orientation])
-        except pygame.error as exc:
-            if self.screen_error is None:
-                log.error("cannot open the screen (%s); trying again every %g s", exc, SCREEN_RETRY_S)
-            self.screen_error = str(exc) or "cannot open the screen"
-            self.screen = None
-            pygame.display.quit()
+        if not self.screen_opener.open():
             return
-        if self.screen_error is not None:
-            log.info("the screen is open")
-        self.screen_error = None
+        assert self.screen is not None
+        fullscreen = self.settings.screen.fullscreen and not self.options.windowed
         pygame.display.set_caption("onewindow kiosk")
         pygame.mouse.set_visible(not fullscreen)
         self._wake_type = pygame.event.custom_type()
@@ -176,6 +163,23 @@ class KioskApp:
             *self.picture.get_size(),
             self.rotate,
         )
+
+    def _set_mode(self) -> None:
+        """Open the panel; pygame.error (SDL says why) when there is none."""
+        choose_video_driver()
+        screen_settings = self.settings.screen
+        fullscreen = screen_settings.fullscreen and not self.options.windowed
+        size = self.options.size or screen_settings.size
+        try:
+            pygame.display.init()
+            if fullscreen:
+                self.screen = pygame.display.set_mode(size or (0, 0), pygame.FULLSCREEN)
+            else:
+                self.screen = pygame.display.set_mode(size or WINDOW_SIZE[self.settings.kiosk.orientation])
+        except pygame.error:
+            self.screen = None
+            pygame.display.quit()  # a half-open video subsystem would refuse the next try
+            raise
 
     def _wake(self) -> None:
         """Wake the loop from another thread: something it shows has changed."""
@@ -208,7 +212,7 @@ class KioskApp:
     def step(self, wait_ms: int = 0) -> None:
         """One turn of the loop: events, finished tickets, the time, and a new picture when anything changed."""
         if self.screen is None:
-            if self.settings.screen.enabled and self.clock() - self._screen_tried >= SCREEN_RETRY_S:
+            if self.settings.screen.enabled and self.screen_opener.due():
                 self._open_screen()
             if self.screen is None:
                 self._stop.wait(wait_ms / 1000)
@@ -351,12 +355,9 @@ class KioskApp:
         if not self.settings.screen.enabled:
             screen = {"state": "warning", "message": "screen disabled in the role file: nobody can take a ticket"}
         elif self.screen is None:
-            screen = {"state": "fault", "message": f"cannot open the screen: {self.screen_error or 'not yet'}"[:200]}
+            problem = self.screen_opener.problem or "not yet"
+            screen = {"state": "fault", "message": f"cannot open the screen: {problem}"[:200]}
         else:
             width, height = self.picture.get_size() if self.picture else self.screen.get_size()
             screen = {"state": "ok", "message": "open", "size": f"{width}x{height}", "turned": self.rotate}
-        parts = {"printer": printer, "screen": screen}
-        faults = [f"{name}: {p['message']}" for name, p in parts.items() if p["state"] == "fault"]
-        warnings = [f"{name}: {p['message']}" for name, p in parts.items() if p["state"] == "warning"]
-        message = "; ".join(faults or warnings) or "ready"
-        return {"ok": not faults, "message": message[:200], "parts": parts, "version": __version__}
+        return health_report({"printer": printer, "screen": screen}, fine="ready", warnings=True)

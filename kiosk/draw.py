@@ -17,8 +17,8 @@ from typing import Any
 import pygame
 import pygame.freetype
 
+from onewindow.drivers import textfit
 from onewindow.drivers.fonts import face
-from onewindow.drivers.printer.raster import wrap
 
 from . import flow
 from .flow import Card, View
@@ -141,29 +141,8 @@ class Painter:
 
     # --- text ---------------------------------------------------------------------------------------
 
-    def fit(self, text: str, width: int, size: int, min_size: int, lines: int, bold: bool) -> tuple[int, list[str]]:
-        """The largest size from `size` down to `min_size` at which `text` wraps into `lines` lines of `width`."""
-
-        def wrapped(at: int) -> list[str]:
-            return wrap(text, lambda s: self.type.width(s, at, self.locale, bold) <= width)
-
-        best = wrapped(size)
-        if len(best) <= lines:
-            return size, best
-        low, high = min_size, size - 1
-        found: tuple[int, list[str]] | None = None
-        while low <= high:
-            mid = (low + high) // 2
-            attempt = wrapped(mid)
-            if len(attempt) <= lines:
-                found, low = (mid, attempt), mid + 1
-            else:
-                high = mid - 1
-        if found is not None:
-            return found
-        at_min = wrapped(min_size)
-        self.overflow.append(text)
-        return min_size, at_min[:lines]
+    def _measure(self, bold: bool) -> textfit.Measure:
+        return lambda s, at: self.type.width(s, at, self.locale, bold)
 
     def text(
         self,
@@ -178,38 +157,27 @@ class Painter:
         lines: int = 1,
         min_size: float | None = None,
     ) -> pygame.Rect:
-        """Text fitted into `box` (shrunk to fit its width, its lines and its height); returns the ink's box.
-
-        Every line count up to `lines` is tried and the largest type wins: a name that fits on one line is not
-        shrunk to leave room for a second line it does not need.
-        """
+        """Text fitted into `box` (shrunk to fit its width, its lines and its height, see `textfit.fit_box`);
+        returns the ink's box."""
         start = self.u(size)
         low = min(start, self.u(min_size) if min_size else max(self.u(20), start // 2))
-        saved = list(self.overflow)
-        best: tuple[int, list[str], int] | None = None
-        for n in range(1, lines + 1):
-            px = start
-            while True:
-                px, rows = self.fit(text, box.width, px, low, n, bold)
-                height = len(rows) * self.type.line_height(px, self.locale, bold)
-                if height <= box.height or px <= low:
-                    break
-                px = max(low, int(px * box.height / height))
-            fitted = len(self.overflow) == len(saved) and height <= box.height
-            self.overflow = list(saved)
-            if fitted and (best is None or px > best[0]):
-                best = (px, rows, height)
-            if best is not None and best[0] == start:
-                break  # already the size asked for: more lines cannot make it larger
-        if best is None:
+        fit = textfit.fit_box(
+            text,
+            self._measure(bold),
+            lambda at: self.type.line_height(at, self.locale, bold),
+            (box.width, box.height),
+            lines,
+            start,
+            low,
+        )
+        if fit is None:
             # nothing fits even at the smallest size: draw it anyway, and say so
-            px, rows = self.fit(text, box.width, low, low, lines, bold)
-            height = len(rows) * self.type.line_height(px, self.locale, bold)
-            if text not in self.overflow:
+            fit = textfit.fit_lines(text, self._measure(bold), box.width, lines, low, low)
+            if not fit.whole or text not in self.overflow:
                 self.overflow.append(text)
-        else:
-            px, rows, height = best
+        px, rows = fit.size, fit.lines
         line_h = self.type.line_height(px, self.locale, bold)
+        height = len(rows) * line_h
         top = {"top": box.top, "bottom": box.bottom - height}.get(valign, box.top + (box.height - height) // 2)
         ink = pygame.Rect(box.left, top, 0, height)
         for i, row in enumerate(rows):
@@ -229,11 +197,10 @@ class Painter:
             for item in items:
                 px = self.u(item.size * scale)
                 low = self.u((item.min_size or item.size * 0.5) * scale)
-                saved = list(self.overflow)
-                px, rows = self.fit(item.text, box.width, px, min(low, px), item.lines, item.bold)
-                self.overflow = saved  # only the final attempt counts
-                sizes.append(px)
-                heights.append(len(rows) * self.type.line_height(px, self.locale, item.bold))
+                # only the final attempt, drawn by `text`, records an overflow
+                fit = textfit.fit_lines(item.text, self._measure(item.bold), box.width, item.lines, px, min(low, px))
+                sizes.append(fit.size)
+                heights.append(len(fit.lines) * self.type.line_height(fit.size, self.locale, item.bold))
             total = sum(heights) + self.u(gap * scale) * (len(items) - 1)
             if total <= box.height or scale < 0.3:
                 break

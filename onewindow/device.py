@@ -1,4 +1,4 @@
-"""What every device process shares: the hall as the core last described it, and the heartbeat to the core."""
+"""What every device process shares: the hall as the core last described it, and its health report to the core."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from . import __version__
 from .client import CoreClient, CoreRefused, CoreUnreachable, Event, EventFollower
 
 log = logging.getLogger(__name__)
@@ -172,3 +173,35 @@ class Heartbeat:
             self.beat()
             self._wake.wait(self.every_s)
             self._wake.clear()
+
+
+def health_report(
+    parts: dict[str, dict[str, Any]],
+    *,
+    fine: str,
+    problems: list[str] | None = None,
+    warnings: bool = False,
+    limit: int = 200,
+    version: str | None = __version__,
+) -> dict[str, Any]:
+    """The report `Heartbeat` sends: each part's state, and in one line of at most `limit` characters what is
+    wrong, `fine` when nothing is.
+
+    What is wrong is `problems` in the role's own words, or else every part at fault ("name: message"); `ok` is
+    False while there is any. With `warnings`, parts in warning are named when nothing is at fault.
+    """
+    if problems is None:
+        problems = _named(parts, "fault")
+    shown = problems or (_named(parts, "warning") if warnings else [])
+    report: dict[str, Any] = {
+        "ok": not problems,
+        "message": "; ".join(shown)[:limit] if shown else fine,
+        "parts": parts,
+    }
+    if version is not None:
+        report["version"] = version
+    return report
+
+
+def _named(parts: dict[str, dict[str, Any]], state: str) -> list[str]:
+    return [f"{name}: {part['message']}" for name, part in parts.items() if part["state"] == state]

@@ -6,7 +6,7 @@ import threading
 import time
 
 from onewindow.client import CoreClient
-from onewindow.device import Heartbeat, LiveHall
+from onewindow.device import Heartbeat, LiveHall, health_report
 from tests.support.hall import basic, raw_request, token
 from tests.support.process import CoreProcess
 
@@ -86,3 +86,19 @@ def test_the_heartbeat_reports_health_and_carries_on_when_the_core_is_away(tmp_p
         finally:
             beat.stop()
             client.close()
+
+
+def test_the_health_report_names_what_is_wrong_in_one_line():
+    paper_out = {"state": "fault", "message": "out of paper"}
+    disabled = {"state": "warning", "message": "screen disabled"}
+    fine = {"state": "ok", "message": "open"}
+    report = health_report({"printer": paper_out, "screen": disabled}, fine="ready", warnings=True)
+    assert report["ok"] is False and report["message"] == "printer: out of paper" and "version" in report
+    report = health_report({"printer": fine, "screen": disabled}, fine="ready", warnings=True)
+    assert report["ok"] is True and report["message"] == "screen: screen disabled"
+    assert health_report({"screen": disabled}, fine="ok")["message"] == "ok"
+    # a caller says what is wrong in its own words, and reports no version
+    report = health_report(
+        {"keypad-1": paper_out}, fine="2 keypads ok", problems=["keypad of window 1 missing"], limit=10, version=None
+    )
+    assert report == {"ok": False, "message": "keypad of ", "parts": {"keypad-1": paper_out}}

@@ -343,10 +343,10 @@ def test_without_a_screen_to_open_the_boards_and_the_report_go_on(hall, tmp_path
 def test_a_screen_that_would_not_open_is_tried_again_quietly(hall, tmp_path, monkeypatch, caplog):
     import logging
 
-    import onewindow.display.app as display_app
+    import onewindow.drivers.screen as screen_driver
     from onewindow.display.screen import Screen
 
-    monkeypatch.setattr(display_app, "SCREEN_RETRY_S", 0.05)
+    monkeypatch.setattr(screen_driver, "RETRY_S", 0.05)
 
     class TvSwitchedOnLater(Screen):
         tries = 0

@@ -7,7 +7,8 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 from onewindow.drivers.printer import QR, Cut, Feed, Rule, Text, TicketLayout, commands
 from onewindow.drivers.printer.gb18030 import encode_gb18030
 from onewindow.drivers.printer.preview import render
-from onewindow.drivers.printer.raster import BAND_ROWS, encode_raster, render_layout, wrap
+from onewindow.drivers.printer.raster import BAND_ROWS, encode_raster, render_layout
+from onewindow.drivers.textfit import wrap
 
 NOTO = "/usr/share/fonts/opentype/noto/NotoSansCJK-{}.ttc"
 URL = "https://hall.example/t/3f2a9c0d1e4b5a6978c0d1e2f3a4b5c6"

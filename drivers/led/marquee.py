@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..textfit import longest_start
+
 
 def cells(text: str) -> int:
     """How many half-width cells `text` takes on a board."""
@@ -10,13 +12,7 @@ def cells(text: str) -> int:
 
 def fit(text: str, width: int) -> str:
     """The longest start of `text` that fits in `width` cells (never half a Chinese character)."""
-    out, used = [], 0
-    for ch in text:
-        used += _cells(ch)
-        if used > width:
-            break
-        out.append(ch)
-    return "".join(out)
+    return longest_start(text, width, _cells)
 
 
 def marquee(text: str, width: int, step: int, spacer: str = "    ") -> str:

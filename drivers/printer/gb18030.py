@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import unicodedata
 
+from ..textfit import wrap
 from . import commands
 from .layout import QR, Feed, Rule, Text, TicketLayout
-from .raster import wrap
 
 FONT_A_DOTS = 12  # width of an ASCII character in font A; a Chinese character is twice as wide
 MULTIPLIER = {"normal": 1, "large": 2, "huge": 4}

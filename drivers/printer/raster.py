@@ -6,13 +6,12 @@ This prints Chinese identically on every ESC/POS printer, whatever fonts it has.
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import qrcode
 from PIL import Image, ImageDraw
 
+from ..textfit import wrap
 from . import commands, fonts
 from .layout import QR, Block, Feed, Rule, Text, TicketLayout
 
@@ -64,65 +63,6 @@ class RasterSlip:
     image: Image.Image
     lines: list[DrawnLine] = field(default_factory=list)
     qr_boxes: list[tuple[str, tuple[int, int, int, int]]] = field(default_factory=list)
-
-
-# --- wrapping -------------------------------------------------------------------------------------------
-
-_NO_LINE_START = set("，。、：；！？）》」』】〕,.:;!?)%’”")
-
-
-def _is_wide(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch) in ("W", "F")
-
-
-def _tokens(text: str) -> list[str]:
-    """Words for wrapping: every CJK character alone, Latin words together with the space after them."""
-    out: list[str] = []
-    word = ""
-    for ch in text:
-        if _is_wide(ch):
-            if word:
-                out.append(word)
-                word = ""
-            out.append(ch)
-        elif ch == " ":
-            out.append(word + ch)
-            word = ""
-        else:
-            word += ch
-    if word:
-        out.append(word)
-    return out
-
-
-def wrap(text: str, fits: Callable[[str], bool]) -> list[str]:
-    """Greedy wrap; `fits(s)` says whether s fits on one line. A word wider than a line is split by characters;
-    closing punctuation stays at the end of the line it follows rather than starting the next."""
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        line = ""
-        for token in _tokens(paragraph):
-            if fits((line + token).rstrip()):
-                line += token
-                continue
-            if line and token[0] in _NO_LINE_START and len(line.rstrip()) > 1:
-                # closing punctuation may not start a line: the character before it goes down with it
-                carried = line.rstrip()[-1]
-                lines.append(line.rstrip()[:-1].rstrip())
-                line = carried + token
-                continue
-            if line:
-                lines.append(line.rstrip())
-                line = ""
-            while token and not fits(token.rstrip()):
-                cut = len(token) - 1
-                while cut > 1 and not fits(token[:cut]):
-                    cut -= 1
-                lines.append(token[:cut])
-                token = token[cut:]
-            line = token
-        lines.append(line.rstrip())
-    return lines
 
 
 # --- drawing --------------------------------------------------------------------------------------------
