@@ -54,7 +54,7 @@ def wrap(text: str, fits: Callable[[str], bool]) -> list[str]:
     closing punctuation stays at the end of the line it follows rather than starting the next."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        line = ""
+        line, start = "", len(lines)
         for token in _tokens(paragraph):
             if fits((line + token).rstrip()):
                 line += token
@@ -69,13 +69,14 @@ def wrap(text: str, fits: Callable[[str], bool]) -> list[str]:
                 lines.append(line.rstrip())
                 line = ""
             while token and not fits(token.rstrip()):
-                cut = len(token) - 1
+                cut = max(1, len(token) - 1)  # a character wider than the line still goes on a line of its own
                 while cut > 1 and not fits(token[:cut]):
                     cut -= 1
                 lines.append(token[:cut])
                 token = token[cut:]
             line = token
-        lines.append(line.rstrip())
+        if line.rstrip() or len(lines) == start:  # an empty paragraph is a blank line; a split word leaves none
+            lines.append(line.rstrip())
     return lines
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from onewindow.drivers.textfit import fit_box, fit_lines, largest_size, longest_start
+from onewindow.drivers.textfit import fit_box, fit_lines, largest_size, longest_start, wrap
 
 
 def square(text: str, size: int) -> float:
@@ -32,3 +32,8 @@ def test_largest_size_and_longest_start():
     assert largest_size(lambda size: size * 3 <= 100, 6, 200) == 33
     assert largest_size(lambda size: False, 6, 200) == 6
     assert longest_start("请A001号", 5, lambda ch: 1 if ch.isascii() else 2) == "请A00"
+
+
+def test_a_character_wider_than_the_line_goes_on_a_line_of_its_own():
+    # a very narrow box at a large size: nothing fits, and the wrap still ends, one character a line
+    assert wrap("社保大厅", lambda s: len(s) == 0) == ["社", "保", "大", "厅"]
