@@ -1,5 +1,5 @@
 """The package as a Pi gets it: the built wheel, installed (not editable) into fresh virtualenvs, one role's extra
-each, run from a folder far from the checkout."""
+each at its lock's versions, run from a folder far from the checkout."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 
 from onewindow.client import CoreClient
 from tests.support.process import free_port
+from tests.test_locks import LOCK_OF_EXTRA
 
 pytestmark = pytest.mark.install
 
@@ -57,9 +58,11 @@ class Venv:
         self.python = folder / "bin" / "python"
         result = _run(sys.executable, "-m", "venv", "--without-pip", folder, cwd=folder.parent)
         assert result.returncode == 0, result.stderr
-        target = f"{wheel}[{extra}]" if extra else str(wheel)
+        target = (
+            [f"{wheel}[{extra}]", "-c", ROOT / "requirements" / f"{LOCK_OF_EXTRA[extra]}.txt"] if extra else [wheel]
+        )
         # this venv's pip installs into the new one: no pip of its own, and pip's cache serves the downloads
-        result = _run(sys.executable, "-m", "pip", "--python", self.python, "install", "-q", target, cwd=folder)
+        result = _run(sys.executable, "-m", "pip", "--python", self.python, "install", "-q", *target, cwd=folder)
         assert result.returncode == 0, result.stderr
 
     def run(self, *args: str | Path) -> subprocess.CompletedProcess[str]:
