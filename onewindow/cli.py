@@ -35,6 +35,7 @@ def cmd_core(args: argparse.Namespace) -> int:
     hall = load_hall(args.config)
     try:
         store = Store(args.db)
+        store.claim(hall.name, str(Path(args.config).resolve()))
         core = Core(hall, store)
     except StoreError as exc:
         print(f"onewindow core: {exc}", file=sys.stderr)
@@ -111,6 +112,23 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_rename_hall(args: argparse.Namespace) -> int:
+    from onewindow.dispatch.store import Store, StoreError
+    from onewindow.hallfile import load_hall
+
+    hall = load_hall(args.config)
+    if "://" not in args.db and not Path(args.db).exists():
+        print(f"no database at {args.db}", file=sys.stderr)
+        return 1
+    try:
+        before = Store(args.db).rename_hall(hall.name, str(Path(args.config).resolve()))
+    except StoreError as exc:
+        print(f"onewindow rename-hall: {exc}", file=sys.stderr)
+        return 1
+    print(f'the database {args.db} now belongs to the hall "{hall.name}" (it was "{before}")')
+    return 0
+
+
 # Commands whose module parses its own arguments (`main(argv) -> int`, prog "onewindow <name>"), so that each
 # role's options live beside its code and `onewindow --help` never imports pygame, escpos or evdev.
 DELEGATED = {
@@ -181,6 +199,16 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print a new device token (for the role file) and its sha256 (for the hall).",
     )
     p.set_defaults(run=cmd_new_token)
+
+    p = sub.add_parser(
+        "rename-hall",
+        help="record a renamed hall's new name on its database",
+        description="A database records the hall it belongs to, and the core refuses another hall's. When the "
+        "hall itself was renamed in its hall file, this records the new name (the hall keeps its id).",
+    )
+    p.add_argument("--config", required=True, metavar="HALL", help="the hall file with the new name")
+    p.add_argument("--db", default=DEFAULT_DB, metavar="PATH or URL")
+    p.set_defaults(run=cmd_rename_hall)
 
     p = sub.add_parser("audit", help="the operation log", description="Check the operation log.")
     audit_sub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
