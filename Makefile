@@ -3,9 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages: compilers for evdev, CJK fonts, espeak-ng for the voice clips, Debian's chromium for the
-# browser tests, libusb for USB printers, PostgreSQL for the storage tests.
+# browser tests, libusb for USB printers, PostgreSQL for the storage tests, systemd-analyze for the unit tests.
 APT_PACKAGES := python3-venv python3-dev gcc linux-libc-dev fonts-noto-cjk fonts-wqy-microhei espeak-ng \
-	sox chromium libusb-1.0-0 postgresql
+	sox chromium libusb-1.0-0 postgresql systemd
 
 .PHONY: test demo system venv lint layers bench lock clean
 

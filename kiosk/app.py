@@ -154,12 +154,15 @@ class KioskApp:
         except pygame.error as exc:
             if self.screen_error is None:
                 log.error("cannot open the screen (%s); trying again every %g s", exc, SCREEN_RETRY_S)
+                # the kiosk works (it reports, it retries): ready, or systemd would restart it in a loop
+                systemd.notify(f"READY=1\nSTATUS=waiting for the screen: {exc}")
             self.screen_error = str(exc) or "cannot open the screen"
             self.screen = None
             pygame.display.quit()
             return
         if self.screen_error is not None:
             log.info("the screen is open")
+            systemd.notify("STATUS=the screen is open")
         self.screen_error = None
         pygame.display.set_caption("onewindow kiosk")
         pygame.mouse.set_visible(not fullscreen)

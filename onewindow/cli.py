@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from . import systemd
 from .configfile import ConfigError, ConfigFile
 from .credentials import hash_secret, new_token
 from .hallfile import is_hall_file, read_hall
@@ -21,9 +22,12 @@ DEFAULT_DB = os.environ.get("ONEWINDOW_DB", "var/onewindow.sqlite")
 
 
 def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    if systemd.to_journal(sys.stderr):
+        handler.setFormatter(systemd.JournalFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), handlers=[handler])
 
 
 def cmd_core(args: argparse.Namespace) -> int:
