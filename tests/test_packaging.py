@@ -4,6 +4,7 @@ each at its lock's versions, run from a folder far from the checkout."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -45,7 +46,11 @@ def _run(*command: str | Path, cwd: Path, timeout: float = 300) -> subprocess.Co
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    result = _run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", out, ROOT, cwd=out)
+    # from a clean copy, as the installer builds it: setuptools would pack leftovers of the checkout's build/
+    source = out / "src"
+    ignore = shutil.ignore_patterns(".venv", "build", "var", ".git", "tests", "__pycache__", "*.egg-info")
+    shutil.copytree(ROOT, source, ignore=ignore)
+    result = _run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", out, source, cwd=out)
     assert result.returncode == 0, result.stderr
     return next(out.glob("onewindow-*.whl"))
 
