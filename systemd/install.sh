@@ -55,15 +55,18 @@ sctl() {
 }
 running() {
   if [ -n "$root" ]; then cat "$root/active" 2>/dev/null || true
-  elif [ -z "$dry" ]; then systemctl list-units --type=service --state=active --plain --no-legend 'onewindow-*' | awk '{print $1}'
+  elif [ -z "$dry" ]; then systemctl list-units --type=service,timer --state=active --plain --no-legend 'onewindow-*' | awk '{print $1}'
   fi
 }
 
 # what SDL's KMSDRM video driver loads at run time (pygame-ce's wheel carries SDL itself, not these)
 SDL="libdrm2 libgbm1 libegl1 libgles2"
+also="" timer=""
 case "$role" in
   core)    extra=postgres lock=core packages="python3-venv sqlite3"
-           unit=onewindow-core.service shipped=onewindow-core.service target=hall.toml ;;
+           unit=onewindow-core.service shipped=onewindow-core.service target=hall.toml
+           # the nightly backup of the core's database comes with it
+           also="onewindow-backup.service onewindow-backup.timer" timer=onewindow-backup.timer ;;
   kiosk)   extra=kiosk lock=kiosk packages="python3-venv fonts-noto-cjk libusb-1.0-0 $SDL"
            unit=onewindow-kiosk.service shipped=onewindow-kiosk.service target=kiosk.toml ;;
   display) extra=display lock=display packages="python3-venv fonts-noto-cjk libasound2 $SDL"
@@ -127,7 +130,7 @@ print("\n".join(line for line in z.read(record).decode().splitlines() if ".dist-
   have_extra=$([ -f "$opt/installed/$extra" ] && echo 1 || true)
   cmp -s "$stage/state/package" "$opt/installed/package" || mark package
   cmp -s "$stage/state/$extra" "$opt/installed/$extra" || mark package
-  cmp -s "$repo/systemd/$shipped" "$units/$shipped" || mark unit
+  for f in $shipped $also; do cmp -s "$repo/systemd/$f" "$units/$f" || mark unit; done
   cmp -s "$repo/systemd/70-onewindow.rules" "$rules/70-onewindow.rules" || mark rules
   cmp -s "$config" "$etc/$target" || mark config
 fi
@@ -149,6 +152,7 @@ fi
 # --- stop what the change touches: every onewindow unit for the package, else this role's unit ---------------
 stopped=()
 for u in $(running); do
+  [[ "$u" != *.timer ]] || continue
   if is_changed package || { [ "$u" = "$unit" ] && { is_changed unit || is_changed config; }; }; then stopped+=("$u"); fi
 done
 [ ${#stopped[@]} -eq 0 ] || sctl stop "${stopped[@]}"
@@ -173,7 +177,7 @@ if is_changed rules || [ ! -f "$site_rules" ]; then
   system udevadm trigger
 fi
 if is_changed unit; then
-  run install -m 0644 "$repo/systemd/$shipped" "$units/$shipped"
+  for f in $shipped $also; do run install -m 0644 "$repo/systemd/$f" "$units/$f"; done
   # an earlier installer put the unit in /etc, where it would hide the new one: kept aside, for its site edits
   if [ -f "$root/etc/systemd/system/$shipped" ] && [ ! -L "$root/etc/systemd/system/$shipped" ]; then
     run mv "$root/etc/systemd/system/$shipped" "$root/etc/systemd/system/$shipped.old"
@@ -181,9 +185,11 @@ if is_changed unit; then
   fi
   sctl daemon-reload
 fi
-sctl enable "$unit"
-# start what was stopped, and this role's unit if it was not running
+sctl enable "$unit" $timer
+# start what was stopped, and this role's units if they were not running
 starting=("${stopped[@]}")
-[[ " $(running | tr '\n' ' ') ${stopped[*]} " == *" $unit "* ]] || starting+=("$unit")
+for u in $unit $timer; do
+  [[ " $(running | tr '\n' ' ') ${stopped[*]} " == *" $u "* ]] || starting+=("$u")
+done
 sctl start "${starting[@]}"
 say "done: ${changed[*]:-nothing} changed, started ${starting[*]}; journalctl -u $unit -f shows what it does"

@@ -21,7 +21,7 @@ SYSTEMD = Path(__file__).resolve().parents[1] / "systemd"
 @pytest.mark.parametrize(
     "role,args,unit",
     [
-        ("core", ["hall.toml"], "onewindow-core.service"),
+        ("core", ["hall.toml"], "onewindow-core.service onewindow-backup.timer"),
         ("kiosk", ["hall.toml"], "onewindow-kiosk.service"),
         ("display", ["hall.toml"], "onewindow-display.service"),
         ("caller", ["hall.toml", "keypads"], "onewindow-caller@keypads.service"),

@@ -11,6 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 UNIT = "onewindow-core.service"
+TIMER = "onewindow-backup.timer"
 pytestmark = pytest.mark.install
 
 
@@ -45,8 +46,8 @@ def test_a_second_run_keeps_site_edits_and_restarts_only_what_changed(tmp_path: 
     machine = Machine(tmp_path)
     first = machine.install(machine.hall)
     assert first.returncode == 0, first.stdout + first.stderr
-    assert machine.running() == [UNIT]
-    assert f"systemctl start {UNIT}" in machine.systemctl()
+    assert machine.running() == [TIMER, UNIT]
+    assert machine.systemctl()[-2:] == [f"systemctl enable {UNIT} {TIMER}", f"systemctl start {UNIT} {TIMER}"]
     assert machine.file("/etc/onewindow/hall.toml").read_bytes() == machine.hall.read_bytes()
     assert machine.file(f"/usr/local/lib/systemd/system/{UNIT}").read_bytes() == (ROOT / "systemd" / UNIT).read_bytes()
     installed = subprocess.run(
@@ -82,7 +83,7 @@ def test_a_second_run_keeps_site_edits_and_restarts_only_what_changed(tmp_path: 
     assert machine.systemctl()[len(log_before) :] == [
         f"systemctl stop {UNIT}",
         "systemctl daemon-reload",
-        f"systemctl enable {UNIT}",
+        f"systemctl enable {UNIT} {TIMER}",
         f"systemctl start {UNIT}",
     ]
     assert "done: unit config changed" in third.stdout
@@ -93,7 +94,7 @@ def test_a_second_run_keeps_site_edits_and_restarts_only_what_changed(tmp_path: 
 def test_new_code_restarts_every_onewindow_unit_of_the_machine_and_a_bad_file_stops_nothing(tmp_path: Path) -> None:
     machine = Machine(tmp_path)
     assert machine.install(machine.hall).returncode == 0
-    (machine.root / "active").write_text(f"onewindow-caller@keypads.service\n{UNIT}\n")
+    (machine.root / "active").write_text(f"onewindow-caller@keypads.service\n{TIMER}\n{UNIT}\n")
     hours = machine.src / "onewindow" / "hours.py"
     hours.write_text(hours.read_text() + "\n# a new release\n")
     log_before = machine.systemctl()
@@ -112,7 +113,7 @@ def test_new_code_restarts_every_onewindow_unit_of_the_machine_and_a_bad_file_st
     assert update.returncode == 0, update.stderr
     assert machine.systemctl()[len(log_before) :] == [
         f"systemctl stop onewindow-caller@keypads.service {UNIT}",
-        f"systemctl enable {UNIT}",
+        f"systemctl enable {UNIT} {TIMER}",
         f"systemctl start onewindow-caller@keypads.service {UNIT}",
     ]
     assert "done: package changed" in update.stdout

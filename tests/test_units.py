@@ -18,7 +18,8 @@ from tests.support.kiosk_rig import network_printer, role_text
 from tests.support.process import free_port
 
 SYSTEMD = Path(__file__).resolve().parents[1] / "systemd"
-UNITS = sorted(SYSTEMD.glob("*.service"))
+# the processes; onewindow-backup.service is a nightly oneshot, started by its timer
+UNITS = sorted(u for u in SYSTEMD.glob("*.service") if u.name != "onewindow-backup.service")
 # what each role opens, by the kernel's device groups (/proc/devices) or by path
 DEVICES = {
     "onewindow-core.service": set(),
@@ -88,16 +89,28 @@ def test_each_unit_is_hardened_and_reaches_exactly_its_devices(unit: Path) -> No
     assert settings(unit, "ReadWritePaths") == (["/var/lib/onewindow"] if "core" in unit.name else [])
 
 
+def test_the_nightly_backup_is_a_hardened_oneshot_that_writes_only_the_cores_folder() -> None:
+    backup, timer = SYSTEMD / "onewindow-backup.service", SYSTEMD / "onewindow-backup.timer"
+    assert settings(backup, "Type") == ["oneshot"] and settings(backup, "User") == ["onewindow"]
+    assert "onewindow backup --db ${ONEWINDOW_DB} --to /var/lib/onewindow/backups" in settings(backup, "ExecStart")[0]
+    assert settings(backup, "ReadWritePaths") == ["/var/lib/onewindow"] and settings(backup, "PrivateNetwork") == [
+        "yes"
+    ]
+    assert settings(timer, "Persistent") == ["yes"] and settings(timer, "OnCalendar")
+
+
 @needs_systemd_analyze
-@pytest.mark.parametrize("unit", UNITS, ids=lambda u: u.name)
+@pytest.mark.parametrize("unit", [*UNITS, SYSTEMD / "onewindow-backup.service"], ids=lambda u: u.name)
 def test_systemd_accepts_each_unit_and_rates_it_well_hardened(unit: Path, tmp_path: Path) -> None:
-    installed = runnable(unit, tmp_path)
+    installed = [runnable(unit, tmp_path)]
+    if "backup" in unit.name:  # verified with the timer that starts it
+        installed.append(Path(shutil.copy(SYSTEMD / "onewindow-backup.timer", tmp_path)))
     result = subprocess.run(
-        ["systemd-analyze", "verify", "--man=no", str(installed)], capture_output=True, text=True, timeout=60
+        ["systemd-analyze", "verify", "--man=no", *map(str, installed)], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0 and not result.stderr.strip(), result.stderr
     result = subprocess.run(
-        ["systemd-analyze", "security", "--offline=yes", "--no-pager", str(installed)],
+        ["systemd-analyze", "security", "--offline=yes", "--no-pager", str(installed[0])],
         capture_output=True,
         text=True,
         timeout=60,
