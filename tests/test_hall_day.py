@@ -153,7 +153,7 @@ def test_midnight_passes_with_a_citizen_at_the_counter(hall_on):
     assert hall.roll_day() and hall.day == "2026-11-28"
     changes = hall.take_changes()
     assert late.status == SERVING and hall.windows[1].current is late and hall.windows[1].clerk == "c01"
-    assert kept.status == WAITING and kept.day == "2026-11-27" and kept in hall.windows[kept.window].queue
+    assert kept.status == WAITING and kept.day == "2026-11-27" and hall.waiting("general") == 1
     assert hall.windows[2].clerk is None  # a window with nobody at its counter starts the day signed out
     assert "ticket.cancelled" not in [e.type for e in changes.events]
     (started,) = [a for a in changes.audit if a.action == "day.started"]
