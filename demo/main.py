@@ -1,8 +1,9 @@
 """`onewindow demo`: the whole hall on one machine, from a fresh day under var/ until Ctrl-C.
 
-It runs the real processes: `onewindow core` on SQLite with the example hall, `onewindow kiosk` (kiosk-1) and
-`onewindow display` (display-1) with role files written from the example ones (a printer in a folder, the LED
-boards on a line the demo records, the TV in a window or, without a screen, on SDL's dummy driver). Simulated
+It runs the real processes: `onewindow core` on SQLite with the example hall (without its hours, so that it runs
+at any hour: `always_open`), `onewindow kiosk` (kiosk-1) and `onewindow display` (display-1) with role files
+written from the example ones (a printer in a folder, the LED boards on a line the demo records, the TV in a
+window or, without a screen, on SDL's dummy driver). Simulated
 citizens take tickets at kiosks 2 and 3 and simulated clerks work 25 of the 26 windows through the HTTP
 interface with the example devices' tokens; one window is left to the person watching, at the soft caller.
 """
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +39,7 @@ from .people import Citizens, Clerks, Desk, Habits, Pace, Tally, Timeline
 
 EXAMPLE_HALL = EXAMPLES / "hall.toml"
 MARKER = "onewindow-demo.txt"  # a folder the demo may wipe has this file (or is empty, or holds only a database)
+HALL_FILE = "hall.toml"  # the hall file of the run, without [hours] (always_open)
 STOP_WAIT_S = 15.0
 log = logging.getLogger(__name__)
 
@@ -163,6 +166,7 @@ def main(argv: list[str]) -> int:
         signal.signal(sig, lambda *_: stop.set())  # before anything starts: a Ctrl-C during the start stops cleanly
     try:
         prepare(args.var)
+        hall = load_hall(always_open(Path(args.config), args.var))
     except OSError as exc:
         print(f"onewindow demo: {exc}", file=sys.stderr)
         return 1
@@ -194,6 +198,18 @@ def prepare(var: Path) -> None:
     (var / MARKER).write_text(
         "The folder of `onewindow demo`: wiped and written again at every start.\n", encoding="utf-8"
     )
+
+
+def always_open(source: Path, var: Path) -> Path:
+    """The hall file the demo's core runs (`var/hall.toml`): `source` without its [hours], so that the demo runs
+    at whatever hour, and on whatever holiday, it is started. Everything else is as `source` writes it."""
+    with open(source, "rb") as file:
+        document = tomllib.load(file)
+    document.pop("hours", None)
+    path = var / HALL_FILE
+    comment = f"Written by `onewindow demo` from {source}, without its [hours]: the demo runs at any hour."
+    path.write_text(devices.toml_text(document, comment), encoding="utf-8")
+    return path
 
 
 def choose_port(host: str, wanted: int) -> int:
@@ -363,7 +379,7 @@ class Demo:
         return paths
 
     def start_core(self, port: int) -> bool:
-        command = [sys.executable, "-m", "onewindow.cli", "core", "--config", str(Path(self.args.config).resolve())]
+        command = [sys.executable, "-m", "onewindow.cli", "core", "--config", str((self.var / HALL_FILE).resolve())]
         command += ["--db", str(self.var / "core.sqlite"), "--host", self.args.host, "--port", str(port)]
         self.core = self._child("core", command)
         probe = CoreClient(self.url)

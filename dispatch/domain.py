@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from onewindow.hallfile import HallConfig, WindowSpec
+from onewindow.hours import HallHours, closing, is_issuing, is_open, next_opening
 
 from .devices import Devices, DeviceState
 from .model import (
@@ -37,14 +38,16 @@ Clock = Callable[[], float]
 
 
 class HallError(Exception):
-    """A request the hall cannot carry out; `status` is the HTTP status the interface answers with."""
+    """A request the hall cannot carry out; `status` is the HTTP status the interface answers with, `details`
+    what the error answer carries besides its code and message (e.g. `next_opening` of `hall_closed`)."""
 
     status = 409
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: str, message: str, details: dict[str, Any] | None = None):
         super().__init__(message)
         self.code = code
         self.message = message
+        self.details = details or {}
 
 
 class Invalid(HallError):
@@ -98,6 +101,10 @@ class Hall:
 
     def iso(self, ts: float | None) -> str | None:
         return None if ts is None else datetime.fromtimestamp(ts, self.tz).isoformat(timespec="seconds")
+
+    def local_now(self) -> datetime:
+        """The hall's clock in its own time zone, which its hours are written in."""
+        return datetime.fromtimestamp(self.clock(), self.tz)
 
     # --- loading (the store rebuilds a hall from what it kept) ------------------------------------
     def restore(
@@ -155,8 +162,9 @@ class Hall:
         self.devices.restore(devices)
         for r in ratings:
             self.ratings[r.ticket_id] = r
-        self.calls = sorted((c for c in calls if c.day == self.day), key=lambda c: c.at)
-        for c in self.calls:
+        calls = sorted(calls, key=lambda c: c.at)
+        self.calls = [c for c in calls if c.day == self.day]
+        for c in calls:  # a citizen called before midnight may still be at the window: that call is of its day
             w = self.windows.get(c.window)
             if w is not None and w.current is not None and c.outcome is None and c.number == w.current.number:
                 self.calling[w.number] = c
@@ -164,7 +172,7 @@ class Hall:
 
     def _index(self, t: Ticket) -> None:
         self.tickets[t.id] = t
-        if t.day == self.day:
+        if t.day == self.day or t.status in OPEN:  # the numbers in use: the day's, and those still open from before
             self.by_number[t.number] = t
         if t.device and t.idempotency_key:
             self.by_key[(t.device, t.idempotency_key)] = t
@@ -254,51 +262,105 @@ class Hall:
         return self.policy.choose(self.times, self.windows, service, priority, self.clock(), exclude)
 
     # --- the day ------------------------------------------------------------------------------
+    # The clock never ends a ticket. At midnight the day's numbers restart, and every window without a citizen
+    # starts the day as the hall file says; a citizen called or served keeps the window and its clerk. Tickets
+    # still waiting stay in their queues until a window calls them or a manager ends the day (`end_day`); each
+    # keeps its number and the `day` it was issued on. So that no two open tickets share a number, the new day's
+    # numbering passes over the numbers such tickets hold (`_next_counter`).
     def roll_day(self) -> bool:
-        """At local midnight numbers restart and every window starts the day as the hall file says."""
+        """Start a new day once the hall's local date has changed; False when it has not."""
         today = self.local_day(self.clock())
         if today == self.day:
             return False
         old = self.day
-        for t in list(self.tickets.values()):
-            if t.status in OPEN:
-                about = self._about(t)
-                t.status, t.end_reason, t.finished_at = CANCELLED, "day_ended", self.clock()
-                self._touch(t)
-                self._emit("ticket.cancelled", "system", {**about, "reason": "day_ended"})
-        spec = {w.number: w for w in self.config.windows}
+        kept = [t for t in self.tickets.values() if t.status in OPEN]
         for w in self.windows.values():
-            if w.clerk is not None:
-                clerk = w.clerk
-                w.clerk, w.signed_in_at = None, None
-                self._emit("window.signed_out", "system", {"window": w.number, "clerk": clerk, "reason": "day_ended"})
-            if w.paused:
-                w.paused, w.pause_reason = False, None
-                self._emit("window.resumed", "system", {"window": w.number, "reason": "day_ended"})
-            if w.closed != spec[w.number].closed:
-                w.closed = spec[w.number].closed
-                self._emit(
-                    "window.closed" if w.closed else "window.opened",
-                    "system",
-                    {"window": w.number, "reason": "day_started"},
-                )
-            w.current, w.current_since, w.armed_ticket, w.armed_until = None, None, None, None
-            w.queue.clear()
+            if w.current is None:
+                self._start_day(w)
+            w.armed_ticket, w.armed_until = None, None
             self._touch(w)
-        for queue in self.shared.values():
-            queue.clear()
-        self.tickets = {}
-        self.by_number = {}
-        self.by_key = {}
+        self.tickets = {t.id: t for t in kept}
+        self.by_number = {t.number: t for t in kept}
+        self.by_key = {(t.device, t.idempotency_key): t for t in kept if t.device and t.idempotency_key}
         self.counters = {}
         self.order = 0
         self.times.clear()
         self.ratings = {}
         self.calls = []
-        self.calling = {}
+        self.calling = {n: c for n, c in self.calling.items() if self.windows[n].current is not None}
         self.day = today
-        self._record("system", "day.started", {"day": today, "previous": old})
+        self._record("system", "day.started", {"day": today, "previous": old, "still_open": len(kept)})
         return True
+
+    def _start_day(self, w: Window) -> None:
+        """A window free of citizens starts the day as the hall file says: nobody signed in, not paused."""
+        if w.clerk is not None:
+            self._sign_out(w, "system", "day_ended")
+            if not w.staffed:  # its waiting tickets wait for whoever is staffed first, as at any sign-out
+                self._redistribute(w, "system", "day_ended")
+        if w.paused:
+            w.paused, w.pause_reason = False, None
+            self._emit("window.resumed", "system", {"window": w.number, "reason": "day_ended"})
+        closed = next(spec.closed for spec in self.config.windows if spec.number == w.number)
+        if w.closed != closed:
+            w.closed = closed
+            self._emit(
+                "window.closed" if closed else "window.opened", "system", {"window": w.number, "reason": "day_started"}
+            )
+            if closed:  # closed again by the hall file: its waiting tickets go where they would go now
+                self._redistribute(w, "system", "closed")
+
+    def _next_counter(self, prefix: str) -> int:
+        """The day's next counter for `prefix`, passing over numbers still held by open tickets of earlier days."""
+        counter = self.counters.get(prefix, 0) + 1
+        while self._held(f"{prefix}{counter:03d}"):
+            counter += 1
+        return counter
+
+    def _held(self, number: str) -> bool:
+        t = self.by_number.get(number)
+        return t is not None and t.day != self.day and t.status in OPEN
+
+    def end_day(self, actor: str) -> dict[str, Any]:
+        """A manager ends the hall's day: every waiting ticket is cancelled (`day_ended`) and every clerk signed
+        out. Refused while a window has a citizen called or being served: those are finished first, so ending
+        the day never sends away someone standing at a counter, and no clerk is signed out mid-service."""
+        busy = [w for w in self.windows.values() if w.current is not None]
+        if busy:
+            serving = ", ".join(f"window {w.number} ({w.current.number})" for w in busy if w.current is not None)
+            raise Conflict("current_ticket", f"still serving at {serving}: finish these before ending the day")
+        now = self.clock()
+        waiting = sorted((t for t in self.tickets.values() if t.status == WAITING), key=Ticket.queue_key)
+        for t in waiting:
+            t.status, t.end_reason, t.finished_at = CANCELLED, "day_ended", now
+            self._touch(t)
+            self._emit("ticket.cancelled", actor, {**self._about(t), "reason": "day_ended"})
+        for w in self.windows.values():
+            w.queue.clear()
+        for queue in self.shared.values():
+            queue.clear()
+        signed_out = [w.number for w in self.windows.values() if w.clerk is not None]
+        for number in signed_out:
+            self._sign_out(self.windows[number], actor, "day_ended")
+        ended = {"day": self.day, "cancelled": [t.number for t in waiting], "signed_out": signed_out}
+        self._record(actor, "day.ended", ended)
+        return ended
+
+    # --- hours --------------------------------------------------------------------------------
+    def _check_issuing(self) -> None:
+        """Tickets are issued within the hall's hours only, up to `last_ticket_min` before each closing."""
+        hours = self.config.hours
+        if hours is None:
+            return
+        now = self.local_now()
+        if is_issuing(hours, now):
+            return
+        opening = next_opening(hours, now)
+        raise Conflict(
+            "hall_closed",
+            closed_message(hours, now, opening),
+            {"next_opening": None if opening is None else opening.isoformat(timespec="seconds")},
+        )
 
     # --- citizens -----------------------------------------------------------------------------
     def issue(
@@ -314,6 +376,7 @@ class Hall:
                         "idempotency_key_reused", "this Idempotency-Key was already used for a different ticket"
                     )
                 return earlier, False
+        self._check_issuing()
         if not self.config.has_service(service):
             raise Invalid(
                 "unknown_service",
@@ -326,7 +389,7 @@ class Hall:
             raise Conflict("service_unavailable", "no window serves this service today")
         now = self.clock()
         spec = self.config.service(service)
-        counter = self.counters.get(spec.prefix, 0) + 1
+        counter = self._next_counter(spec.prefix)
         self.counters[spec.prefix] = counter
         self.order += 1
         t = Ticket(
@@ -747,6 +810,25 @@ class Hall:
         for d in self.devices.silent(self.clock()):
             self.changes.devices[d.id] = d
             self._emit("device.status", "system", {"device": d.id, "kind": d.kind, "online": False, "status": d.status})
+
+
+def closed_message(hours: HallHours, now: datetime, opening: datetime | None) -> str:
+    """Why no ticket is issued at `now`, and when the hall opens next, in plain words."""
+    end = closing(hours, now)
+    why = (
+        f"no more tickets are issued before the hall closes at {end:%H:%M}"
+        if is_open(hours, now) and end is not None
+        else "the hall is closed"
+    )
+    if opening is None:
+        return f"{why}, and its hall file has no opening hours ahead"
+    if opening.date() == now.date():
+        when = f"today at {opening:%H:%M}"
+    elif opening.date() == now.date() + timedelta(days=1):
+        when = f"tomorrow at {opening:%H:%M}"
+    else:
+        when = f"on {opening:%A %Y-%m-%d} at {opening:%H:%M}"
+    return f"{why}; it opens again {when}"
 
 
 def _check_score(score: int) -> None:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     Boolean,
     Column,
+    ColumnElement,
     Engine,
     Float,
     Integer,
@@ -298,7 +299,8 @@ class Store:
     # --- loading ------------------------------------------------------------------------------
     @_storage
     def load(self, day: str) -> dict[str, Any]:
-        """What the hall needs to rebuild `day`: its tickets, open ones from before, windows, devices, ratings."""
+        """What the hall needs to rebuild `day`: its tickets, the open ones of earlier days (kept until called or
+        the day is ended), windows, devices, ratings, and the calls of the day and of citizens still at a window."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(tickets).where((tickets.c.day == day) | tickets.c.status.in_(OPEN)))
             ticket_list = [_ticket(r._mapping) for r in rows]
@@ -310,7 +312,12 @@ class Store:
             rating_list = [_rating(r._mapping) for r in conn.execute(select(ratings).where(ratings.c.day == day))]
             days = {r["day"] for r in window_rows if r["day"]}
             # the windows' state may be of an earlier day, which the hall resumes until it rolls over
-            found = conn.execute(select(calls).where(calls.c.day.in_({day, *days})).order_by(calls.c.id))
+            wanted: ColumnElement[bool] = calls.c.day.in_({day, *days})
+            current = {r["current"] for r in window_rows if r["current"]}
+            since = [t.called_at for t in ticket_list if t.id in current and t.called_at is not None]
+            if since:  # a citizen called before midnight may still be at the window: that call is of an earlier day
+                wanted = wanted | (calls.c.outcome.is_(None) & (calls.c.at >= min(since)))
+            found = conn.execute(select(calls).where(wanted).order_by(calls.c.id))
             call_list = [_call(r._mapping) for r in found]
         return {
             "tickets": ticket_list,

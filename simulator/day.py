@@ -213,6 +213,9 @@ def run_hall(
     """The day through the core's own `Hall`: every open window staffed, calling as soon as it finishes."""
     start = opening_time(config) if opening is None else opening
     clock = VirtualClock(start)
+    # the simulated day has its own opening and length (--open, --hours): the hall file's hours, lunch break
+    # included, would refuse its citizens
+    config = replace(config, hours=None)
     open_numbers = [n for n, _ in open_windows(config)]
     staffed = len(config.clerks) >= len(open_numbers)
     if not staffed:  # fewer clerks in the file than windows: let the windows call without signing in

@@ -19,6 +19,7 @@ import threading
 import time
 import tomllib
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -121,6 +122,15 @@ def test_role_files_from_the_examples_pass_check_config(tmp_path):
     assert kiosk["printer"] == {"type": "fake", "folder": str(tmp_path / "printer"), "mode": "raster", "dots": 576}
     assert kiosk["kiosk"]["ticket_url"] == "{core}/t/{id}"  # the QR code points at this machine's core
     assert board_names(display)[0] == "main board" and board_names(display)[18] == "window 18"
+
+
+def test_the_demo_runs_the_example_hall_without_its_hours(tmp_path):
+    # the demo (and the benchmarks) run at whatever hour, and on whatever holiday, they are started
+    path = demo.always_open(EXAMPLE_HALL, tmp_path)
+    assert path == tmp_path / "hall.toml"
+    example, run = load_hall(EXAMPLE_HALL), load_hall(path)
+    assert example.hours is not None and run.hours is None
+    assert replace(example, hours=None, path=run.path) == run
 
 
 def test_toml_text_quotes_what_needs_quoting():

@@ -56,20 +56,25 @@ def test_numbers_are_prefix_and_a_daily_counter_of_at_least_three_digits(hall_cl
     assert len(set(numbers)) == 1000
 
 
-def test_numbers_restart_at_local_midnight_and_the_old_day_is_closed(hall_clock):
+def test_numbers_restart_at_local_midnight_around_the_tickets_still_open(hall_clock):
     hall, clock = hall_clock
     staffed(hall, 1)
-    old = issue(hall)
+    done = issue(hall)
+    hall.call(1, CALLER)
+    hall.finish(1, CALLER)
     clock.set(datetime(2026, 11, 27, 23, 59, 59, tzinfo=TZ))
-    assert issue(hall).number == "A002"
+    kept = [issue(hall), issue(hall)]
+    assert [t.number for t in kept] == ["A002", "A003"]
     clock.set(datetime(2026, 11, 28, 0, 0, 1, tzinfo=TZ))
     assert hall.roll_day()
     changes = hall.take_changes()
-    assert old.status == CANCELLED and old.end_reason == "day_ended"
-    assert [e.type for e in changes.events].count("ticket.cancelled") == 2
+    # the clock ends no ticket: the two still waiting keep their numbers, their day and their place
+    assert [(t.status, t.day) for t in kept] == [(WAITING, "2026-11-27")] * 2
+    assert "ticket.cancelled" not in [e.type for e in changes.events]
     assert "window.signed_out" in [e.type for e in changes.events]
-    assert issue(hall).number == "A001"
-    assert hall.day == "2026-11-28"
+    # the day's numbers restart, passing over A002 and A003 while they are open; A001 is finished, so free
+    assert [issue(hall).number for _ in range(3)] == ["A001", "A004", "A005"]
+    assert hall.day == "2026-11-28" and done.status == DONE
 
 
 def test_ticket_ids_are_secret_capabilities_of_128_bits(tmp_path):
@@ -653,9 +658,9 @@ def test_the_day_rolls_over_on_the_next_command_after_midnight(hall_clock):
     t = issue(hall)
     clock.set(datetime(2026, 11, 28, 7, 0, tzinfo=TZ))
     hall.roll_day()
-    assert t.status == CANCELLED
+    assert t.status == WAITING and t.day == "2026-11-27"  # kept until called or the day is ended
     fresh = issue(hall)
-    assert fresh.number == "A001" and fresh.day == "2026-11-28"
+    assert fresh.number == "A002" and fresh.day == "2026-11-28"  # A001 is still held by yesterday's ticket
     clock.advance(timedelta(days=1).total_seconds())
     assert hall.roll_day() and not hall.roll_day()
 

@@ -78,3 +78,45 @@ def test_a_manager_signs_in_sees_the_hall_closes_a_window_and_follows_up_a_poor_
         act(hall, "/api/v1/windows/3/call", {}, "caller-1")
         page.wait_for_selector("[data-window='3'] .current:has-text('A00')")
         page.screenshot(path=str(ARTIFACTS / "manage-after.png"), full_page=True)
+
+
+def test_a_manager_ends_the_day_after_a_confirm_once_nobody_is_at_a_counter(tmp_path, browser):
+    from tests.support.hall import basic
+    from tests.test_hall_day import HOURS
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with serve(tmp_path, extra=HOURS) as hall:  # Friday 2026-11-27, 08:30
+        tickets = [act(hall, "/api/v1/tickets", {"service": "general"}, "kiosk-1") for _ in range(3)]
+        for n in (1, 2):
+            act(hall, f"/api/v1/windows/{n}/sign-in", {"clerk": f"c0{n}", "pin": PINS[f"c0{n}"]}, "caller-1")
+        act(hall, "/api/v1/windows/1/call", {}, "caller-1")
+
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(hall.url + "/manage")
+        page.fill("input[name=user]", "manager")
+        page.fill("input[name=password]", "manager-pw")
+        page.click("#login-form button")
+        page.wait_for_selector("[data-window='1'] .current:has-text('A001')")
+        assert page.inner_text("#today") == "2026-11-27 · 办理时间 08:30-12:00 14:00-17:30"
+
+        def status(ticket):
+            return raw_request(hall.url, "GET", f"/api/v1/tickets/{ticket['id']}")[1]["status"]
+
+        page.once("dialog", lambda dialog: dialog.dismiss())
+        page.click("#end-day:has-text('结束今日')")
+        assert status(tickets[1]) == "waiting"  # not confirmed: nothing asked of the core
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("#end-day")
+        page.wait_for_selector("#end-day-note.bad:has-text('以下窗口仍在办理，请先办结: 1号窗口 A001')")
+        assert status(tickets[1]) == "waiting"
+
+        act(hall, "/api/v1/windows/1/finish", {}, "caller-1")
+        page.wait_for_selector("[data-window='1'] .current:empty")
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.click("#end-day")
+        page.wait_for_selector("#end-day-note.ok:has-text('今日已结束：取消 2 个号，2 个窗口签退')")
+        assert [status(t) for t in tickets] == ["done", "cancelled", "cancelled"]
+        page.wait_for_selector("[data-window='2'] .meta:has-text('未登录')")
+        page.screenshot(path=str(ARTIFACTS / "manage-day-ended.png"), full_page=True)
+        newest = raw_request(hall.url, "GET", "/api/v1/audit?limit=1", headers=basic("manager"))[1]["entries"][0]
+        assert (newest["action"], newest["actor"]) == ("day.ended", "user:manager")

@@ -223,6 +223,20 @@ def test_priority_tickets_go_first_in_both_runs(mixed):
         assert sum(urgent) / len(urgent) < sum(normal) / len(normal)
 
 
+@pytest.mark.parametrize("opening", ["2026-10-01T09:00", "2026-11-28T09:00", "2026-11-30T11:45"])
+def test_a_simulated_day_runs_whatever_the_hall_files_hours(example, opening):
+    """The simulator's day has its own opening and length: a holiday, a Saturday or the lunch break of the
+    example hall's [hours] refuse none of its citizens (it runs the hall without them)."""
+    from datetime import datetime
+
+    from tests.support.hall import TZ
+
+    assert example.hours is not None
+    day = citizens(example, 0.8, 3, seed=6)
+    served = run_hall(example, day, opening=datetime.fromisoformat(opening).replace(tzinfo=TZ).timestamp())
+    assert len(served) == len(day)
+
+
 def test_closed_windows_take_no_part(tmp_path):
     config = load_hall(write_hall(tmp_path, extra=""))
     text = (tmp_path / "hall.toml").read_text().replace("number = 2\n", "number = 2\nclosed = true\n")

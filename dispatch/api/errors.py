@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
@@ -25,9 +26,10 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-def error_answer(status: int, code: str, message: str) -> Response:
+def error_answer(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> Response:
+    """The error answer; `details` are a code's own fields beside code and message (`next_opening`, …)."""
     return current_app.response_class(
-        json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False),
+        json.dumps({"error": {"code": code, "message": message, **(details or {})}}, ensure_ascii=False),
         status=status,
         mimetype="application/json",
     )
@@ -38,7 +40,7 @@ def _api_error(exc: ApiError) -> Response:
 
 
 def _hall_error(exc: HallError) -> Response:
-    return error_answer(exc.status, exc.code, exc.message)
+    return error_answer(exc.status, exc.code, exc.message, exc.details)
 
 
 def _store_error(exc: StoreError) -> Response:

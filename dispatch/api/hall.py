@@ -1,4 +1,5 @@
-"""The hall as a whole: its services, windows and waits for every device at start, and the core's health."""
+"""The hall as a whole: its services, windows, waits and hours for every device, the core's health, and a
+manager ending the day."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app
 
 from ..store import StoreError
+from .auth import require_user
 from .state import app_state
 from .views import hall_view
 
@@ -29,3 +31,10 @@ def healthz() -> Response | dict[str, Any]:
 def get_hall() -> dict[str, Any]:
     core = app_state().core
     return core.read(lambda hall: hall_view(hall, core.broker.last_seq))
+
+
+@hall.post("/api/v1/day/end")
+def end_day() -> dict[str, Any]:
+    """A manager ends the day: the waiting tickets are cancelled and the clerks signed out (409 while serving)."""
+    p = require_user("manager")
+    return app_state().core.execute(lambda hall: hall.end_day(p.actor))

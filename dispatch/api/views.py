@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from onewindow.hallfile import default_window_name
+from onewindow.hours import closing, day_text, is_issuing, is_open, last_ticket, next_opening
 
 from ..domain import Hall
 from ..model import SCORES, Rating, Ticket, Window
@@ -99,8 +101,29 @@ def hall_view(hall: Hall, seq: int) -> dict[str, Any]:
         "require_sign_in": cfg.require_sign_in,
         "services": services,
         "windows": [window_view(hall, w) for w in hall.windows.values()],
+        "hours": hours_view(hall),
         "seq": seq,
     }
+
+
+def hours_view(hall: Hall) -> dict[str, Any] | None:
+    """The hall's hours as its screens show them, at the hall's now; None for a hall that never closes."""
+    hours = hall.config.hours
+    if hours is None:
+        return None
+    now = hall.local_now()
+    return {
+        "open": is_open(hours, now),
+        "issuing": is_issuing(hours, now),
+        "today": day_text(hours, now.date()),
+        "closing": _iso(closing(hours, now)),
+        "last_ticket": _iso(last_ticket(hours, now)),
+        "next_opening": _iso(next_opening(hours, now)),
+    }
+
+
+def _iso(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat(timespec="seconds")
 
 
 def rating_view(hall: Hall, r: Rating) -> dict[str, Any]:

@@ -15,6 +15,10 @@ const TEXT = {
     nothing: "无", device: "设备", kind: "类型", state: "状态", last_seen: "最后联系", message: "说明",
     seq: "序号", actor: "操作人", action: "操作", detail: "内容", chain_ok: "校验通过", chain_bad: "校验失败",
     wrong: "用户名或密码错误", only_managers: "仅管理人员可操作",
+    hours: "办理时间", closed_all_day: "今日不办公", end_day: "结束今日",
+    end_day_confirm: "结束今日：所有等候中的号将被取消，所有窗口人员签退。确定结束吗？",
+    day_ended: (n, m) => `今日已结束：取消 ${n} 个号，${m} 个窗口签退`,
+    end_day_busy: "以下窗口仍在办理，请先办结", failed: "操作失败",
     scores: { 5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意" },
   },
   "zh-Hant": {
@@ -30,6 +34,10 @@ const TEXT = {
     nothing: "無", device: "設備", kind: "類型", state: "狀態", last_seen: "最後聯繫", message: "說明",
     seq: "序號", actor: "操作人", action: "操作", detail: "內容", chain_ok: "校驗通過", chain_bad: "校驗失敗",
     wrong: "使用者或密碼錯誤", only_managers: "僅管理人員可操作",
+    hours: "辦理時間", closed_all_day: "今日不辦公", end_day: "結束今日",
+    end_day_confirm: "結束今日：所有等候中的號將被取消，所有窗口人員簽退。確定結束嗎？",
+    day_ended: (n, m) => `今日已結束：取消 ${n} 個號，${m} 個窗口簽退`,
+    end_day_busy: "以下窗口仍在辦理，請先辦結", failed: "操作失敗",
     scores: { 5: "非常滿意", 4: "滿意", 3: "基本滿意", 2: "不滿意", 1: "非常不滿意" },
   },
   en: {
@@ -46,6 +54,10 @@ const TEXT = {
     last_seen: "Last seen", message: "Message", seq: "#", actor: "Who", action: "What", detail: "Details",
     chain_ok: "chain intact", chain_bad: "ALTERED", wrong: "Wrong user or password",
     only_managers: "managers only",
+    hours: "Hours", closed_all_day: "closed today", end_day: "End the day",
+    end_day_confirm: "End the day: every waiting ticket is cancelled and every clerk signed out. End it?",
+    day_ended: (n, m) => `Day ended: ${n} tickets cancelled, ${m} clerks signed out`,
+    end_day_busy: "Still serving; finish these first", failed: "Refused",
     scores: { 5: "very satisfied", 4: "satisfied", 3: "fair", 2: "dissatisfied", 1: "very dissatisfied" },
   },
 };
@@ -90,7 +102,8 @@ function row(cells, head = false) {
 
 function renderHall() {
   $("#hall-name").textContent = hall.name;
-  $("#today").textContent = hall.day;
+  $("#today").textContent = hall.hours ? `${hall.day} · ${t.hours} ${hall.hours.today || t.closed_all_day}` : hall.day;
+  $("#end-day").hidden = me?.role !== "manager";
   const windows = $("#windows");
   windows.replaceChildren();
   for (const w of hall.windows) {
@@ -111,6 +124,24 @@ function renderHall() {
   for (const s of hall.services) {
     services.append(row([`${s.prefix} · ${s.name}`, s.waiting, s.available ? minutes(s.estimated_wait_s) : t.closed]));
   }
+}
+
+// Ending the day cancels every waiting ticket and signs every clerk out: asked first, and refused by the core
+// while a citizen is at a counter, which the page names from the hall it shows.
+async function endDay() {
+  const note = $("#end-day-note");
+  if (!window.confirm(t.end_day_confirm)) return;
+  try {
+    const ended = await api("POST", "/api/v1/day/end", {});
+    note.className = "ok";
+    note.textContent = t.day_ended(ended.cancelled.length, ended.signed_out.length);
+  } catch (err) {
+    note.className = "bad";
+    const busy = hall.windows.filter((w) => w.current).map((w) => `${w.name} ${w.current.number}`);
+    note.textContent = err.data?.error?.code === "current_ticket" && busy.length
+      ? `${t.end_day_busy}: ${busy.join("、")}` : `${t.failed}: ${err.message}`;
+  }
+  refresh();
 }
 
 async function renderStats() {
@@ -230,6 +261,7 @@ $("#login-form").addEventListener("submit", async (e) => {
 });
 $("#logout").addEventListener("click", () => api("DELETE", "/api/v1/session").then(() => location.reload()));
 $("#stats-date").addEventListener("change", renderStats);
+$("#end-day").addEventListener("click", endDay);
 document.querySelectorAll(".tabs button").forEach((b) => b.addEventListener("click", () => {
   document.querySelectorAll(".tabs button").forEach((x) => x.classList.toggle("on", x === b));
   group = b.dataset.group;
