@@ -23,7 +23,7 @@ from typing import Any
 
 from bench.report import table, write_section
 from onewindow.dispatch.model import WAITING, Ticket, Window
-from onewindow.dispatch.policy import HandlingTimes, Policy, Windows, ahead_of
+from onewindow.dispatch.policy import HandlingTimes, Policy, Shared, Windows, ahead_of
 from onewindow.hallfile import HallConfig, load_hall
 from onewindow.simulator.day import PROFILES, Day
 from onewindow.simulator.main import simulate
@@ -48,11 +48,15 @@ class PreviousPolicy(Policy):
         mean = self.mean_handling_s(times, w.current.service)
         return max(mean - (now - (w.current_since or now)), mean * 0.25)
 
-    def estimated_wait_s(self, times: HandlingTimes, windows: Windows, t: Ticket, now: float) -> int:
+    def estimated_wait_s(
+        self, times: HandlingTimes, windows: Windows, shared: Shared, t: Ticket, now: float
+    ) -> int | None:
         if t.status != WAITING:
             return 0
+        if t.window is None:
+            return None
         w = windows[t.window]
-        ahead = w.queue[: ahead_of(windows, t)]
+        ahead = w.queue[: ahead_of(windows, shared, t)]
         return round(self.remaining_s(times, w, now) + sum(self.mean_handling_s(times, x.service) for x in ahead))
 
 
@@ -63,7 +67,9 @@ class OwnQueueOnly(Policy):
     """Join-the-shortest-queue without any take-over: a window calls only its own queue (SPEC §3 does not
     allow this; it is here to show what take-over is worth)."""
 
-    def next_for(self, times: HandlingTimes, windows: Windows, w: Window, order: int, now: float) -> Ticket | None:
+    def next_for(
+        self, times: HandlingTimes, windows: Windows, shared: Shared, w: Window, order: int, now: float
+    ) -> Ticket | None:
         return w.queue[0] if w.queue else None
 
 

@@ -26,6 +26,7 @@ from .model import (
     Rating,
     Ticket,
     Window,
+    enqueue,
 )
 from .policy import HandlingTimes, Policy, ahead_of
 
@@ -71,7 +72,9 @@ class Hall:
         self.policy = policy or Policy()
         self.tz = ZoneInfo(config.timezone)
         self.new_id = new_id or (lambda: secrets.token_urlsafe(16))
-        self.windows: dict[int, Window] = {w.number: _window(w) for w in config.windows}
+        self.windows: dict[int, Window] = {w.number: _window(w, config.require_sign_in) for w in config.windows}
+        # tickets issued (or moved on) while no window of their service was staffed, by service, in queue order
+        self.shared: dict[str, list[Ticket]] = {s.id: [] for s in config.services}
         self.clerks = {c.id: c for c in config.clerks}
         self.tickets: dict[str, Ticket] = {}
         self.by_number: dict[str, Ticket] = {}
@@ -135,16 +138,14 @@ class Hall:
             w.current = current if current is not None and current.status in (CALLED, SERVING) else None
         for t in self.tickets.values():
             if t.status == WAITING:
-                w = self.windows.get(t.window)
-                if w is None:  # its window left the hall file: put it where it would go now
-                    target = self._choose(t.service, t.priority) or next(
-                        (x for x in self.windows.values() if t.service in x.services), None
-                    )
-                    if target is None:
-                        continue
-                    t.window = target.number
-                    w = target
-                w.enqueue(t)
+                w = None if t.window is None else self.windows.get(t.window)
+                if w is None and t.window is not None:  # its window left the hall file: where it would go now
+                    w = self._choose(t.service, t.priority)
+                    t.window = None if w is None else w.number
+                if w is not None:
+                    w.enqueue(t)
+                elif t.service in self.shared:
+                    enqueue(self.shared[t.service], t)
         self.devices.restore(devices)
         for r in ratings:
             self.ratings[r.ticket_id] = r
@@ -198,7 +199,21 @@ class Hall:
         return t
 
     def waiting(self, service: str | None = None) -> int:
-        return sum(1 for w in self.windows.values() for t in w.queue if service is None or t.service == service)
+        """How many wait (for `service`, or in all), at windows and in the shared queues."""
+        queues = [*(w.queue for w in self.windows.values()), *self.shared.values()]
+        return sum(1 for q in queues for t in q if service is None or t.service == service)
+
+    def staffed(self, w: Window) -> bool:
+        """Open, not paused and, where the hall requires it, a clerk signed in: only then is anyone sent there."""
+        return w.staffed
+
+    def staffed_for(self, service: str) -> int:
+        """How many staffed windows serve `service` now."""
+        return sum(1 for w in self.windows.values() if w.staffed and service in w.services)
+
+    def served(self, service: str) -> bool:
+        """Whether any window serves `service` today (not closed): a ticket can be issued for it."""
+        return any(not w.closed and service in w.services for w in self.windows.values())
 
     # --- expected times: the policy's arithmetic on this hall's windows, learned times and clock ----------
     def mean_handling_s(self, service: str) -> float:
@@ -211,16 +226,18 @@ class Hall:
         return self.policy.remaining_s(self.times, w, now)
 
     def ahead_of(self, t: Ticket) -> int:
-        return ahead_of(self.windows, t)
+        return ahead_of(self.windows, self.shared, t)
 
-    def estimated_wait_s(self, t: Ticket) -> int:
-        return self.policy.estimated_wait_s(self.times, self.windows, t, self.clock())
+    def estimated_wait_s(self, t: Ticket) -> int | None:
+        return self.policy.estimated_wait_s(self.times, self.windows, self.shared, t, self.clock())
 
     def service_estimate_s(self, service: str, priority: bool = False) -> int | None:
-        return self.policy.service_estimate_s(self.times, self.windows, service, priority, self.order, self.clock())
+        return self.policy.service_estimate_s(
+            self.times, self.windows, self.shared, service, priority, self.order, self.clock()
+        )
 
     def takeover_lead_s(self, t: Ticket) -> float:
-        return self.policy.takeover_bound_s(self.times, self.windows, t, self.order, self.clock())
+        return self.policy.takeover_bound_s(self.times, self.windows, self.shared, t, self.order, self.clock())
 
     def _choose(self, service: str, priority: bool, exclude: Iterable[int] = ()) -> Window | None:
         return self.policy.choose(self.times, self.windows, service, priority, self.clock(), exclude)
@@ -257,6 +274,8 @@ class Hall:
             w.current, w.current_since, w.armed_ticket, w.armed_until = None, None, None, None
             w.queue.clear()
             self._touch(w)
+        for queue in self.shared.values():
+            queue.clear()
         self.tickets = {}
         self.by_number = {}
         self.by_key = {}
@@ -272,7 +291,8 @@ class Hall:
     def issue(
         self, service: str, priority: bool, actor: str, device: str | None = None, idempotency_key: str | None = None
     ) -> tuple[Ticket, bool]:
-        """A new ticket at the window with the smallest expected wait; (ticket, False) for a repeated key."""
+        """A new ticket at the staffed window with the smallest expected wait, or in its service's shared queue
+        when none is staffed; (ticket, False) for a repeated key."""
         if device and idempotency_key:
             earlier = self.by_key.get((device, idempotency_key))
             if earlier is not None:
@@ -289,8 +309,8 @@ class Hall:
         if priority and not self.config.priority:
             raise Invalid("priority_not_offered", "this hall does not offer priority tickets")
         w = self._choose(service, priority)
-        if w is None:
-            raise Conflict("service_unavailable", "no window can take this service now")
+        if w is None and not self.served(service):
+            raise Conflict("service_unavailable", "no window serves this service today")
         now = self.clock()
         spec = self.config.service(service)
         counter = self.counters.get(spec.prefix, 0) + 1
@@ -304,8 +324,8 @@ class Hall:
             order=self.order,
             service=service,
             issued_service=service,
-            window=w.number,
-            printed_window=w.number,
+            window=None if w is None else w.number,
+            printed_window=None if w is None else w.number,
             status=WAITING,
             priority=priority,
             issued_at=now,
@@ -313,7 +333,7 @@ class Hall:
             idempotency_key=idempotency_key,
         )
         self._index(t)
-        w.enqueue(t)
+        enqueue(self.queue_of(t), t)
         self._touch(t)
         self._emit(
             "ticket.issued",
@@ -344,11 +364,15 @@ class Hall:
         t = self.ticket(ticket_id)
         if t.status != WAITING:
             raise Conflict("not_waiting", f"ticket {t.number} is {t.status}, not waiting")
-        self.windows[t.window].queue.remove(t)
+        self.queue_of(t).remove(t)
         t.status, t.end_reason, t.finished_at = CANCELLED, "citizen", self.clock()
         self._touch(t)
         self._emit("ticket.cancelled", actor, {**self._about(t), "reason": "citizen"})
         return t
+
+    def queue_of(self, t: Ticket) -> list[Ticket]:
+        """The queue a ticket waits in: its window's, or its service's shared queue."""
+        return self.windows[t.window].queue if t.window is not None else self.shared.setdefault(t.service, [])
 
     def _check_takes(self, w: Window, service: str) -> None:
         if service not in w.services:
@@ -357,15 +381,19 @@ class Hall:
             raise Conflict("window_closed", f"window {w.number} is closed today")
         if w.paused:
             raise Conflict("window_paused", f"window {w.number} is paused")
+        if not w.staffed:
+            raise Conflict("window_unstaffed", f"nobody is serving at window {w.number} now")
 
-    def _move(self, t: Ticket, target: Window, actor: str, reason: str) -> None:
-        source = self.windows[t.window]
-        if t in source.queue:
-            source.queue.remove(t)
-        t.window = target.number
-        target.enqueue(t)
+    def _move(self, t: Ticket, target: Window | None, actor: str, reason: str) -> None:
+        """Move a waiting ticket to `target`, or to its service's shared queue when None."""
+        source = self.queue_of(t)
+        if t in source:
+            source.remove(t)
+        from_window = t.window
+        t.window = None if target is None else target.number
+        enqueue(self.queue_of(t), t)
         self._touch(t)
-        self._emit("ticket.moved", actor, {**self._about(t), "from_window": source.number, "reason": reason})
+        self._emit("ticket.moved", actor, {**self._about(t), "from_window": from_window, "reason": reason})
 
     # --- clerks -------------------------------------------------------------------------------
     def _callable(self, w: Window) -> None:
@@ -387,12 +415,13 @@ class Hall:
         self._callable(w)
         if w.current is not None:
             self._end(w, DONE, actor)
-        t = self.policy.next_for(self.times, self.windows, w, self.order, self.clock())
+        t = self.policy.next_for(self.times, self.windows, self.shared, w, self.order, self.clock())
         if t is None:
             return None
-        if t.window != w.number:
+        if t.window is not None and t.window != w.number:
             self._move(t, w, actor, "taken_over")
-        w.queue.remove(t)
+        self.queue_of(t).remove(t)  # a shared ticket goes from its service's queue straight to this window
+        t.window = w.number
         now = self.clock()
         t.status = CALLED
         if t.called_at is None:
@@ -475,13 +504,13 @@ class Hall:
             target = self._choose(target_service, t.priority, exclude=[w.number]) or self._choose(
                 target_service, t.priority
             )
-            if target is None:
-                raise Conflict("service_unavailable", f"no window can take {target_service} now")
+            if target is None and not self.served(target_service):
+                raise Conflict("service_unavailable", f"no window serves {target_service} today")
         from_service = t.service
-        t.status, t.service, t.window = WAITING, target_service, target.number
+        t.status, t.service, t.window = WAITING, target_service, None if target is None else target.number
         t.transfers += 1
         w.current, w.current_since = None, None
-        target.enqueue(t)
+        enqueue(self.queue_of(t), t)
         self._touch(t, w)
         self._emit(
             "ticket.transferred", actor, {**self._about(t), "from_window": w.number, "from_service": from_service}
@@ -494,6 +523,7 @@ class Hall:
             raise Conflict("window_closed", f"window {number} is closed today")
         if w.paused:
             raise Conflict("already_paused", f"window {number} is already paused")
+        self._free(w, "pausing")
         w.paused, w.pause_reason = True, reason
         self._touch(w)
         self._emit("window.paused", actor, {"window": number, "reason": reason})
@@ -529,11 +559,19 @@ class Hall:
         return w
 
     def _redistribute(self, w: Window, actor: str, reason: str) -> None:
-        """Send a window's waiting tickets elsewhere by the assignment rule, in their order."""
+        """Send a window's waiting tickets to staffed windows by the assignment rule, in their order; with none
+        staffed for a ticket's service, to that service's shared queue."""
         for t in list(w.queue):
-            target = self._choose(t.service, t.priority, exclude=[w.number])
-            if target is not None:
-                self._move(t, target, actor, reason)
+            self._move(t, self._choose(t.service, t.priority, exclude=[w.number]), actor, reason)
+
+    def _free(self, w: Window, doing: str) -> None:
+        """A clerk leaves the window (pause, sign-out) only once its current citizen is dealt with."""
+        if w.current is not None:
+            raise Conflict(
+                "current_ticket",
+                f"window {w.number} is still serving {w.current.number}: finish it, mark a no-show or transfer it "
+                f"before {doing}",
+            )
 
     def sign_in(self, number: int, clerk_id: str, actor: str) -> Window:
         w = self.window(number)
@@ -542,21 +580,27 @@ class Hall:
             raise Invalid("unknown_clerk", f"no clerk {clerk_id!r} in the hall file")
         if w.clerk == clerk_id:
             return w
-        for other in self.windows.values():
-            if other.clerk == clerk_id:
-                self._sign_out(other, actor, "moved")
+        left = next((other for other in self.windows.values() if other.clerk == clerk_id), None)
+        if left is not None:  # a clerk is at one window at a time: moving desks signs out at the old one
+            self._free(left, f"signing in at window {number}")
+            self._sign_out(left, actor, "moved")
         if w.clerk is not None:
             self._sign_out(w, actor, "replaced")
         w.clerk, w.signed_in_at = clerk_id, self.clock()
         self._touch(w)
         self._emit("window.signed_in", actor, {"window": number, "clerk": clerk_id, "clerk_name": clerk.name})
+        if left is not None and not left.staffed:
+            self._redistribute(left, actor, "signed_out")
         return w
 
     def sign_out(self, number: int, actor: str) -> Window:
         w = self.window(number)
         if w.clerk is None:
             raise Conflict("not_signed_in", f"nobody is signed in at window {number}")
+        self._free(w, "signing out")
         self._sign_out(w, actor, "signed_out")
+        if not w.staffed:
+            self._redistribute(w, actor, "signed_out")
         return w
 
     def _sign_out(self, w: Window, actor: str, reason: str) -> None:
@@ -631,5 +675,12 @@ def _prefix(number: str) -> str:
     return number.rstrip("0123456789")
 
 
-def _window(spec: WindowSpec) -> Window:
-    return Window(number=spec.number, services=spec.services, name=spec.name, closed=spec.closed, assists=spec.assists)
+def _window(spec: WindowSpec, needs_clerk: bool) -> Window:
+    return Window(
+        number=spec.number,
+        services=spec.services,
+        name=spec.name,
+        closed=spec.closed,
+        assists=spec.assists,
+        needs_clerk=needs_clerk,
+    )

@@ -22,8 +22,8 @@ class Ticket:
     order: int
     service: str
     issued_service: str
-    window: int
-    printed_window: int
+    window: int | None  # None: in its service's shared queue, called by the first staffed window of the service
+    printed_window: int | None  # None: printed with no window (请留意叫号)
     status: str
     priority: bool
     issued_at: float
@@ -60,18 +60,25 @@ class Window:
     armed_until: float | None = None
     queue: list[Ticket] = field(default_factory=list)
     assists: tuple[str, ...] = ()
+    needs_clerk: bool = True  # the hall's `require_sign_in`
 
     @property
-    def available(self) -> bool:
-        return not (self.paused or self.closed)
+    def staffed(self) -> bool:
+        """Open, not paused and, where the hall requires it, a clerk signed in: only then is anyone sent here."""
+        return not (self.paused or self.closed) and (self.clerk is not None or not self.needs_clerk)
 
     @property
     def state(self) -> str:
         return "closed" if self.closed else "paused" if self.paused else "open"
 
     def enqueue(self, ticket: Ticket) -> None:
-        keys = [t.queue_key() for t in self.queue]
-        self.queue.insert(bisect.bisect(keys, ticket.queue_key()), ticket)
+        enqueue(self.queue, ticket)
+
+
+def enqueue(queue: list[Ticket], ticket: Ticket) -> None:
+    """Put a ticket in its place in a queue: priority first, then by issue time (moving never sends it back)."""
+    keys = [t.queue_key() for t in queue]
+    queue.insert(bisect.bisect(keys, ticket.queue_key()), ticket)
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """How the hall picks a window, expects waits and bounds take-over: pure rules on windows, tickets and times.
 
 Nothing here keeps the hall's state or reads a clock: every rule is given the windows (in the hall file's
-order, which settles ties and the order sums are taken in), the day's learned handling times and `now`, so the
-core's `Hall` and the simulator run the very same arithmetic.
+order, which settles ties and the order sums are taken in), the services' shared queues (tickets issued while no
+window of their service was staffed), the day's learned handling times and `now`, so the core's `Hall` and the
+simulator run the very same arithmetic. Only staffed windows (`Window.staffed`) are chosen or counted on.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from __future__ import annotations
 import bisect
 import itertools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .model import WAITING, Ticket, Window
 
 Key = tuple[int, float, int]  # a ticket's place in a queue: (priority first, issued at, order of issue)
 Windows = Mapping[int, Window]
+Shared = Mapping[str, Sequence[Ticket]]  # each service's shared queue, in queue order
 
 
 class HandlingTimes:
@@ -64,19 +66,31 @@ class _SortedTimes:
         return len(self.times) - i, self.sums[-1] - self.sums[i]
 
 
-def ahead_of(windows: Windows, t: Ticket) -> int:
-    """How many tickets wait before `t` in its window's queue."""
+def queue_of(windows: Windows, shared: Shared, t: Ticket) -> Sequence[Ticket]:
+    """The queue a waiting ticket is in: its window's, or its service's shared queue."""
+    return shared.get(t.service, ()) if t.window is None else windows[t.window].queue
+
+
+def ahead_of(windows: Windows, shared: Shared, t: Ticket) -> int:
+    """How many tickets wait before `t` in its queue (its window's, or its service's shared one)."""
     if t.status != WAITING:
         return 0
-    w = windows[t.window]
-    return next((i for i, other in enumerate(w.queue) if other is t), len(w.queue))
+    queue = queue_of(windows, shared, t)
+    return next((i for i, other in enumerate(queue) if other is t), len(queue))
 
 
-def assisted(windows: Windows, w: Window) -> Ticket | None:
+def shared_head(shared: Shared, services: Iterable[str]) -> Ticket | None:
+    """The earliest ticket of the shared queues of `services`."""
+    heads = (queue[0] for s in services if (queue := shared.get(s)))
+    return min(heads, key=Ticket.queue_key, default=None)
+
+
+def assisted(windows: Windows, shared: Shared, w: Window) -> Ticket | None:
     """With nobody of its own services waiting, a window helps with the earliest ticket it assists with."""
     if not w.assists:
         return None
-    heads = (next((t for t in x.queue if t.service in w.assists), None) for x in windows.values())
+    heads = [next((t for t in x.queue if t.service in w.assists), None) for x in windows.values()]
+    heads.append(shared_head(shared, w.assists))
     return min((t for t in heads if t is not None), key=Ticket.queue_key, default=None)
 
 
@@ -140,26 +154,34 @@ class Policy:
         ahead = [t for t in w.queue if t.priority or not priority]
         return self.remaining_s(times, w, now) + sum(self.mean_handling_s(times, t.service) for t in ahead)
 
-    def estimated_wait_s(self, times: HandlingTimes, windows: Windows, t: Ticket, now: float) -> int:
-        """The wait still expected for a waiting ticket (printed on it at issue, shown on its status page)."""
+    def estimated_wait_s(
+        self, times: HandlingTimes, windows: Windows, shared: Shared, t: Ticket, now: float
+    ) -> int | None:
+        """The wait still expected for a waiting ticket (printed on it at issue, shown on its status page);
+        None while no staffed window serves its service: nobody can say, and "no wait" would be a lie."""
         if t.status != WAITING:
             return 0
-        estimate = self.pooled_wait_s(times, windows, t.service, t.queue_key(), now)
-        if estimate is None:  # no available window serves it any more: what its own window has ahead
-            w = windows[t.window]
-            ahead = w.queue[: ahead_of(windows, t)]
-            estimate = self.remaining_s(times, w, now) + sum(self.mean_handling_s(times, x.service) for x in ahead)
-        return round(estimate)
-
-    def service_estimate_s(
-        self, times: HandlingTimes, windows: Windows, service: str, priority: bool, order: int, now: float
-    ) -> int | None:
-        """The wait a ticket issued now would expect, or None when no window can take the service."""
-        estimate = self.pooled_wait_s(times, windows, service, (0 if priority else 1, now, order + 1), now)
+        estimate = self.pooled_wait_s(times, windows, shared, t.service, t.queue_key(), now)
         return None if estimate is None else round(estimate)
 
-    def pooled_wait_s(self, times: HandlingTimes, windows: Windows, service: str, key: Key, now: float) -> float | None:
-        """The expected wait of a ticket whose queue key is `key`, with every window that serves it calling.
+    def service_estimate_s(
+        self,
+        times: HandlingTimes,
+        windows: Windows,
+        shared: Shared,
+        service: str,
+        priority: bool,
+        order: int,
+        now: float,
+    ) -> int | None:
+        """The wait a ticket issued now would expect, or None when no staffed window serves the service."""
+        estimate = self.pooled_wait_s(times, windows, shared, service, (0 if priority else 1, now, order + 1), now)
+        return None if estimate is None else round(estimate)
+
+    def pooled_wait_s(
+        self, times: HandlingTimes, windows: Windows, shared: Shared, service: str, key: Key, now: float
+    ) -> float | None:
+        """The expected wait of a ticket whose queue key is `key`, with every staffed window that serves it calling.
 
         Take-over makes the windows of a service work through their queues together, nearly in first-come
         order, so a ticket is called at about the (k+1)-th moment one of them is free, k being the tickets
@@ -168,15 +190,15 @@ class Policy:
         on a window just taken; the first of several independent ends comes sooner than any one of them);
         after that each ticket ahead holds the group for its mean handling time divided by the windows.
         Measured against the simulated waits this is unbiased, where the own window's queue alone was not.
+        The shared queues of the services these windows serve are called by them in turn, so count as ahead too.
         """
-        group = [w for w in windows.values() if w.available and service in w.services]
+        group = [w for w in windows.values() if w.staffed and service in w.services]
         if not group:
             return None
+        served = {s for w in group for s in w.services}
+        queues = [*(w.queue for w in group), *(shared.get(s, ()) for s in sorted(served))]
         ahead = sorted(
-            (t.queue_key(), self.mean_handling_s(times, t.service))
-            for w in group
-            for t in w.queue
-            if t.queue_key() < key
+            (t.queue_key(), self.mean_handling_s(times, t.service)) for q in queues for t in q if t.queue_key() < key
         )
         idle = sum(1 for w in group if w.current is None)
         if len(ahead) < idle:
@@ -196,9 +218,10 @@ class Policy:
         now: float,
         exclude: Iterable[int] = (),
     ) -> Window | None:
-        """The window a ticket of `service` goes to: the smallest expected wait, then the shortest queue."""
+        """The staffed window a ticket of `service` goes to: the smallest expected wait, then the shortest queue;
+        None when no window of the service is staffed."""
         skip = set(exclude)
-        candidates = [w for w in windows.values() if w.available and service in w.services and w.number not in skip]
+        candidates = [w for w in windows.values() if w.staffed and service in w.services and w.number not in skip]
         if not candidates:
             return None
         return min(
@@ -206,8 +229,20 @@ class Policy:
             key=lambda w: (round(self.expected_wait_s(times, w, priority, now), 6), len(w.queue), w.number),
         )
 
-    def next_for(self, times: HandlingTimes, windows: Windows, w: Window, order: int, now: float) -> Ticket | None:
-        """The ticket window `w` calls next, by the rules of the hall and the take-over bound."""
+    def next_for(
+        self, times: HandlingTimes, windows: Windows, shared: Shared, w: Window, order: int, now: float
+    ) -> Ticket | None:
+        """The ticket window `w` calls next: by the rules of the hall and the take-over bound, unless a shared
+        ticket of its services came earlier (those were issued to nobody, so no bound holds them back)."""
+        chosen = self._next_at_windows(times, windows, shared, w, order, now)
+        first = shared_head(shared, w.services)
+        if first is not None and (chosen is None or first.queue_key() < chosen.queue_key()):
+            return first
+        return chosen if chosen is not None else assisted(windows, shared, w)
+
+    def _next_at_windows(
+        self, times: HandlingTimes, windows: Windows, shared: Shared, w: Window, order: int, now: float
+    ) -> Ticket | None:
         own = w.queue[0] if w.queue else None
         other = None
         for x in windows.values():
@@ -218,20 +253,20 @@ class Policy:
                     if other is None or t.queue_key() < other.queue_key():
                         other = t
                     break
-        if own is None and other is None:
-            return assisted(windows, w)
         if own is None or other is None or not other.queue_key() < own.queue_key():
             return own or other
         if other.priority and not own.priority:
             return other
-        bound = self.takeover_bound_s(times, windows, other, order, now)
+        bound = self.takeover_bound_s(times, windows, shared, other, order, now)
         return other if own.issued_at - other.issued_at > bound else own
 
-    def takeover_bound_s(self, times: HandlingTimes, windows: Windows, t: Ticket, order: int, now: float) -> float:
+    def takeover_bound_s(
+        self, times: HandlingTimes, windows: Windows, shared: Shared, t: Ticket, order: int, now: float
+    ) -> float:
         """How much earlier than a window's own head `t` must have been issued for that window to take it."""
         if self.takeover_lead_s is not None:
             return self.takeover_lead_s
-        expected = self.pooled_wait_s(times, windows, t.service, (1, now, order + 1), now) or 0.0
+        expected = self.pooled_wait_s(times, windows, shared, t.service, (1, now, order + 1), now) or 0.0
         return min(
             self.takeover_lead_wait_share * expected,
             self.takeover_lead_handlings * self.mean_handling_s(times, t.service),

@@ -67,14 +67,15 @@ def day_stats(hall: Hall, day: str, tickets: Iterable[Ticket], ratings: Iterable
     total = _Tally()
     for t in tickets:
         service = by_service.setdefault(t.issued_service, _Tally())
-        for tally in (service, total, by_window.setdefault(t.printed_window, _Tally())):
+        printed = [] if t.printed_window is None else [by_window.setdefault(t.printed_window, _Tally())]
+        for tally in (service, total, *printed):  # a ticket printed with no window counts for no window
             tally.issued += 1
         if t.called_at is not None:
             wait = t.called_at - t.issued_at
             for tally in (
                 total,
                 by_service.setdefault(t.service, _Tally()),
-                by_window.setdefault(t.called_window or t.window, _Tally()),
+                by_window.setdefault(t.called_window or t.window or 0, _Tally()),
             ):
                 tally.waits.append(wait)
         if t.status not in (DONE, NO_SHOW):
@@ -82,7 +83,7 @@ def day_stats(hall: Hall, day: str, tickets: Iterable[Ticket], ratings: Iterable
         groups = [
             total,
             by_service.setdefault(t.service, _Tally()),
-            by_window.setdefault(t.served_window or t.window, _Tally()),
+            by_window.setdefault(t.served_window or t.window or 0, _Tally()),
         ]
         if t.clerk:
             groups.append(by_clerk.setdefault(t.clerk, _Tally()))

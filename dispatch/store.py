@@ -457,14 +457,25 @@ _TICKET_FIELDS = (
 )
 
 
+# A ticket in its service's shared queue has no window (None); its row keeps the NOT NULL columns with 0,
+# which no window of a hall file can be.
+NO_WINDOW = 0
+_WINDOW_FIELDS = ("window", "printed_window")
+
+
 def _ticket_row(t: Ticket) -> dict[str, Any]:
     row = {name: getattr(t, name) for name in _TICKET_FIELDS}
+    for name in _WINDOW_FIELDS:
+        row[name] = NO_WINDOW if row[name] is None else row[name]
     row["order_no"] = t.order
     return row
 
 
 def _ticket(row: Any) -> Ticket:
-    return Ticket(order=row["order_no"], **{name: row[name] for name in _TICKET_FIELDS})
+    fields = {name: row[name] for name in _TICKET_FIELDS}
+    for name in _WINDOW_FIELDS:
+        fields[name] = None if fields[name] == NO_WINDOW else fields[name]
+    return Ticket(order=row["order_no"], **fields)
 
 
 def _window_row(w: Window, day: str) -> dict[str, Any]:

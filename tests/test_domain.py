@@ -87,12 +87,14 @@ def test_ticket_ids_are_secret_capabilities_of_128_bits(tmp_path):
 
 def test_issue_goes_to_the_window_with_the_smallest_expected_wait(hall_clock):
     hall, _ = hall_clock
+    staffed(hall, 1, 2, 3)
     # general is served by windows 1, 2 and 3; ties go to fewer waiting, then the lower number
     assert [issue(hall).window for _ in range(6)] == [1, 2, 3, 1, 2, 3]
 
 
 def test_expected_wait_counts_the_services_ahead_not_just_heads(hall_clock):
     hall, _ = hall_clock
+    staffed(hall, 1, 2, 3, 4)
     # window 3 also serves card (5 min): a card ticket there weighs less than a general one elsewhere
     assert issue(hall, "card").window == 3  # 3 and 4 serve card; both idle: lower number
     assert issue(hall, "card").window == 4
@@ -130,17 +132,20 @@ def test_handling_times_are_learned_from_the_days_finished_tickets(hall_clock):
     assert hall.mean_handling_s("general") == pytest.approx((3 * 480 + 6 * 120) / 9)
 
 
-def test_paused_and_closed_windows_take_no_new_tickets_but_unstaffed_ones_do(hall_clock):
+def test_paused_closed_and_unstaffed_windows_take_no_new_tickets(hall_clock):
     hall, _ = hall_clock
+    staffed(hall, 1, 2)
     hall.pause(1, CALLER)
     hall.close(2, "user:manager")
+    # window 3 serves general but nobody is signed in there: the tickets wait in the shared queue
+    assert [issue(hall).window for _ in range(3)] == [None, None, None]
+    staffed(hall, 3)
     assert {issue(hall).window for _ in range(3)} == {3}
-    assert hall.windows[3].clerk is None  # nobody signed in: still assigned, so tickets go out before 8:30
 
 
 def test_a_service_no_window_can_take_is_refused(hall_clock):
     hall, _ = hall_clock
-    hall.pause(5, "device:caller-5")
+    hall.close(5, "user:manager")  # paused, its tickets would wait in the shared queue; closed, nobody serves it
     with pytest.raises(Conflict) as err:
         issue(hall, "injury")
     assert err.value.code == "service_unavailable"
@@ -150,6 +155,7 @@ def test_a_service_no_window_can_take_is_refused(hall_clock):
 
 def test_priority_tickets_go_first_and_only_when_the_hall_offers_them(make_hall):
     hall, clock = make_hall()
+    staffed(hall, 1, 2, 3)
     a = [issue(hall) for _ in range(6)]
     clock.advance(10)
     p = issue(hall, priority=True)
@@ -327,6 +333,10 @@ def test_transfer_to_a_window_checks_it_can_take_the_ticket(hall_clock):
         hall.transfer(1, CALLER, window=99)
     with pytest.raises(Conflict):
         hall.transfer(1, CALLER, window=1)
+    with pytest.raises(Conflict) as err:
+        hall.transfer(1, CALLER, window=3)  # nobody serves there yet
+    assert err.value.code == "window_unstaffed"
+    staffed(hall, 3)
     t = hall.transfer(1, CALLER, window=3)
     assert t.window == 3 and t.status == WAITING
     with pytest.raises(Conflict):
@@ -335,6 +345,7 @@ def test_transfer_to_a_window_checks_it_can_take_the_ticket(hall_clock):
 
 def test_pause_moves_waiting_tickets_elsewhere_in_order_and_resume_takes_new_ones(hall_clock):
     hall, clock = hall_clock
+    staffed(hall, 1, 2, 3)
     tickets = []
     for _ in range(9):
         tickets.append(issue(hall))
@@ -356,15 +367,18 @@ def test_pause_moves_waiting_tickets_elsewhere_in_order_and_resume_takes_new_one
         hall.resume(1, CALLER)
 
 
-def test_pause_keeps_tickets_no_other_window_can_take(hall_clock):
+def test_pause_sends_tickets_no_other_window_can_take_to_the_shared_queue(hall_clock):
     hall, _ = hall_clock
+    staffed(hall, 5)
     t = issue(hall, "injury")
     hall.pause(5, "device:caller-5")
-    assert t.window == 5 and t.status == WAITING
+    assert t.window is None and t.status == WAITING and hall.shared["injury"] == [t]
+    assert hall.estimated_wait_s(t) is None  # nobody serves injury now: no promise
 
 
 def test_close_and_open_by_a_manager(hall_clock):
     hall, _ = hall_clock
+    staffed(hall, 1)
     issue(hall)
     hall.close(1, "user:manager")
     assert hall.windows[1].state == "closed" and not hall.windows[1].queue
@@ -385,20 +399,21 @@ def test_closed_in_the_hall_file_starts_closed(tmp_path):
     assert hall.windows[2].state == "closed"
 
 
-def test_sign_in_moves_a_clerk_and_sign_out_keeps_the_queue(hall_clock):
+def test_sign_in_moves_a_clerk_and_sign_out_moves_the_queue_on(hall_clock):
     hall, _ = hall_clock
-    issue(hall)
     hall.sign_in(1, "c01", CALLER)
-    hall.sign_in(2, "c01", CALLER)
-    assert hall.windows[1].clerk is None and hall.windows[2].clerk == "c01"
-    hall.sign_in(2, "c02", CALLER)
-    assert hall.windows[2].clerk == "c02"
+    t = issue(hall)
+    assert t.window == 1
+    hall.sign_in(2, "c01", CALLER)  # the clerk moves desks: the ticket follows to the staffed window
+    assert hall.windows[1].clerk is None and hall.windows[2].clerk == "c01" and t.window == 2
+    hall.sign_in(2, "c02", CALLER)  # a colleague takes over the desk: it stays staffed, the ticket stays
+    assert hall.windows[2].clerk == "c02" and t.window == 2
     hall.sign_out(2, CALLER)
+    assert t.window is None and hall.shared["general"] == [t]  # nobody left for general
     with pytest.raises(Conflict):
         hall.sign_out(2, CALLER)
     with pytest.raises(Invalid):
         hall.sign_in(2, "nobody", CALLER)
-    assert len(hall.windows[1].queue) == 1
 
 
 # --- citizens --------------------------------------------------------------------------------------
@@ -406,6 +421,7 @@ def test_sign_in_moves_a_clerk_and_sign_out_keeps_the_queue(hall_clock):
 
 def test_a_citizen_moves_a_ticket_to_another_window_keeping_its_place_in_time(hall_clock):
     hall, clock = hall_clock
+    staffed(hall, 1, 2, 3)
     first = issue(hall)  # window 1
     clock.advance(60)
     others = [issue(hall) for _ in range(4)]  # 2, 3, 1, 2
@@ -528,7 +544,8 @@ def test_a_window_assists_only_when_nobody_of_its_own_waits(tmp_path):
     hall = Hall(load_hall(path), Clock())
     hall.sign_in(4, "c04", "device:caller-4")
     general = [hall.issue("general", False, KIOSK)[0] for _ in range(4)]
-    assert all(t.window in (1, 2, 3) for t in general)  # never assigned to a window that only assists
+    # never assigned to a window that only assists: with nobody at 1-3 they wait in the shared queue
+    assert all(t.window is None for t in general)
     card = hall.issue("card", False, KIOSK)[0]
     assert hall.call(4, "device:caller-4") is card  # its own business first, wherever it waits
     helped = hall.call(4, "device:caller-4")

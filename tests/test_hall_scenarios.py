@@ -59,6 +59,8 @@ def stream_of(seen: Recorder, count: int) -> list[tuple]:
 
 
 def test_three_citizens_go_to_the_windows_with_the_shortest_wait_and_are_called_in_order(hall):
+    for n in (1, 2, 3):
+        hall.sign_in(n)
     follower, seen = follow(hall.url)
     try:
         tickets = [hall.take() for _ in range(4)]
@@ -66,15 +68,15 @@ def test_three_citizens_go_to_the_windows_with_the_shortest_wait_and_are_called_
         assert [t["ahead"] for t in tickets] == [0, 0, 0, 1]
         # three 8-minute services ahead on three windows: the first of them ends after about 8/3 minutes
         assert tickets[3]["estimated_wait_s"] == 8 * 60 // 3
-        hall.sign_in(1)
         assert hall.press(1, "call")["number"] == "A001"
         assert hall.ticket(tickets[3])["ahead"] == 0
-        assert stream_of(seen, 6)[-1] == ("ticket.called", "A001", 1)
+        assert stream_of(seen, 5)[-1] == ("ticket.called", "A001", 1)
     finally:
         follower.stop()
 
 
 def test_an_idle_window_takes_over_and_the_hall_is_told_where_to_go(hall):
+    hall.sign_in(1)
     follower, seen = follow(hall.url)
     try:
         a1 = hall.take()  # window 1
@@ -90,6 +92,8 @@ def test_an_idle_window_takes_over_and_the_hall_is_told_where_to_go(hall):
 
 
 def test_priority_tickets_are_called_first_and_moves_never_send_anyone_to_the_back(hall):
+    hall.sign_in(1)
+    hall.sign_in(2)
     hall.press(2, "pause")
     hall.press(3, "pause")
     normal = [hall.take() for _ in range(3)]  # all at window 1
@@ -102,7 +106,6 @@ def test_priority_tickets_are_called_first_and_moves_never_send_anyone_to_the_ba
     later = hall.take()  # issued after the move: behind A001 at window 2 whatever the order of arrival there
     if later["window"] == 2:
         assert [q["number"] for q in hall.window(2)["queue"]] == ["A001", later["number"]]
-    hall.sign_in(1)
     assert hall.press(1, "call")["number"] == green["number"]
     assert hall.press(1, "call")["number"] == "A002"
 
@@ -119,12 +122,13 @@ def test_recall_until_the_limit_then_no_show(hall):
 
 
 def test_transfer_to_another_service_keeps_number_and_place(hall):
+    hall.sign_in(1)
+    hall.sign_in(4, device="caller-4")
     follower, seen = follow(hall.url)
     try:
         first = hall.take()
         hall.clock.advance(120)
-        card = hall.take("card")  # window 3 (serves general and card) or 4
-        hall.sign_in(1)
+        card = hall.take("card")  # window 4, the one staffed for card
         hall.press(1, "call")
         moved = hall.press(1, "transfer", {"service": "card"})
         assert moved["number"] == first["number"] and moved["service"] == "card" and moved["status"] == "waiting"
@@ -132,13 +136,15 @@ def test_transfer_to_another_service_keeps_number_and_place(hall):
         queue = [q["number"] for q in hall.window(moved["window"])["queue"]]
         if card["window"] == moved["window"]:
             assert queue.index("A001") < queue.index("E001")  # issued earlier, so ahead
-        transferred = [e for e in seen.wait_for(5) if e.type == "ticket.transferred"][0]
+        transferred = [e for e in seen.wait_for(4) if e.type == "ticket.transferred"][0]
         assert transferred.data["from_service"] == "general" and transferred.data["from_window"] == 1
     finally:
         follower.stop()
 
 
 def test_pause_sends_waiting_tickets_elsewhere_in_order_and_resume_takes_new_ones(hall):
+    for n in (1, 2, 3):
+        hall.sign_in(n)
     tickets = [hall.take() for _ in range(6)]
     at_one = [t["number"] for t in tickets if t["window"] == 1]
     follower, seen = follow(hall.url)
@@ -162,13 +168,16 @@ def test_a_citizen_cancels_with_the_ticket_id(hall):
     assert hall.window(1)["waiting"] == 0
 
 
-def test_signing_in_or_out_does_not_change_assignment_but_calling_needs_a_clerk(hall):
-    assert hall.take()["window"] == 1  # nobody is signed in yet: tickets still go out
+def test_tickets_go_only_to_staffed_windows_and_calling_needs_a_clerk(hall):
+    assert hall.take()["window"] is None  # nobody is signed in yet: the ticket still goes out, to the shared queue
     refused = hall.press(1, "call", expect=(409,))
     assert refused["error"]["code"] == "not_signed_in"
     hall.sign_in(1)
-    hall.press(1, "sign-out")
-    assert hall.take()["window"] == 2
+    assert hall.take()["window"] == 1
+    hall.press(1, "sign-out")  # A002 goes back to the shared queue, behind A001
+    assert hall.take()["window"] is None
+    hall.sign_in(2)
+    assert [hall.press(2, "call")["number"] for _ in range(3)] == ["A001", "A002", "A003"]
 
 
 def test_a_rating_is_armed_at_finish_for_its_time_once(hall):

@@ -94,7 +94,9 @@ def test_a_window_takes_a_ticket_issued_much_earlier_than_its_own_head(make_hall
     hall.finish(late.window, CALLER)
     bound = hall.takeover_lead_s(early)
     # the smaller of three quarters of the wait a new ticket would expect now and one mean handling time
-    expected = hall.policy.pooled_wait_s(hall.times, hall.windows, "general", (1, clock(), hall.order + 1), clock())
+    expected = hall.policy.pooled_wait_s(
+        hall.times, hall.windows, hall.shared, "general", (1, clock(), hall.order + 1), clock()
+    )
     assert bound == pytest.approx(min(0.75 * expected, hall.mean_handling_s("general")))
     assert (gap_s > bound) is takes_over
     assert hall.call(late.window, CALLER) is (early if takes_over else late)
@@ -165,26 +167,32 @@ def test_priority_tickets_expect_only_priority_tickets_ahead(make_hall):
     assert hall.service_estimate_s("general") > hall.service_estimate_s("general", priority=True)
 
 
-def test_a_ticket_nobody_can_take_still_gets_an_estimate(make_hall):
+def test_a_ticket_nobody_can_take_gets_no_estimate_until_a_window_is_staffed_again(make_hall):
     hall, clock = make_hall()
     hall.sign_in(5, "c05", "device:caller-5")
     hall.issue("injury", False, KIOSK)
     hall.call(5, "device:caller-5")
     stuck = hall.issue("injury", False, KIOSK)[0]
-    hall.pause(5, "device:caller-5")  # nowhere to move it: it stays in window 5's queue
-    assert hall.service_estimate_s("injury") is None
-    assert hall.estimated_wait_s(stuck) == 25 * 60
+    assert hall.estimated_wait_s(stuck) == 25 * 60  # the one at the window has 25 minutes to go
+    hall.finish(5, "device:caller-5")
+    hall.pause(5, "device:caller-5")  # nowhere to move it: the shared queue, and nobody can say how long
+    assert stuck.window is None
+    assert hall.service_estimate_s("injury") is None and hall.estimated_wait_s(stuck) is None
     clock.advance(timedelta(minutes=1).total_seconds())
-    assert hall.estimated_wait_s(stuck) == 25 * 60
+    hall.resume(5, "device:caller-5")
+    assert hall.estimated_wait_s(stuck) == 0  # window 5 is back and idle
+    assert hall.call(5, "device:caller-5") is stuck
 
 
-def test_before_the_clerks_arrive_the_first_tickets_are_expected_at_once_and_the_next_after_the_first_end(make_hall):
-    hall, _ = make_hall()  # nobody signed in: windows 1, 2 and 3 serve general and are idle
-    first = [hall.issue("general", False, KIOSK)[0] for _ in range(3)]
-    assert [t.window for t in first] == [1, 2, 3]
-    assert [hall.estimated_wait_s(t) for t in first] == [0, 0, 0]
-    fourth = hall.issue("general", False, KIOSK)[0]
-    # the three ahead start together; the first of three 8-minute services ends after about 8/3 minutes
-    assert hall.estimated_wait_s(fourth) == 160
-    fifth = hall.issue("general", False, KIOSK)[0]
-    assert hall.estimated_wait_s(fifth) == 160 + 160
+def test_before_the_clerks_arrive_tickets_wait_shared_and_are_expected_as_the_clerks_come(make_hall):
+    hall, _ = make_hall()  # nobody signed in: no window of general is staffed
+    first = [hall.issue("general", False, KIOSK)[0] for _ in range(5)]
+    assert [t.window for t in first] == [None] * 5
+    assert [hall.estimated_wait_s(t) for t in first] == [None] * 5  # never "no wait" with nobody there
+    hall.sign_in(1, "c01", CALLER)
+    # one idle window: the first at once; the fourth after the first ends (8 min) and two more (16 min)
+    assert hall.estimated_wait_s(first[0]) == 0 and hall.estimated_wait_s(first[3]) == 480 + 960
+    hall.sign_in(2, "c02", CALLER)
+    hall.sign_in(3, "c03", CALLER)
+    # three windows: the three ahead start together; the first of three 8-minute services ends after 8/3 min
+    assert [hall.estimated_wait_s(t) for t in first] == [0, 0, 0, 160, 160 + 160]

@@ -12,7 +12,7 @@ import pytest
 from onewindow.client import CoreClient
 from onewindow.dispatch.api.pages import WEB
 from onewindow.hallfile import load_hall
-from tests.support.hall import hall_toml, raw_request, serve, token
+from tests.support.hall import PINS, hall_toml, raw_request, serve, token
 
 
 @pytest.fixture
@@ -83,7 +83,14 @@ def test_the_pages_load_nothing_from_outside_the_core():
         assert 'fetch("http' not in text and "import " not in text.split("\n", 1)[0]
 
 
+def sign_in(hall, *windows):
+    with CoreClient(hall.url, token("caller-1")) as caller:
+        for n in windows:
+            caller.act(n, "sign-in", {"clerk": f"c0{n}", "pin": PINS[f"c0{n}"]})
+
+
 def test_where_a_waiting_ticket_could_go(hall, kiosk):
+    sign_in(hall, 1, 2, 3)
     tickets = [kiosk.issue("general") for _ in range(5)]  # windows 1, 2, 3, 1, 2
     mine = kiosk.issue("general")
     with CoreClient(hall.url, token("caller-1")) as caller:
@@ -100,6 +107,7 @@ def test_where_a_waiting_ticket_could_go(hall, kiosk):
 
 
 def test_what_the_page_promises_for_a_move_is_what_the_core_says_after_it(hall, kiosk):
+    sign_in(hall, 1, 2, 3)
     for _ in range(7):
         kiosk.issue("general")
     mine = kiosk.issue("general")

@@ -4,7 +4,7 @@ The pages are plain HTML, CSS and JavaScript from `dispatch/web/` (no build step
 hall's LAN has none). They speak the HTTP interface v1 like any device, follow the event stream, and take their
 texts from `web/i18n.js` in the hall's locale, which the server writes into each page's `lang`. The one thing
 they need beyond v1 is `GET /t/<id>/windows`: where else a waiting ticket could go, and how long it would
-wait there (its issue time keeps its place in any queue).
+wait there (its issue time keeps its place in any queue). Only staffed windows are offered.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Response
 
 from ..domain import Hall
-from ..model import WAITING, Ticket, Window
+from ..model import WAITING, Ticket, Window, enqueue
 from .errors import ApiError
 from .state import app_state
 from .views import window_name
@@ -79,7 +79,7 @@ def ticket(ticket_id: str) -> Response:
 @pages.get("/t/<ticket_id>/windows")
 def ticket_windows(ticket_id: str) -> dict[str, Any]:
     """The windows serving a waiting ticket's service: how many would be ahead of it there and how long it would
-    wait. Only windows: no other ticket is named."""
+    wait; a window nobody staffs is listed as not available. Only windows: no other ticket is named."""
     found = app_state().core.read(lambda hall: _choices(hall, ticket_id))
     if found is None:
         raise ApiError(404, "unknown_ticket", "no such ticket")
@@ -96,7 +96,7 @@ def _choices(hall: Hall, ticket_id: str) -> dict[str, Any] | None:
             if t.service not in w.services:
                 continue
             here = w.number == t.window
-            movable = here or w.available
+            movable = here or w.staffed
             ahead, wait = _as_if_at(hall, t, w) if movable else (None, None)
             windows.append(
                 {
@@ -112,7 +112,7 @@ def _choices(hall: Hall, ticket_id: str) -> dict[str, Any] | None:
     return {"status": t.status, "window": t.window, "windows": windows}
 
 
-def _as_if_at(hall: Hall, t: Ticket, w: Window) -> tuple[int, int]:
+def _as_if_at(hall: Hall, t: Ticket, w: Window) -> tuple[int, int | None]:
     """What the core would tell the citizen after moving to `w`: the people ahead there and the estimated wait.
 
     Asked of the hall's own rules by placing the ticket there for a moment and back (under the core's lock,
@@ -120,13 +120,13 @@ def _as_if_at(hall: Hall, t: Ticket, w: Window) -> tuple[int, int]:
     """
     if w.number == t.window:
         return hall.ahead_of(t), hall.estimated_wait_s(t)
-    home = hall.windows[t.window]
-    home.queue.remove(t)
+    home, was = hall.queue_of(t), t.window  # its window's queue or its service's shared one
+    home.remove(t)
     t.window = w.number
     w.enqueue(t)
     try:
         return hall.ahead_of(t), hall.estimated_wait_s(t)
     finally:
         w.queue.remove(t)
-        t.window = home.number
-        home.enqueue(t)  # back in its place: queues are ordered by (priority, issue time, issue order)
+        t.window = was
+        enqueue(home, t)  # back in its place: queues are ordered by (priority, issue time, issue order)

@@ -42,6 +42,7 @@ def window_view(hall: Hall, w: Window, queue: bool = False) -> dict[str, Any]:
         "name": window_name(hall, w),
         "services": list(w.services),
         "state": w.state,
+        "staffed": hall.staffed(w),
         "pause_reason": w.pause_reason,
         "clerk": {"id": clerk.id, "name": clerk.name} if clerk else None,
         "current": None
@@ -65,10 +66,12 @@ def window_view(hall: Hall, w: Window, queue: bool = False) -> dict[str, Any]:
 
 
 def hall_view(hall: Hall, seq: int) -> dict[str, Any]:
+    """The hall for every device: a service is `available` while a ticket can be issued for it (some window
+    serves it today); `staffed` counts the staffed windows serving it, `shared` the tickets in its shared queue
+    (issued while none was staffed), and its estimate is null while nobody is staffed for it."""
     cfg = hall.config
     services = []
     for s in cfg.services:
-        estimate = hall.service_estimate_s(s.id)
         services.append(
             {
                 "id": s.id,
@@ -76,8 +79,10 @@ def hall_view(hall: Hall, seq: int) -> dict[str, Any]:
                 "prefix": s.prefix,
                 "guide": s.guide,
                 "waiting": hall.waiting(s.id),
-                "estimated_wait_s": estimate,
-                "available": estimate is not None,
+                "estimated_wait_s": hall.service_estimate_s(s.id),
+                "available": hall.served(s.id),
+                "staffed": hall.staffed_for(s.id),
+                "shared": len(hall.shared.get(s.id, ())),
             }
         )
     return {
