@@ -256,8 +256,8 @@ def _minutes(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds / 60:.1f} min"
 
 
-def _percent(share: float | None) -> str:
-    return "-" if share is None else f"{share * 100:.0f} %"
+def _percent(share: float | None, digits: int = 0) -> str:
+    return "-" if share is None else f"{share * 100:.{digits}f} %"
 
 
 def text(out: dict[str, Any]) -> str:
@@ -276,8 +276,9 @@ def text(out: dict[str, Any]) -> str:
         f"{'one shared queue':24}{_minutes(q['mean_wait_s']):>12}{_minutes(q['p95_wait_s']):>12}",
         f"{'policy / shared queue':24}{_fmt_ratio(r['mean']):>12}{_fmt_ratio(r['p95']):>12}"
         f"   SPEC: <= {MEAN_BAR:.2f} and <= {P95_BAR:.2f}: {'met' if out['meets_spec'] else 'NOT met'}",
-        f"{'':24}at the printed window {_percent(p['at_printed_window'])} ({_percent(p['no_window_printed'])} "
-        f"printed with no window count as not); SPEC at 0.92: >= {HONEST_SHARE:.0%} with p95 <= "
+        f"{'at the printed window':24}{_percent(p['at_printed_window'], 1):>12}"
+        f"   ({_percent(p['no_window_printed'], 1)} printed with no window, counted as not)"
+        f"   SPEC at 0.92: >= {_percent(HONEST_SHARE)} with p95 <= "
         f"{HONEST_P95_BAR:.2f}: {'met' if out['meets_honesty_bar'] else 'NOT met'}",
     ]
     if "compare" in out:
