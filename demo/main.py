@@ -516,7 +516,9 @@ class Demo:
             ticket = self.tally.latest_ticket
             if ticket is not None and not told_first:
                 told_first = True
-                where = f"{ticket['number']} for window {ticket['window']}"
+                # before the first clerk signs in a ticket waits in its service's shared queue, with no window
+                window = ticket["window"]
+                where = f"{ticket['number']} " + (f"for window {window}" if window else "in the shared queue")
                 print(f"  first ticket    {where}: {self._page(ticket)}", flush=True)
             if now >= next_status:
                 next_status = now + self.args.status_every

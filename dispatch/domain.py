@@ -364,7 +364,9 @@ class Hall:
         t = self.ticket(ticket_id)
         if t.status != WAITING:
             raise Conflict("not_waiting", f"ticket {t.number} is {t.status}, not waiting")
-        self.queue_of(t).remove(t)
+        queue = self.queue_of(t)
+        if t in queue:  # a ticket of a service gone from the hall file since is in no queue
+            queue.remove(t)
         t.status, t.end_reason, t.finished_at = CANCELLED, "citizen", self.clock()
         self._touch(t)
         self._emit("ticket.cancelled", actor, {**self._about(t), "reason": "citizen"})

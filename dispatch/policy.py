@@ -72,11 +72,17 @@ def queue_of(windows: Windows, shared: Shared, t: Ticket) -> Sequence[Ticket]:
 
 
 def ahead_of(windows: Windows, shared: Shared, t: Ticket) -> int:
-    """How many tickets wait before `t` in its queue (its window's, or its service's shared one)."""
+    """How many tickets wait before `t` in its queue (its window's, or its service's shared one); at a window,
+    with the shared tickets of its services issued earlier, which that window calls first."""
     if t.status != WAITING:
         return 0
     queue = queue_of(windows, shared, t)
-    return next((i for i, other in enumerate(queue) if other is t), len(queue))
+    place = next((i for i, other in enumerate(queue) if other is t), len(queue))
+    if t.window is None:
+        return place
+    key = t.queue_key()
+    earlier = (x for s in windows[t.window].services for x in shared.get(s, ()) if x.queue_key() < key)
+    return place + sum(1 for _ in earlier)
 
 
 def shared_head(shared: Shared, services: Iterable[str]) -> Ticket | None:

@@ -104,6 +104,8 @@ def ready(st: CallerStation) -> None:
 def test_a_day_at_three_pads_on_one_line(hall, api, tmp_path, pty):
     outcomes, line = Outcomes(), Line(pty)
     kiosk = api("kiosk-1")
+    for n in (1, 2, 3):  # the clerks are in (tickets go to staffed windows only); they sign in at the pads too
+        api("caller-1").act(n, "sign-in", {"clerk": f"c0{n}", "pin": str(n) * 4})
     tickets = [kiosk.issue("general") for _ in range(4)]
     with station(role_file(tmp_path, hall.url, "caller-1", pty.port, {1: 1, 2: 2, 3: 3}), outcomes) as st:
         ready(st)
@@ -246,7 +248,7 @@ def test_evaluator_pads_on_their_own_line(hall, api, tmp_path, pty):
 
 def test_pads_go_dark_while_the_core_is_away_and_show_again_after(tmp_path, pty):
     outcomes, line = Outcomes(), Line(pty)
-    with CoreProcess(tmp_path) as core:
+    with CoreProcess(tmp_path, require_sign_in=False) as core:  # an open window is staffed: the ticket goes to 1
         core.issue("general")
         with station(role_file(tmp_path, core.url, "caller-1", pty.port, {1: 1}), outcomes) as st:
             ready(st)

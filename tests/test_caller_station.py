@@ -109,6 +109,7 @@ def api(hall):
 def test_a_morning_at_window_1_from_the_numpad(hall, api, tmp_path):
     keypads, outcomes = Keypads(), Outcomes()
     kiosk = api("kiosk-1")
+    api("caller-4").act(4, "sign-in", {"clerk": "c04", "pin": "4444"})  # card is staffed, for the transfer
     first, second, third = (kiosk.issue("general") for _ in range(3))
     with station(role_file(tmp_path, hall.url, "caller-1", {1: "numpad"}), keypads, outcomes) as st:
         ready(st)
@@ -246,6 +247,7 @@ def test_transfer_digits_name_the_halls_or_the_windows_services(hall, api, tmp_p
     keypads, outcomes = Keypads(), Outcomes()
     caller = api("caller-1")
     caller.act(3, "sign-in", {"clerk": "c03", "pin": "3333"})
+    api("caller-5").act(5, "sign-in", {"clerk": "c05", "pin": "5555"})  # injury is staffed, for the transfer
     kiosk = api("kiosk-1")
     tickets = [kiosk.issue("general") for _ in range(3)]
     with station(role_file(tmp_path, hall.url, "caller-1", {3: "numpad"}), keypads, outcomes) as st:

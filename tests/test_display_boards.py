@@ -100,7 +100,7 @@ def act(hall: RunningCore, window: int, action: str, body: dict | None = None) -
 
 
 def test_a_call_puts_the_number_on_its_window_board_and_the_sentence_on_the_main_board(hall, pty, tmp_path):
-    sign_in(hall, 3)
+    sign_in(hall, 1, 2, 3)
     issue(hall, "general", "general", "general")  # A003 goes to window 3
     with running(hall, tmp_path, role_text(hall.url, pty.port)) as app:
         expected = b"".join(opening_frames())
@@ -116,27 +116,27 @@ def test_a_call_puts_the_number_on_its_window_board_and_the_sentence_on_the_main
         assert expected == bytes.fromhex("01 03 41303033 07 01 00 c7eb 41303033 bac5 b5bd 33 bac5 b4b0 bfda 07")
 
 
-def test_a_paused_window_shows_zanting_fuwu_and_its_number_again_on_resume(hall, pty, tmp_path):
+def test_a_paused_window_shows_zanting_fuwu_and_its_name_again_on_resume(hall, pty, tmp_path):
     sign_in(hall, 1)
     issue(hall, "general", "general", "general", "general")
     with running(hall, tmp_path, role_text(hall.url, pty.port)):
         assert pty.wait_for(lambda got: len(got) >= len(b"".join(opening_frames())))
         act(hall, 1, "call")
         assert pty.wait_for(lambda got: got.endswith(soh.encode(0, "请A001号到1号窗口")))
+        act(hall, 1, "finish")  # a window pauses only once its citizen is dealt with (SPEC §3 Staffing)
+        assert pty.wait_for(lambda got: got.endswith(soh.encode(1, "1号窗口")))
         pty.clear()
         act(hall, 1, "pause", {"reason": "meeting"})
         assert pty.wait_for(lambda got: got == soh.encode(1, "暂停服务"))
         assert soh.encode(1, "暂停服务") == bytes.fromhex("01 01 d4dd cda3 b7fe cef1 07")
-        act(hall, 1, "resume")
-        assert pty.wait_for(lambda got: got == soh.encode(1, "暂停服务") + soh.encode(1, "A001"))
-        act(hall, 1, "finish")  # nobody at the window: its board shows the window's name
-        assert pty.wait_for(lambda got: got.endswith(soh.encode(1, "1号窗口")))
+        act(hall, 1, "resume")  # nobody at the window: its board shows the window's name
+        assert pty.wait_for(lambda got: got == soh.encode(1, "暂停服务") + soh.encode(1, "1号窗口"))
 
 
 def test_the_next_call_replaces_the_number_without_the_windows_name_between(hall, tmp_path):
     # a fake line records every text the display hands it, before any coalescing on the wire
     line = FakeLedLine("fake")
-    sign_in(hall, 1)
+    sign_in(hall, 1, 2, 3)
     issue(hall, "general", "general", "general", "general")  # A001 and A004 wait at window 1
     with running(hall, tmp_path, role_text(hall.url, "fake"), led_lines={"fake": line}) as app:
         assert wait_until(lambda: line.boards.get(0) == "欢迎光临")
@@ -208,8 +208,8 @@ def test_frames_on_one_line_keep_the_boards_gap(hall, pty, tmp_path):
 
 
 def test_an_adapter_pulled_out_and_put_back_gets_every_board_again(hall, pty, tmp_path):
-    sign_in(hall, 2)
-    issue(hall, "general", "general")
+    sign_in(hall, 1, 2)
+    issue(hall, "general", "general")  # A002 goes to window 2
     with running(hall, tmp_path, role_text(hall.url, pty.port)) as app:
         assert pty.wait_for(lambda got: len(got) >= len(b"".join(opening_frames())))
         assert app.health()["parts"]["led-1"]["state"] == "ok"
@@ -229,7 +229,7 @@ def test_an_adapter_pulled_out_and_put_back_gets_every_board_again(hall, pty, tm
 
 
 def test_a_callers_refused_press_shows_on_its_window_board_for_notice_s(hall, pty, tmp_path):
-    sign_in(hall, 3)
+    sign_in(hall, 1, 2, 3)
     issue(hall, "general", "general", "general")
     text = role_text(hall.url, pty.port, display="notice_s = 1.0")
     with running(hall, tmp_path, text) as app, hall.client("caller-1") as caller:
@@ -260,7 +260,7 @@ def test_a_callers_refused_press_shows_on_its_window_board_for_notice_s(hall, pt
 
 
 def test_a_main_board_narrower_than_its_text_is_scrolled_by_the_display(hall, pty, tmp_path):
-    sign_in(hall, 3)
+    sign_in(hall, 1, 2, 3)
     issue(hall, "general", "general", "general")
     text = role_text(hall.url, pty.port, display="led_step_s = 0.1", main_width="width = 16")
     with running(hall, tmp_path, text):

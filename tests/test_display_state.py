@@ -98,13 +98,14 @@ def test_a_snapshot_shows_every_window_and_the_calls_of_the_tickets_at_them(hall
 
 def test_events_change_the_windows_at_once_in_order(hall):
     kiosk, caller = hall.client("kiosk-1"), hall.client("caller-1")
+    sign_in(caller, 1)
     state = state_for(hall)
     state.load(hall.client().hall())
-    before = len(hall.recorder.wait(0))
+    before = len(hall.recorder.wait(1))
     sign_in(caller, 3)
     kiosk.issue("general")
     kiosk.issue("card")
-    caller.act(3, "call")  # A001 was assigned to window 1, E001 to window 3
+    caller.act(3, "call")  # A001 was assigned to window 1, E001 to window 3 (nobody at window 4)
     caller.act(3, "start")
     caller.act(3, "finish")
     caller.act(3, "pause")

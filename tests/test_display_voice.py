@@ -182,7 +182,7 @@ def test_the_display_process_speaks_through_sdl_disk_audio(tmp_path):
     tones(tmp_path / "clips", clip_names("zh-Hans"))
     speaker = tmp_path / "speaker.raw"
     with serve(tmp_path) as hall:
-        open_windows(hall, 2, 3)
+        open_windows(hall, 1, 2, 3)  # A001, A002, A003 to windows 1, 2, 3
         role = tmp_path / "display-1.toml"
         role.write_text(
             role_text(hall.url, f'clips = "{tmp_path / "clips"}"\nrepeat = 1\nchime = true\n')

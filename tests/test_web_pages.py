@@ -146,6 +146,8 @@ def test_soft_caller_a_clerks_morning(pages, api):
     expect(page.locator("#current-number")).to_have_text("当前无人办理")
     shot(page, "caller-empty")
 
+    for n in (2, 3):  # the colleagues at windows 2 and 3 are in too: tickets go to staffed windows only
+        api("caller-1").act(n, "sign-in", {"clerk": f"c0{n}", "pin": str(n) * 4})
     tickets = [kiosk.issue("general") for _ in range(4)]  # the assignment rule: windows 1, 2, 3, 1
     tickets.append(kiosk.issue("general", priority=True))  # window 2: nobody priority is ahead anywhere
     expect(page.locator("#waiting")).to_have_text("2 人等候")  # the queue came in by the event stream
@@ -201,6 +203,11 @@ def test_soft_caller_a_clerks_morning(pages, api):
 
     page.keyboard.press("NumpadAdd")  # its own queue is empty: it takes the earliest one it can serve elsewhere
     expect(page.locator("#current-number")).to_have_text("A002")
+    page.click("#sign-out")
+    page.keyboard.press("Enter")  # not while a citizen stands at the window
+    expect(page.locator("#toast")).to_have_text("请先办结、过号或转移当前号")
+    page.keyboard.press("NumpadEnter")
+    expect(page.locator("#current-number")).to_have_text("当前无人办理")
     page.click("#sign-out")
     page.keyboard.press("Enter")
     expect(page.locator("[data-view=sign-in]")).to_be_visible()
@@ -350,7 +357,8 @@ def test_web_evaluator_shows_faces_when_it_opens_on_an_armed_window(pages, api):
 def test_ticket_page_live_status_move_and_cancel(pages, api):
     kiosk = api("kiosk-1")
     caller = api("caller-1")
-    caller.act(1, "sign-in", {"clerk": "c01", "pin": "1111"})
+    for n in (1, 2, 3):
+        caller.act(n, "sign-in", {"clerk": f"c0{n}", "pin": str(n) * 4})
     others = [kiosk.issue("general") for _ in range(5)]  # windows 1, 2, 3, 1, 2
     mine = kiosk.issue("general")  # window 3, two ahead of it there
     assert mine["window"] == 3
@@ -407,6 +415,8 @@ def test_ticket_page_in_english(browser, tmp_path):
         api = Api(running.url)
         opened = Pages(browser, running.url)
         try:
+            for n in (1, 2):
+                api("caller-1").act(n, "sign-in", {"clerk": f"c0{n}", "pin": str(n) * 4})
             api("kiosk-1").issue("general")
             ticket = api("kiosk-1").issue("general")
             page = opened.open(f"/t/{ticket['id']}", PHONE)

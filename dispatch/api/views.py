@@ -55,6 +55,8 @@ def window_view(hall: Hall, w: Window, queue: bool = False) -> dict[str, Any]:
             "called_at": hall.iso(w.current_since),
         },
         "waiting": len(w.queue),
+        # tickets of its services waiting with no window (issued while none was staffed): it calls them in turn
+        "shared": sum(len(hall.shared.get(s, ())) for s in w.services),
         "rating_until": hall.iso(w.armed_until) if armed else None,
     }
     if queue:

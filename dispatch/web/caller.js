@@ -221,7 +221,8 @@ function render() {
   $("#do-start").disabled = !called;
   for (const id of ["#do-finish", "#do-no-show", "#do-transfer"]) $(id).disabled = !current;
   $("#do-pause").disabled = view.state === "closed";
-  $("#waiting").textContent = t("waiting_n", { n: view.waiting });
+  // with the shared ones of its services (issued while nobody was staffed), which this window calls in turn
+  $("#waiting").textContent = t("waiting_n", { n: view.waiting + (view.shared || 0) });
   const items = view.queue.map((q) =>
     el(
       "li",
@@ -256,7 +257,9 @@ async function act(action, body) {
     else if (action === "resume") toast(t("resumed_msg"));
     else if (DONE[action]) {
       const ticket = answer.body || {};
-      toast(t(DONE[action], { number: ticket.number, where: ticket.window_name || ticket.window }));
+      // sent to a service nobody staffs now: its shared queue, named by the service
+      const where = ticket.window_name || ticket.window || ticket.service_name;
+      toast(t(DONE[action], { number: ticket.number, where }));
     }
   } catch (error) {
     if (error.status === 401) {
@@ -324,7 +327,7 @@ function openTransfer() {
     ),
   );
   const windows = state.hall.windows.filter(
-    (w) => w.number !== state.n && w.state === "open" && w.services.includes(current.service),
+    (w) => w.number !== state.n && w.staffed && w.services.includes(current.service),
   );
   $("#transfer-windows").replaceChildren(
     ...windows.map((w) =>

@@ -67,9 +67,10 @@ function render() {
   $("#number").textContent = ticket.number;
   $("#service").textContent = ticket.service_name;
   const status = $("#status");
-  const where = ticket.window_name || String(ticket.window);
+  // a ticket in its service's shared queue (nobody staffed when it was issued) has no window yet
+  const where = ticket.window_name || (ticket.window === null ? null : String(ticket.window));
   const texts = {
-    waiting: `${t("ticket_waiting")} · ${t("at_window", { window: where })}`,
+    waiting: where ? `${t("ticket_waiting")} · ${t("at_window", { window: where })}` : t("ticket_waiting"),
     called: t("ticket_called", { window: where }),
     serving: t("ticket_serving", { window: where }),
     done: t("ticket_done"),
