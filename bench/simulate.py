@@ -1,12 +1,14 @@
-"""The hall simulator's tables for docs/benchmarks.md, and the waits-by-hour plot for docs/images/.
+"""The hall simulator's tables for docs/benchmarks.md, and the plots for docs/images/.
 
-On the example hall: the core's policy against one shared first-come queue at several loads, the take-over
-bound's trade-off between short waits and honest printed windows, a hall of 18 universal windows alone (a large
-pooled group is where first-come order is hardest to keep), the reformed hall against the 26 single-business
-windows before the reform with the same citizens, the error of the estimate printed on the ticket (before and
-after this tuning), and how long `onewindow simulate --seeds 20` takes.
+On the example hall: the core's policy against one shared first-come queue at several loads, with every window
+staffed all day and on a real day (clerks signing in, lunch in two shifts, breaks, early leave, no-shows), the
+take-over bound's trade-off between short waits and honest printed windows, every policy tried for printed-window
+honesty and their frontier (bench/honesty.py), a hall of 18 universal windows alone (a large pooled group is
+where first-come order is hardest to keep), the reformed hall against the 26 single-business windows before the
+reform with the same citizens, the error of the estimate printed on the ticket (before and after this tuning),
+and how long `onewindow simulate --seeds 20` takes.
 
-    python -m bench.simulate [--seeds 20] [--jobs 2] [--no-plot]
+    python -m bench.simulate [--seeds 20] [--honesty-seeds 40] [--jobs 2] [--no-plot]
 """
 
 from __future__ import annotations
@@ -21,13 +23,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench import honesty
 from bench.report import table, write_section
 from onewindow.dispatch.model import WAITING, Ticket, Window
 from onewindow.dispatch.policy import HandlingTimes, Policy, Shared, Windows, ahead_of
 from onewindow.hallfile import HallConfig, load_hall
 from onewindow.simulator.day import PROFILES, Day
 from onewindow.simulator.main import simulate
-from onewindow.simulator.report import MEAN_BAR, P95_BAR, REFORM_BAR, report
+from onewindow.simulator.report import HONEST_P95_BAR, HONEST_SHARE, MEAN_BAR, P95_BAR, REFORM_BAR, report
+from onewindow.simulator.staffing import load_staffing
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "config" / "examples" / "hall.toml"
@@ -60,7 +64,7 @@ class PreviousPolicy(Policy):
         return round(self.remaining_s(times, w, now) + sum(self.mean_handling_s(times, x.service) for x in ahead))
 
 
-PREVIOUS = PreviousPolicy(takeover_lead_s=600)
+PREVIOUS = PreviousPolicy(takeover_lead_s=600, print_idle_assisting=False)
 
 
 class OwnQueueOnly(Policy):
@@ -177,7 +181,8 @@ HANDLINGS_ONLY = 1e9  # a wait share this large leaves the handling-time bound a
 BOUNDS: list[tuple[str, Policy]] = [
     ("0: strict first-come", Policy(takeover_lead_s=0)),
     ("min(0.5 x expected wait, 1 handling)", Policy(takeover_lead_wait_share=0.5)),
-    ("**min(0.75 x expected wait, 1 handling) (default)**", Policy()),
+    ("**min(0.6 x expected wait, 1 handling) (default)**", Policy()),
+    ("min(0.75 x expected wait, 1 handling) (the default before issue 10)", Policy(takeover_lead_wait_share=0.75)),
     ("min(1 x expected wait, 1 handling)", Policy(takeover_lead_wait_share=1.0)),
     ("0.25 handling", Policy(takeover_lead_wait_share=HANDLINGS_ONLY, takeover_lead_handlings=0.25)),
     ("0.5 handling", Policy(takeover_lead_wait_share=HANDLINGS_ONLY, takeover_lead_handlings=0.5)),
@@ -205,6 +210,55 @@ def bound_section(config: HallConfig, seeds: int, jobs: int, loads: tuple[float,
     for load in loads:
         headers += [f"{load:.2f} mean", f"{load:.2f} p95", f"{load:.2f} worst service p95", f"{load:.2f} printed"]
     return table(headers, rows)
+
+
+def realday_section(config: HallConfig, before: HallConfig, seeds: int, jobs: int) -> str:
+    """The policy against the shared queue with the clerks of a real day, and the hall before the reform."""
+    staffing = load_staffing("realday")
+    rows: list[list[object]] = []
+    for label, day in [(f"{load:.2f} flat", Day(load, staffing=staffing)) for load in (0.85, 0.92)] + [
+        (f"{PEAK_LOAD:.2f} morning peak", Day(PEAK_LOAD, profile=PROFILES["peak"], staffing=staffing))
+    ]:
+        out = run(config, day, seeds, jobs, compare=before)
+        p, q, r = out["policy"], out["pooled"], out["ratio"]
+        honest = "met" if out["meets_honesty_bar"] else "NOT met"
+        rows.append(
+            [
+                label,
+                out["tickets"],
+                minutes(p["mean_wait_s"]),
+                minutes(q["mean_wait_s"]),
+                f"**{r['mean']:.3f}**",
+                minutes(p["p95_wait_s"]),
+                minutes(q["p95_wait_s"]),
+                f"**{r['p95']:.3f}**",
+                worst_service(out, "p95"),
+                f"**{p['at_printed_window'] * 100:.1f} %**",
+                f"{p['no_window_printed'] * 100:.2f} %",
+                "yes" if out["meets_spec"] else "NO",
+                honest if label == "0.92 flat" else f"({honest})",
+                f"{out['compare']['times_policy_mean']:.1f}x",
+            ]
+        )
+    return table(
+        [
+            "load",
+            "tickets",
+            "mean (min)",
+            "shared (min)",
+            "mean ratio",
+            "p95 (min)",
+            "shared (min)",
+            "p95 ratio",
+            "worst service p95 ratio",
+            "at printed window",
+            "printed with no window",
+            f"within {MEAN_BAR:.2f} / {P95_BAR:.2f}",
+            f">= {HONEST_SHARE:.0%} and p95 <= {HONEST_P95_BAR:.2f}",
+            "before the reform / reformed, mean",
+        ],
+        rows,
+    )
 
 
 def universal_section(seeds: int, jobs: int) -> str:
@@ -407,6 +461,9 @@ def plot(out: dict[str, Any], path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.simulate", description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument(
+        "--honesty-seeds", type=int, default=40, help="days per point of the real day and the honesty frontier"
+    )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--no-plot", action="store_true")
     parser.add_argument("--plot-only", action="store_true", help="only redraw docs/images/waits-by-hour.png")
@@ -419,13 +476,19 @@ def main(argv: list[str] | None = None) -> int:
     policy_body, by_load = policy_section(config, args.seeds, args.jobs)
     services = service_section(by_load["0.92 flat"])
     bounds = bound_section(config, args.seeds, args.jobs, (0.85, 0.92))
+    realday = realday_section(config, before, args.honesty_seeds, args.jobs)
+    points = honesty.frontier_rows(config, args.honesty_seeds, args.jobs)
+    frontier = honesty.frontier_table(points)
     universal = universal_section(args.seeds, args.jobs)
     reform, reform_detail, kept = reform_section(config, before, args.seeds, args.jobs)
     estimate = estimate_section(config, args.seeds, args.jobs)
     speed = speed_section()
     if not args.no_plot:
         plot(kept[f"{PEAK_LOAD:.2f} morning peak"], PLOT)
+        honesty.plot(points, args.honesty_seeds)
     elapsed = time.perf_counter() - started
+    honesty_seeds, honesty_seeds_last = args.honesty_seeds, args.honesty_seeds - 1
+    honest_share, honest_bar = HONEST_SHARE, HONEST_P95_BAR
     body = f"""
 The core's own `Hall` on a virtual clock against one shared first-come queue over the same windows, the very
 same citizens in both (arrival times, services, handling times); {args.seeds} simulated 8-hour days per row
@@ -447,9 +510,38 @@ By service at 0.92:
 
 A window takes a ticket from another window's queue, although its own has someone, when that ticket was issued
 more than the bound before its own head (with its own queue empty it always takes the earliest). Ratios are
-mean and p95 against the shared queue; "worst service" is the service with the highest p95 ratio.
+mean and p95 against the shared queue; "worst service" is the service with the highest p95 ratio. Every row
+prints an idle assisting window when no window serving the ticket is idle (the default since issue 10).
 
 {bounds}
+
+### A real day: clerks signing in, lunch in two shifts, breaks, early leave, no-shows
+
+`--staffing realday` (simulator/realday.toml): each clerk signs in at a random moment of the first half hour,
+takes lunch in one of two shifts (11:30 or 12:30, an hour; the windows take turns), two 10-minute breaks at
+random moments (10:00-11:20, 14:00-16:00), one clerk in ten signs out for the day between 14:30 and 16:30, and
+5 % of citizens are gone when called (the clerk calls and recalls for a minute, then marks the no-show). A clerk
+pauses or signs out only once done with the citizen at the window. The shared queue has the very same clerks
+(a window serves only while its clerk is in) and the very same citizens. The load is against the time the
+clerks are in (78 % of the open windows' time), so 0.92 keeps the clerks who are in as busy as on the all-day
+rows; with flat arrivals and half the clerks at lunch a queue builds from 11:30 to 13:30, which is most of the
+p95. "Printed with no window": tickets issued while no window of their service was staffed (before the first
+clerk, or both clerks of a specialist pair away); they count as not at their printed window. The last column
+puts the same citizens through the hall before the reform with the same staffing (each citizen then also draws
+their business there, so these days are not quite the frontier's below). {honesty_seeds} days per row (seeds
+0-{honesty_seeds_last}).
+
+{realday}
+
+### Printed-window honesty: every policy tried
+
+SPEC §9: at 0.92, at least {honest_share:.0%} of tickets called at their printed window with the p95 within
+{honest_bar:.2f}x the shared queue's, on the all-day and the real-day staffing. Each policy tried, {honesty_seeds}
+days each (seeds 0-{honesty_seeds_last}), mean and p95 ratios against the shared queue with the same clerks;
+bench/honesty.py has them all (`python -m bench.honesty --seeds 5` to try another). The plot:
+docs/images/honesty-frontier.png.
+
+{frontier}
 
 ### A large pooled group: the 18 universal windows alone
 

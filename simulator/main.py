@@ -25,6 +25,7 @@ from onewindow.hallfile import HallConfig, load_hall
 
 from .day import PROFILES, Day, SeedRun, open_windows, run_seed
 from .report import report, text
+from .staffing import BUILT_IN, load_staffing
 
 
 def _run_seed_task(args: tuple[Any, ...]) -> SeedRun:
@@ -85,10 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Run days of the hall on a virtual clock: Poisson arrivals at the offered load, services by their "
             "share, handling times log-normal around each service's minutes. The core's own assignment and "
-            "calling code serves them, every open window staffed and calling as soon as it finishes; the very "
-            "same citizens also go through one shared first-come queue over the same windows (the yardstick) "
-            "and, with --compare, through another hall's layout. Prints mean and 95th-percentile waits, the "
-            "share of tickets served at the window printed on them, and the error of the printed estimate."
+            "calling code serves them, its clerks calling as soon as they finish, in all day or, with "
+            "--staffing, signing in, going to lunch and on breaks, leaving early, with citizens gone when "
+            "called; the very same citizens and clerks also go through one shared first-come queue over the "
+            "same windows (the yardstick) and, with --compare, through another hall's layout. Prints mean and "
+            "95th-percentile waits, the share of tickets served at the window printed on them, and the error "
+            "of the printed estimate."
         ),
         epilog="example: onewindow simulate --config config/examples/hall.toml --load 0.92 --seeds 20 "
         "--compare config/examples/hall-before-reform.toml",
@@ -115,6 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--open", dest="opening", default="09:00", metavar="HH:MM", help="opening time, hall time (09:00)")
     p.add_argument("--priority-share", type=float, default=0.0, help="share of priority tickets (0)")
+    p.add_argument(
+        "--staffing",
+        default="allday",
+        metavar="NAME|FILE",
+        help=f"the clerks' day: {' or '.join(BUILT_IN)} (built in), or a staffing file (docs/simulation.md); "
+        "with one, --load is against the time the clerks are in (allday)",
+    )
     p.add_argument(
         "--compare", metavar="HALL", help="another layout for the same citizens, e.g. the hall before the reform"
     )
@@ -177,6 +187,7 @@ def main(argv: list[str]) -> int:
     try:
         config = load_hall(args.config)
         compare = load_hall(args.compare) if args.compare else None
+        staffing = load_staffing(args.staffing)
     except ConfigError as exc:
         for line in exc.errors:
             print(line, file=sys.stderr)
@@ -194,7 +205,7 @@ def main(argv: list[str]) -> int:
     except ValueError:
         print(f"onewindow simulate: --open {args.opening!r}: a time such as 09:00", file=sys.stderr)
         return 2
-    day = Day(args.load, args.hours, args.cv, args.profile, args.opening, args.priority_share)
+    day = Day(args.load, args.hours, args.cv, args.profile, args.opening, args.priority_share, staffing)
     pairs = dict(args.map)
     problems = check(config, compare, pairs, day)
     if problems:

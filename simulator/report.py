@@ -21,6 +21,9 @@ from .day import Day, SeedRun, Served, open_windows, opening_time
 # SPEC §9: the policy's mean wait within 5 % and its 95th percentile within 10 % of the shared queue's, and the
 # reformed hall at least 5 times better than the old one.
 MEAN_BAR, P95_BAR, REFORM_BAR = 1.05, 1.10, 5.0
+# SPEC §9, a real day: at 92 % load at least 63 % of tickets called at their printed window, with the p95 wait
+# within 1.05 times the shared queue's.
+HONEST_SHARE, HONEST_P95_BAR = 0.63, 1.05
 
 
 def waits(served: Sequence[Served]) -> dict[str, Any]:
@@ -36,7 +39,18 @@ def waits(served: Sequence[Served]) -> dict[str, Any]:
 
 
 def at_printed_window(served: Sequence[Served]) -> float | None:
+    """The share of tickets first called at the window printed on them. A ticket printed with no window (issued
+    while no window of its service was staffed: "watch the screen") counts as not: it was promised none."""
     return round(sum(s.window == s.printed_window for s in served) / len(served), 4) if served else None
+
+
+def no_window_printed(served: Sequence[Served]) -> float | None:
+    """The share of tickets printed with no window (in their service's shared queue at issue)."""
+    return round(sum(s.printed_window is None for s in served) / len(served), 4) if served else None
+
+
+def _honesty(served: Sequence[Served]) -> dict[str, Any]:
+    return {"at_printed_window": at_printed_window(served), "no_window_printed": no_window_printed(served)}
 
 
 def estimate_error(served: Sequence[Served]) -> dict[str, Any]:
@@ -83,14 +97,20 @@ def report(
         "profile": list(day.profile),
         "opening": day.opening,
         "windows": len(open_windows(config)),
+        "staffing": {
+            "name": day.staffing.name,
+            "staffed_share": round(day.staffing.staffed_share(len(open_windows(config)), day.hours), 4),
+            "no_show_share": day.staffing.no_show_share,
+        },
         "policy_settings": {
             "prior_weight": policy.prior_weight,
             "takeover_lead_wait_share": policy.takeover_lead_wait_share,
             "takeover_lead_handlings": policy.takeover_lead_handlings,
             "takeover_lead_s": policy.takeover_lead_s,
+            "print_idle_assisting": policy.print_idle_assisting,
         },
         "tickets": len(mine),
-        "policy": {**waits(mine), "at_printed_window": at_printed_window(mine)},
+        "policy": {**waits(mine), **_honesty(mine)},
         "pooled": waits(pooled),
     }
     out["ratio"] = _ratios(out["policy"], out["pooled"])
@@ -99,6 +119,12 @@ def report(
         and out["ratio"]["mean"] <= MEAN_BAR
         and out["ratio"]["p95"] is not None
         and out["ratio"]["p95"] <= P95_BAR
+    )
+    out["meets_honesty_bar"] = (
+        out["policy"]["at_printed_window"] is not None
+        and out["policy"]["at_printed_window"] >= HONEST_SHARE
+        and out["ratio"]["p95"] is not None
+        and out["ratio"]["p95"] <= HONEST_P95_BAR
     )
     out["estimate"] = estimate_error(mine)
     out["services"] = _services(mine, pooled)
@@ -126,7 +152,7 @@ def _services(mine: Sequence[Served], pooled: Sequence[Served]) -> dict[str, Any
     for sid in sorted({s.service for s in mine}):
         here = [s for s in mine if s.service == sid]
         entry = {
-            "policy": {**waits(here), "at_printed_window": at_printed_window(here)},
+            "policy": {**waits(here), **_honesty(here)},
             "pooled": waits([s for s in pooled if s.service == sid]),
         }
         entry["ratio"] = _ratios(entry["policy"], entry["pooled"])
@@ -148,6 +174,7 @@ def _seed_row(r: SeedRun) -> dict[str, Any]:
         "mean_ratio": _ratio(a["mean_wait_s"], b["mean_wait_s"]),
         "p95_ratio": _ratio(a["p95_wait_s"], b["p95_wait_s"]),
         "at_printed_window": at_printed_window(r.policy),
+        "no_window_printed": no_window_printed(r.policy),
         **({"compare_mean_wait_s": waits(r.compare)["mean_wait_s"]} if r.compare else {}),
     }
 
@@ -229,8 +256,8 @@ def _minutes(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds / 60:.1f} min"
 
 
-def _percent(share: float | None) -> str:
-    return "-" if share is None else f"{share * 100:.0f} %"
+def _percent(share: float | None, digits: int = 0) -> str:
+    return "-" if share is None else f"{share * 100:.{digits}f} %"
 
 
 def text(out: dict[str, Any]) -> str:
@@ -240,6 +267,8 @@ def text(out: dict[str, Any]) -> str:
         f"{out['hall']}: {out['windows']} windows, load {out['load']:.2f}, {out['hours']:g} h from {out['opening']}"
         f" ({'flat' if len(set(out['profile'])) == 1 else 'shaped'} day), handling cv {out['handling_cv']:g}, "
         f"{len(out['seeds'])} seed{'s' if len(out['seeds']) != 1 else ''}, {out['tickets']} tickets",
+        f"clerks: {out['staffing']['name']} (in {_percent(out['staffing']['staffed_share'])} of the time citizens "
+        f"arrive), {_percent(out['staffing']['no_show_share'])} of citizens gone when called",
         "",
         f"{'':24}{'mean wait':>12}{'p95 wait':>12}{'at printed window':>20}",
         f"{'policy (the core)':24}{_minutes(p['mean_wait_s']):>12}{_minutes(p['p95_wait_s']):>12}"
@@ -247,6 +276,10 @@ def text(out: dict[str, Any]) -> str:
         f"{'one shared queue':24}{_minutes(q['mean_wait_s']):>12}{_minutes(q['p95_wait_s']):>12}",
         f"{'policy / shared queue':24}{_fmt_ratio(r['mean']):>12}{_fmt_ratio(r['p95']):>12}"
         f"   SPEC: <= {MEAN_BAR:.2f} and <= {P95_BAR:.2f}: {'met' if out['meets_spec'] else 'NOT met'}",
+        f"{'at the printed window':24}{_percent(p['at_printed_window'], 1):>12}"
+        f"   ({_percent(p['no_window_printed'], 1)} printed with no window, counted as not)"
+        f"   SPEC at 0.92: >= {_percent(HONEST_SHARE)} with p95 <= "
+        f"{HONEST_P95_BAR:.2f}: {'met' if out['meets_honesty_bar'] else 'NOT met'}",
     ]
     if "compare" in out:
         c = out["compare"]
