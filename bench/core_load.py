@@ -36,8 +36,8 @@ KIOSKS = 3
 FOLLOWERS = 6
 
 
-def bench_hall(folder: Path) -> Path:
-    """The example hall with one caller device per window and three kiosks of the benchmark's own, no hours."""
+def bench_hall(folder: Path, kiosks: int = KIOSKS) -> Path:
+    """The example hall with one caller device per window and `kiosks` kiosks of the benchmark's own, no hours."""
     text = EXAMPLE.read_text(encoding="utf-8")
     text = re.sub(r"\n\[\[device\]\]\n(?:[^\[\n][^\n]*\n?)*", "\n", text)
     for n in range(1, WINDOWS + 1):
@@ -45,7 +45,7 @@ def bench_hall(folder: Path) -> Path:
             f'\n[[device]]\nid = "caller-{n}"\nkind = "caller"\n'
             f'token_sha256 = "{token_sha256(_token(f"caller-{n}"))}"\nwindows = [{n}]\n'
         )
-    for k in range(1, KIOSKS + 1):
+    for k in range(1, kiosks + 1):
         text += (
             f'\n[[device]]\nid = "kiosk-{k}"\nkind = "kiosk"\ntoken_sha256 = "{token_sha256(_token(f"kiosk-{k}"))}"\n'
         )
