@@ -27,10 +27,10 @@ from .model import (
     Call,
     Changes,
     Event,
+    Queue,
     Rating,
     Ticket,
     Window,
-    enqueue,
 )
 from .policy import HandlingTimes, Policy, ahead_of
 
@@ -80,7 +80,7 @@ class Hall:
         self.new_id = new_id or (lambda: secrets.token_urlsafe(16))
         self.windows: dict[int, Window] = {w.number: _window(w, config.require_sign_in) for w in config.windows}
         # tickets issued (or moved on) while no window of their service was staffed, by service, in queue order
-        self.shared: dict[str, list[Ticket]] = {s.id: [] for s in config.services}
+        self.shared: dict[str, Queue] = {s.id: Queue() for s in config.services}
         self.clerks = {c.id: c for c in config.clerks}
         self.tickets: dict[str, Ticket] = {}
         self.by_number: dict[str, Ticket] = {}
@@ -94,6 +94,8 @@ class Hall:
         self.devices = Devices(config.devices, device_timeout_s)
         self.day = self.local_day(clock())
         self.changes = Changes()
+        # the ticket this command issued, with the people ahead and the wait printed on it (`estimate`)
+        self.printed: tuple[Ticket, int, int | None] | None = None
 
     # --- time ---------------------------------------------------------------------------------
     def local_day(self, ts: float) -> str:
@@ -158,7 +160,7 @@ class Hall:
                 if w is not None:
                     w.enqueue(t)
                 elif t.service in self.shared:
-                    enqueue(self.shared[t.service], t)
+                    self.shared[t.service].add(t)
         self.devices.restore(devices)
         for r in ratings:
             self.ratings[r.ticket_id] = r
@@ -179,8 +181,10 @@ class Hall:
 
     # --- recording changes ------------------------------------------------------------------------
     def take_changes(self) -> Changes:
+        """What the command changed, for the store; the next command starts afresh."""
         changes, self.changes = self.changes, Changes()
         changes.day = self.day
+        self.printed = None
         return changes
 
     def _touch(self, *items: Ticket | Window) -> None:
@@ -220,7 +224,7 @@ class Hall:
     def waiting(self, service: str | None = None) -> int:
         """How many wait (for `service`, or in all), at windows and in the shared queues."""
         queues = [*(w.queue for w in self.windows.values()), *self.shared.values()]
-        return sum(1 for q in queues for t in q if service is None or t.service == service)
+        return sum(len(q) if service is None else q.counts().get(service, 0) for q in queues)
 
     def staffed(self, w: Window) -> bool:
         """Open, not paused and, where the hall requires it, a clerk signed in: only then is anyone sent there."""
@@ -249,6 +253,13 @@ class Hall:
 
     def estimated_wait_s(self, t: Ticket) -> int | None:
         return self.policy.estimated_wait_s(self.times, self.windows, self.shared, t, self.clock())
+
+    def estimate(self, t: Ticket) -> tuple[int, int | None]:
+        """How many wait before `t`, and the wait it can expect; for a ticket issued by the command under way,
+        what its event and its slip say (worked out once, at issue)."""
+        if self.printed is not None and self.printed[0] is t:
+            return self.printed[1], self.printed[2]
+        return self.ahead_of(t), self.estimated_wait_s(t)
 
     def service_estimate_s(self, service: str, priority: bool = False) -> int | None:
         return self.policy.service_estimate_s(
@@ -409,17 +420,12 @@ class Hall:
             idempotency_key=idempotency_key,
         )
         self._index(t)
-        enqueue(self.queue_of(t), t)
+        self.queue_of(t).add(t)
         self._touch(t)
+        ahead, wait = self.ahead_of(t), self.estimated_wait_s(t)
+        self.printed = (t, ahead, wait)
         self._emit(
-            "ticket.issued",
-            actor,
-            {
-                **self._about(t),
-                "priority": priority,
-                "ahead": self.ahead_of(t),
-                "estimated_wait_s": self.estimated_wait_s(t),
-            },
+            "ticket.issued", actor, {**self._about(t), "priority": priority, "ahead": ahead, "estimated_wait_s": wait}
         )
         return t, True
 
@@ -448,9 +454,9 @@ class Hall:
         self._emit("ticket.cancelled", actor, {**self._about(t), "reason": "citizen"})
         return t
 
-    def queue_of(self, t: Ticket) -> list[Ticket]:
+    def queue_of(self, t: Ticket) -> Queue:
         """The queue a ticket waits in: its window's, or its service's shared queue."""
-        return self.windows[t.window].queue if t.window is not None else self.shared.setdefault(t.service, [])
+        return self.windows[t.window].queue if t.window is not None else self.shared.setdefault(t.service, Queue())
 
     def _check_takes(self, w: Window, service: str) -> None:
         if service not in w.services:
@@ -469,7 +475,7 @@ class Hall:
             source.remove(t)
         from_window = t.window
         t.window = None if target is None else target.number
-        enqueue(self.queue_of(t), t)
+        self.queue_of(t).add(t)
         self._touch(t)
         self._emit("ticket.moved", actor, {**self._about(t), "from_window": from_window, "reason": reason})
 
@@ -613,7 +619,7 @@ class Hall:
         t.transfers += 1
         w.current, w.current_since = None, None
         self._call_ended(w, TRANSFERRED)
-        enqueue(self.queue_of(t), t)
+        self.queue_of(t).add(t)
         self._touch(t, w)
         self._emit(
             "ticket.transferred", actor, {**self._about(t), "from_window": w.number, "from_service": from_service}

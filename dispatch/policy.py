@@ -9,16 +9,17 @@ simulator run the very same arithmetic. Only staffed windows (`Window.staffed`) 
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .model import WAITING, Ticket, Window
+from .model import PRIORITY_ONLY, WAITING, Key, Queue, Ticket, Window
 
-Key = tuple[int, float, int]  # a ticket's place in a queue: (priority first, issued at, order of issue)
 Windows = Mapping[int, Window]
-Shared = Mapping[str, Sequence[Ticket]]  # each service's shared queue, in queue order
+Shared = Mapping[str, Queue]  # each service's shared queue
+NOWHERE = Queue()  # the queue of a service nobody shares
 
 
 class HandlingTimes:
@@ -27,12 +28,17 @@ class HandlingTimes:
     def __init__(self, minutes: Mapping[str, float]):
         self.prior_s = {service: m * 60.0 for service, m in minutes.items()}
         self._learned: dict[str, _SortedTimes] = {}
+        # residual times worked out since the last time learned, by (service, elapsed, prior weight): an issue
+        # asks for each busy window's twice (choosing a window, then the pooled estimate)
+        self.residuals: dict[tuple[str, float, float], float] = {}
 
     def add(self, service: str, seconds: float) -> None:
         self._learned.setdefault(service, _SortedTimes()).add(seconds)
+        self.residuals.clear()
 
     def clear(self) -> None:
         self._learned = {}
+        self.residuals.clear()
 
     def learned(self, service: str) -> _SortedTimes:
         times = self._learned.get(service)
@@ -66,9 +72,9 @@ class _SortedTimes:
         return len(self.times) - i, self.sums[-1] - self.sums[i]
 
 
-def queue_of(windows: Windows, shared: Shared, t: Ticket) -> Sequence[Ticket]:
+def queue_of(windows: Windows, shared: Shared, t: Ticket) -> Queue:
     """The queue a waiting ticket is in: its window's, or its service's shared queue."""
-    return shared.get(t.service, ()) if t.window is None else windows[t.window].queue
+    return shared.get(t.service, NOWHERE) if t.window is None else windows[t.window].queue
 
 
 def ahead_of(windows: Windows, shared: Shared, t: Ticket) -> int:
@@ -76,13 +82,11 @@ def ahead_of(windows: Windows, shared: Shared, t: Ticket) -> int:
     with the shared tickets of its services issued earlier, which that window calls first."""
     if t.status != WAITING:
         return 0
-    queue = queue_of(windows, shared, t)
-    place = next((i for i, other in enumerate(queue) if other is t), len(queue))
+    place = queue_of(windows, shared, t).place(t)
     if t.window is None:
         return place
     key = t.queue_key()
-    earlier = (x for s in windows[t.window].services for x in shared.get(s, ()) if x.queue_key() < key)
-    return place + sum(1 for _ in earlier)
+    return place + sum(shared[s].before(key) for s in windows[t.window].services if s in shared)
 
 
 def shared_head(shared: Shared, services: Iterable[str]) -> Ticket | None:
@@ -95,7 +99,7 @@ def assisted(windows: Windows, shared: Shared, w: Window) -> Ticket | None:
     """With nobody of its own services waiting, a window helps with the earliest ticket it assists with."""
     if not w.assists:
         return None
-    heads = [next((t for t in x.queue if t.service in w.assists), None) for x in windows.values()]
+    heads = [x.queue.first_of(w.assists) for x in windows.values() if x.queue]
     heads.append(shared_head(shared, w.assists))
     return min((t for t in heads if t is not None), key=Ticket.queue_key, default=None)
 
@@ -146,11 +150,18 @@ class Policy:
         pseudo-tickets; so a ticket that has run long is expected to run on, as long services do, rather than
         to end any moment.
         """
+        memo = (service, elapsed, self.prior_weight)
+        known = times.residuals.get(memo)
+        if known is not None:
+            return known
         prior = times.prior_s[service]
         elapsed = max(0.0, elapsed)
         weight = self.prior_weight * math.exp(-elapsed / prior)
         longer, total = times.learned(service).beyond(elapsed)
-        return (weight * prior + total - elapsed * longer) / (weight + longer)
+        residual = times.residuals[memo] = (weight * prior + total - elapsed * longer) / (weight + longer)
+        if len(times.residuals) > 1000:  # a long day with no ticket finished: forget the oldest
+            del times.residuals[next(iter(times.residuals))]
+        return residual
 
     def remaining_s(self, times: HandlingTimes, w: Window, now: float) -> float:
         """The expected handling time left for the ticket the window is serving."""
@@ -161,8 +172,14 @@ class Policy:
     # --- waits --------------------------------------------------------------------------------
     def expected_wait_s(self, times: HandlingTimes, w: Window, priority: bool, now: float) -> float:
         """The wait of a ticket joining window `w` now: what is left of its current ticket and of all ahead."""
-        ahead = [t for t in w.queue if t.priority or not priority]
-        return self.remaining_s(times, w, now) + sum(self.mean_handling_s(times, t.service) for t in ahead)
+        if not w.queue:
+            return self.remaining_s(times, w, now)
+        ahead = w.queue.counts(PRIORITY_ONLY if priority else None)
+        return self.remaining_s(times, w, now) + self._work_s(times, ahead)
+
+    def _work_s(self, times: HandlingTimes, counts: Mapping[str, int]) -> float:
+        """The expected handling time of so many tickets of each service."""
+        return sum(n * self.mean_handling_s(times, s) for s, n in counts.items() if n)
 
     def estimated_wait_s(
         self, times: HandlingTimes, windows: Windows, shared: Shared, t: Ticket, now: float
@@ -206,17 +223,23 @@ class Policy:
         if not group:
             return None
         served = {s for w in group for s in w.services}
-        queues = [*(w.queue for w in group), *(shared.get(s, ()) for s in sorted(served))]
-        ahead = sorted(
-            (t.queue_key(), self.mean_handling_s(times, t.service)) for q in queues for t in q if t.queue_key() < key
-        )
+        queues = [*(w.queue for w in group), *(shared[s] for s in sorted(served) if s in shared)]
+        # counted, never walked: how many of each service are ahead, and the first `idle` of them in order
+        queues = [q for q in queues if q]
+        later: dict[str, int] = {}
+        for q in queues:
+            for s, n in q.counts(key).items():
+                later[s] = later.get(s, 0) + n
         idle = sum(1 for w in group if w.current is None)
-        if len(ahead) < idle:
+        if sum(later.values()) < idle:
             return 0.0
+        heads = (t for q in queues for t in q[: min(idle, q.before(key))]) if idle else ()
+        first = heapq.nsmallest(idle, heads, key=Ticket.queue_key)
         ends = [self.remaining_s(times, w, now) for w in group if w.current is not None]
-        ends += [mean for _, mean in ahead[:idle]]
-        later = [mean for _, mean in ahead[idle:]]
-        return 1.0 / sum(1.0 / max(end, 1.0) for end in ends) + sum(later) / len(group)
+        for t in first:
+            ends.append(self.mean_handling_s(times, t.service))
+            later[t.service] -= 1
+        return 1.0 / sum(1.0 / max(end, 1.0) for end in ends) + self._work_s(times, later) / len(group)
 
     # --- assignment and calling ---------------------------------------------------------------
     def choose(
@@ -255,7 +278,7 @@ class Policy:
         ]
         if not helpers:
             return None
-        waiting = {t.service for x in windows.values() for t in x.queue}
+        waiting = {s for x in windows.values() for s in x.queue.services()}
         return next((w for w in helpers if waiting.isdisjoint(w.services)), None)
 
     def next_for(
@@ -275,13 +298,9 @@ class Policy:
         own = w.queue[0] if w.queue else None
         other = None
         for x in windows.values():
-            if x is w:
-                continue
-            for t in x.queue:
-                if t.service in w.services:
-                    if other is None or t.queue_key() < other.queue_key():
-                        other = t
-                    break
+            t = None if x is w or not x.queue else x.queue.first_of(w.services)
+            if t is not None and (other is None or t.queue_key() < other.queue_key()):
+                other = t
         if own is None or other is None or not other.queue_key() < own.queue_key():
             return own or other
         if other.priority and not own.priority:

@@ -682,3 +682,80 @@ def test_a_window_assists_only_when_nobody_of_its_own_waits(tmp_path):
     assert helped is general[0] and helped.window == 4  # then the earliest general ticket
     with pytest.raises(Conflict):
         hall.move(general[1].id, 4, "citizen")  # a citizen cannot choose a window that only assists
+
+
+def test_a_queue_counts_and_finds_as_walking_it_would():
+    """The queue's counts and heads (what keeps estimates cheap with thousands waiting) against a plain walk."""
+    import random
+
+    from onewindow.dispatch.model import PRIORITY_ONLY, Queue, Ticket
+
+    rng = random.Random(3)
+    queue, waiting = Queue(), []
+    services = ("general", "card", "injury")
+    for order in range(1, 400):
+        if waiting and rng.random() < 0.4:
+            gone = waiting.pop(rng.randrange(len(waiting)))
+            queue.remove(gone)
+            assert gone not in queue
+        t = Ticket(f"id{order}", "2026-11-27", f"A{order:03d}", order, order, rng.choice(services), "general",
+                   None, None, WAITING, rng.random() < 0.2, float(rng.randrange(50)))  # fmt: skip
+        queue.add(t)
+        waiting.append(t)
+        waiting.sort(key=Ticket.queue_key)
+        assert list(queue) == waiting and queue == waiting and len(queue) == len(waiting)
+        key = rng.choice(waiting).queue_key()
+        assert queue.before(key) == sum(1 for x in waiting if x.queue_key() < key)
+        for before in (None, key, PRIORITY_ONLY):
+            walked = {s: sum(1 for x in waiting if x.service == s and (before is None or x.queue_key() < before))
+                      for s in services}  # fmt: skip
+            assert {s: queue.counts(before).get(s, 0) for s in services} == walked
+        for wanted in (("card",), ("general", "injury")):
+            assert queue.first_of(wanted) is next((x for x in waiting if x.service in wanted), None)
+        probe = rng.choice(waiting)
+        assert queue.place(probe) == waiting.index(probe) and probe in queue
+    with pytest.raises(ValueError):
+        queue.remove(Ticket("x", "2026-11-27", "X001", 1, 0, "card", "card", None, None, WAITING, False, 0.0))
+
+
+def test_the_pooled_estimate_counted_is_the_estimate_walked(make_hall):
+    """The pooled wait worked out from the queues' counts equals the sum over every ticket ahead, as first written."""
+    import random
+
+    hall, clock = make_hall(priority=True)
+    staffed(hall, 1, 2, 3, 4, 5)
+    rng = random.Random(5)
+    for i in range(300):
+        clock.advance(rng.uniform(0, 40))
+        hall.issue(rng.choice(["general", "general", "card", "injury"]), rng.random() < 0.1, KIOSK)
+        if i % 7 == 0:
+            hall.call(rng.choice([1, 2, 3, 4] if i < 150 else [1, 3, 4]), CALLER)
+        if i == 150:
+            if hall.windows[2].current is not None:
+                hall.finish(2, CALLER)
+            hall.pause(2, CALLER)  # its tickets go to the others
+    policy, now = hall.policy, clock()
+
+    def walked(service: str, key: tuple[int, float, int]) -> float | None:
+        group = [w for w in hall.windows.values() if w.staffed and service in w.services]
+        if not group:
+            return None
+        served = {s for w in group for s in w.services}
+        queues = [*(w.queue for w in group), *(hall.shared.get(s, ()) for s in sorted(served))]
+        ahead = sorted(
+            (t.queue_key(), hall.mean_handling_s(t.service)) for q in queues for t in q if t.queue_key() < key
+        )
+        idle = sum(1 for w in group if w.current is None)
+        if len(ahead) < idle:
+            return 0.0
+        ends = [hall.remaining_s(w, now) for w in group if w.current is not None]
+        ends += [mean for _, mean in ahead[:idle]]
+        return 1.0 / sum(1.0 / max(end, 1.0) for end in ends) + sum(m for _, m in ahead[idle:]) / len(group)
+
+    waiting = [t for t in hall.tickets.values() if t.status == WAITING]
+    keys = [t.queue_key() for t in rng.sample(waiting, 20)] + [(0, now, hall.order + 1), (1, now, hall.order + 1)]
+    for service in ("general", "card", "injury"):
+        for key in keys:
+            counted = policy.pooled_wait_s(hall.times, hall.windows, hall.shared, service, key, now)
+            expected = walked(service, key)
+            assert expected is not None and counted == pytest.approx(expected, rel=1e-12)

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Blueprint, Response
 
 from ..domain import Hall
-from ..model import WAITING, Ticket, Window, enqueue
+from ..model import WAITING, Ticket, Window
 from .errors import ApiError
 from .state import app_state
 from .views import window_name
@@ -129,4 +129,4 @@ def _as_if_at(hall: Hall, t: Ticket, w: Window) -> tuple[int, int | None]:
     finally:
         w.queue.remove(t)
         t.window = was
-        enqueue(home, t)  # back in its place: queues are ordered by (priority, issue time, issue order)
+        home.add(t)  # back in its place: queues are ordered by (priority, issue time, issue order)

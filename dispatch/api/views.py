@@ -13,6 +13,7 @@ from ..model import SCORES, Rating, Ticket, Window
 
 
 def ticket_view(hall: Hall, t: Ticket) -> dict[str, Any]:
+    ahead, wait = hall.estimate(t)
     return {
         "id": t.id,
         "number": t.number,
@@ -20,8 +21,8 @@ def ticket_view(hall: Hall, t: Ticket) -> dict[str, Any]:
         "window": t.window,
         "status": t.status,
         "priority": t.priority,
-        "ahead": hall.ahead_of(t),
-        "estimated_wait_s": hall.estimated_wait_s(t),
+        "ahead": ahead,
+        "estimated_wait_s": wait,
         "issued_at": hall.iso(t.issued_at),
         "called_at": hall.iso(t.called_at),
         "service_name": hall.config.service(t.service).name if hall.config.has_service(t.service) else t.service,
