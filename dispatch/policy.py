@@ -233,8 +233,8 @@ class Policy:
         idle = sum(1 for w in group if w.current is None)
         if sum(later.values()) < idle:
             return 0.0
-        heads = (t for q in queues for t in q[: min(idle, q.before(key))]) if idle else ()
-        first = heapq.nsmallest(idle, heads, key=Ticket.queue_key)
+        runs = (itertools.islice(q, min(idle, q.before(key))) for q in queues) if idle else ()
+        first = list(itertools.islice(heapq.merge(*runs, key=Ticket.queue_key), idle))
         ends = [self.remaining_s(times, w, now) for w in group if w.current is not None]
         for t in first:
             ends.append(self.mean_handling_s(times, t.service))
