@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -14,6 +15,7 @@ from onewindow.hallfile import HallConfig
 from .domain import Clock, Hall, HallError
 from .policy import Policy
 from .store import Store, StoredEvent, StoreError
+from .writer import Writer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -84,7 +86,13 @@ class Broker:
 
 
 class Core:
-    """Runs each command on the hall under one lock and commits its changes before anyone is answered."""
+    """Runs each command on the hall under one lock; its changes are on disk before anyone is answered.
+
+    A command's changes go to the writer (`writer.py`) as it ends, and its request waits for them outside the
+    lock, so the next command runs while they are written, and changes that arrive together share one commit.
+    Every answer, a read's too, waits until everything the hall had changed when it was given is on disk: no
+    one is told of a ticket that a crash could still take away.
+    """
 
     def __init__(
         self,
@@ -103,7 +111,13 @@ class Core:
         self.broker = Broker(store)
         self.hall = self._load()
         self.stale = False
+        self.writer = Writer(store, self.broker.publish)
         self.execute(lambda hall: hall.roll_day())
+
+    @property
+    def seq(self) -> int:
+        """The number of the last event of the hall as it is now (on disk before any answer that shows it)."""
+        return self.writer.seq
 
     def _load(self) -> Hall:
         hall = Hall(self.config, self.clock, self.policy, device_timeout_s=self.device_timeout_s)
@@ -114,56 +128,64 @@ class Core:
         return hall
 
     def _reload(self) -> None:
+        """Rebuild the hall from what is on disk, once what is being written is."""
+        self.writer.flush()
         try:
             self.hall = self._load()
             self.stale = False
         except StoreError:
             self.stale = True
             raise
+        self.writer.rebuilt()
+
+    def _fresh(self) -> int:
+        """Rebuild the hall if a write failed since the last command; the epoch this command's changes belong to."""
+        epoch, failed = self.writer.state()
+        if failed or self.stale:
+            self._reload()
+            epoch, _ = self.writer.state()
+        return epoch
 
     def execute(self, command: Callable[[Hall], T]) -> T:
         """Run a command; its changes are on disk and published before this returns."""
+        refusal: HallError | None = None
         with self.lock:
-            if self.stale:
-                self._reload()
+            epoch = self._fresh()
             self.hall.roll_day()
             try:
-                result = command(self.hall)
-            except HallError:
-                self._commit()  # what the day's roll changed before the refusal
+                try:
+                    result = command(self.hall)
+                except HallError as exc:
+                    refusal = exc  # what the day's roll changed before it is written all the same
+                self.writer.stage(self.hall.take_changes(), epoch)
+            except StoreError:  # an earlier write failed: this command was built on it
+                with contextlib.suppress(StoreError):
+                    self._reload()
                 raise
             except Exception:
                 log.exception("a command failed half-way; reloading the hall from the database")
                 self._reload()
                 raise
-            self._commit()
-            return result
-
-    def _commit(self) -> None:
-        changes = self.hall.take_changes()
-        if not changes:
-            return
-        try:
-            stored = self.store.commit(changes)
-        except StoreError:
-            log.error("database write failed; reloading the hall from what was committed")
-            try:
-                self._reload()
-            except StoreError:
-                log.error("the database cannot be read either; refusing commands until it can")
-            raise
-        self.broker.publish(stored)
+            last = self.writer.last
+        self.writer.wait(last)
+        if refusal is not None:
+            raise refusal  # once what came before it is on disk
+        return result
 
     def read(self, query: Callable[[Hall], T]) -> T:
+        """Ask the hall; answered once what it shows is on disk."""
         with self.lock:
-            if self.stale:
-                self._reload()
-            return query(self.hall)
+            self._fresh()
+            result = query(self.hall)
+            last = self.writer.last
+        self.writer.wait(last)
+        return result
 
     def reload(self, config: HallConfig) -> None:
         """Take a changed hall file in: the day (tickets, windows, ratings) is rebuilt from the store under it, as
         a restart would; if it cannot be, the running hall goes on unchanged and the error is raised."""
         with self.lock:
+            self.writer.flush()
             previous, self.config = self.config, config
             try:
                 self.hall = self._load()
@@ -171,11 +193,13 @@ class Core:
                 self.config = previous
                 raise
             self.stale = False
+            self.writer.rebuilt()
 
     def tick(self) -> None:
         """Housekeeping from the main loop: midnight, silent devices."""
         self.execute(lambda hall: hall.check_devices())
 
     def close(self) -> None:
+        self.writer.close()
         self.broker.close()
         self.store.close()

@@ -1,4 +1,10 @@
-"""Keeping the hall on disk: SQLAlchemy Core over SQLite (WAL, synced) by default, PostgreSQL by URL."""
+"""Keeping the hall on disk: SQLAlchemy Core over SQLite (WAL, synced) by default, PostgreSQL by URL.
+
+Reading goes through SQLAlchemy. Writing, the core's hot path, does not build statements per change: each
+command's changes are taken as rows (`Store.rows`, under the hall's lock, since the records go on changing), and
+`Store.write` puts the rows of every command waiting into one transaction with one statement per table, compiled
+once for the database's dialect and run through its driver.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,11 @@ import functools
 import hashlib
 import json
 import logging
+import operator
 import secrets
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,6 +31,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    bindparam,
     create_engine,
     event,
     func,
@@ -32,10 +40,12 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.exc import SQLAlchemyError
 
 from .devices import DeviceState
-from .model import OPEN, Call, Changes, Rating, Ticket, Window
+from .model import OPEN, AuditRecord, Call, Changes, Event, Rating, Ticket, Window
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +196,23 @@ class StoredEvent:
     at: float
 
 
+Row = tuple[Any, ...]  # a table's values in its columns' order
+
+
+@dataclass
+class Staged:
+    """One command's changes as rows, taken when it ran; its events' numbers are given as it joins the writes."""
+
+    tickets: list[Row] = field(default_factory=list)
+    windows: list[Row] = field(default_factory=list)
+    calls: list[Row] = field(default_factory=list)
+    ratings: list[Row] = field(default_factory=list)
+    devices: list[Row] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    audit: list[AuditRecord] = field(default_factory=list)
+    stored: list[StoredEvent] = field(default_factory=list)  # the events with their sequence numbers
+
+
 def canonical(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
@@ -233,6 +260,9 @@ class Store:
             raise StoreError(f"cannot open the database {_safe_url(db)}: {_reason(exc)}") from exc
         self.audit_seq: int = head[0] if head else 0
         self.audit_head: str = head[1] if head else GENESIS
+        self.statements = _Statements(self.engine.dialect)
+        self.next_ids = self._next_ids()
+        self._writing: Any = None  # the writer's own connection, opened by the thread that writes
 
     # --- schema -------------------------------------------------------------------------------
     def _prepare(self) -> None:
@@ -298,6 +328,15 @@ class Store:
 
     # --- loading ------------------------------------------------------------------------------
     @_storage
+    def _next_ids(self) -> dict[str, int]:
+        """The ids the next call and rating get: given as they are taken, so that a whole batch is written at once."""
+        with self.engine.connect() as conn:
+            top = {
+                t.name: conn.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one() for t in (calls, ratings)
+            }
+        return {name: value + 1 for name, value in top.items()}
+
+    @_storage
     def load(self, day: str) -> dict[str, Any]:
         """What the hall needs to rebuild `day`: its tickets, the open ones of earlier days (kept until called or
         the day is ended), windows, devices, ratings, and the calls of the day and of citizens still at a window."""
@@ -319,6 +358,7 @@ class Store:
                 wanted = wanted | (calls.c.outcome.is_(None) & (calls.c.at >= min(since)))
             found = conn.execute(select(calls).where(wanted).order_by(calls.c.id))
             call_list = [_call(r._mapping) for r in found]
+        self.next_ids = self._next_ids()  # what failed to be written gave its ids back
         return {
             "tickets": ticket_list,
             "windows": window_rows,
@@ -370,64 +410,65 @@ class Store:
                 conn.execute(insert(meta).values(key="health", value=value))
 
     # --- writing ------------------------------------------------------------------------------
-    def commit(self, changes: Changes) -> list[StoredEvent]:
-        """Write one command's changes atomically; the events with their sequence numbers."""
-        seq, audit_seq, head = self.last_seq, self.audit_seq, self.audit_head
-        stored: list[StoredEvent] = []
+    def rows(self, changes: Changes) -> Staged:
+        """One command's changes as rows, now, while the records are as the command left them. New calls and
+        ratings get their ids here, so that a later command's change of them names the same row."""
+        for table, records in ((calls, changes.calls), (ratings, changes.ratings)):
+            for r in records:
+                if r.id is None:
+                    r.id = self.next_ids[table.name]
+                    self.next_ids[table.name] += 1
+        return Staged(
+            tickets=[_ticket_values(t) for t in changes.tickets.values()],
+            windows=[_window_values(w, changes.day) for w in changes.windows.values()],
+            calls=[_CALL_VALUES(c) for c in changes.calls],
+            ratings=[_rating_values(r) for r in changes.ratings],
+            devices=[(d.id, d.kind, d.last_seen, d.online, canonical(d.status)) for d in changes.devices.values()],
+            events=list(changes.events),
+            audit=list(changes.audit),
+        )
+
+    def write(self, batches: Sequence[Staged]) -> None:
+        """Write the commands' rows in one transaction, in their order (a record's last row wins), synced to
+        disk before this returns; the events keep the numbers given when staged, the operation log is chained."""
+        latest = {name: _last_rows(getattr(b, name) for b in batches) for name in _KEYED}
+        events_rows = [(e.seq, e.at, e.type, canonical(e.data)) for b in batches for e in b.stored]
+        audit_rows, audit_seq, head = _audit_rows(
+            self.audit_seq, self.audit_head, [a for b in batches for a in b.audit]
+        )
+        plan: list[tuple[_Statement, list[Row]]] = [(self.statements.upsert[n], latest[n]) for n in _KEYED]
+        plan += [(self.statements.events, events_rows), (self.statements.audit, audit_rows)]
+        if audit_rows:
+            plan.append((self.statements.meta, [("audit_head", f"{audit_seq}:{head}")]))
         try:
-            with self.engine.begin() as conn:
-                for t in changes.tickets.values():
-                    _upsert(conn, tickets, "id", _ticket_row(t))
-                for w in changes.windows.values():
-                    _upsert(conn, windows, "number", _window_row(w, changes.day))
-                for c in changes.calls:
-                    _keep(conn, calls, c, _call_row(c))
-                for r in changes.ratings:
-                    _keep(conn, ratings, r, _rating_row(r))
-                for d in changes.devices.values():
-                    _upsert(
-                        conn,
-                        devices,
-                        "id",
-                        {
-                            "id": d.id,
-                            "kind": d.kind,
-                            "last_seen": d.last_seen,
-                            "online": d.online,
-                            "status": canonical(d.status),
-                        },
-                    )
-                event_rows = []
-                for e in changes.events:
-                    seq += 1
-                    event_rows.append({"seq": seq, "at": e.at, "type": e.type, "data": canonical(e.data)})
-                    stored.append(StoredEvent(seq, e.type, e.data, e.at))
-                if event_rows:
-                    conn.execute(insert(events), event_rows)
-                audit_rows = []
-                for a in changes.audit:
-                    audit_seq += 1
-                    data = canonical(a.data)
-                    digest = chain_hash(head, audit_seq, a.at, a.actor, a.action, data)
-                    audit_rows.append(
-                        {
-                            "seq": audit_seq,
-                            "at": a.at,
-                            "actor": a.actor,
-                            "action": a.action,
-                            "data": data,
-                            "prev": head,
-                            "hash": digest,
-                        }
-                    )
-                    head = digest
-                if audit_rows:
-                    conn.execute(insert(audit), audit_rows)
-                    _upsert(conn, meta, "key", {"key": "audit_head", "value": f"{audit_seq}:{head}"})
-        except SQLAlchemyError as exc:
+            conn = self._writer_connection()
+            cursor = conn.cursor()
+            for statement, rows in plan:
+                if rows:
+                    cursor.executemany(statement.sql, statement.params(rows))
+            self.statements.after_ids(cursor, latest["calls"], latest["ratings"])
+            cursor.close()
+            conn.commit()
+        except Exception as exc:
+            self._writer_failed()
             raise StoreError(f"cannot write to the database: {_reason(exc)}") from exc
-        self.last_seq, self.audit_seq, self.audit_head = seq, audit_seq, head
-        return stored
+        if events_rows:
+            self.last_seq = events_rows[-1][0]
+        self.audit_seq, self.audit_head = audit_seq, head
+
+    def _writer_connection(self) -> Any:
+        if self._writing is None:
+            self._writing = self.engine.raw_connection()
+        return self._writing
+
+    def _writer_failed(self) -> None:
+        """After a failed write its connection is dropped: the transaction, and whatever state it was in, with it."""
+        conn, self._writing = self._writing, None
+        if conn is not None:
+            try:
+                conn.invalidate()
+            except Exception:
+                log.debug("dropping the failed writer connection", exc_info=True)
 
     @_storage
     def events_after(self, seq: int, limit: int = 500) -> list[StoredEvent]:
@@ -454,6 +495,9 @@ class Store:
             return [dict(r._mapping) for r in conn.execute(query)]
 
     def close(self) -> None:
+        if self._writing is not None:
+            self._writing.close()
+            self._writing = None
         self.engine.dispose()
 
 
@@ -494,14 +538,6 @@ MIGRATIONS: dict[int, Any] = {
 }
 
 
-def _keep(conn: Any, table: Table, record: Call | Rating, row: dict[str, Any]) -> None:
-    """Insert a new record (it learns its id) or update one written before."""
-    if record.id is None:
-        record.id = conn.execute(insert(table).values(**row)).inserted_primary_key[0]
-    else:
-        conn.execute(update(table).where(table.c.id == record.id).values(**row))
-
-
 HALL_KEYS = ("hall_id", "hall_name", "hall_file")
 
 
@@ -521,89 +557,44 @@ def _upsert(conn: Any, table: Table, key: str, row: dict[str, Any]) -> None:
         conn.execute(insert(table).values(**row))
 
 
-_TICKET_FIELDS = (
-    "id",
-    "day",
-    "number",
-    "counter",
-    "service",
-    "issued_service",
-    "window",
-    "printed_window",
-    "status",
-    "priority",
-    "issued_at",
-    "called_at",
-    "called_window",
-    "started_at",
-    "finished_at",
-    "served_window",
-    "handled_s",
-    "clerk",
-    "recalls",
-    "transfers",
-    "device",
-    "idempotency_key",
-    "end_reason",
-)
+# --- rows: the records as the tables keep them -----------------------------------------------------------
 
+_TICKET_FIELDS = tuple("order" if c.name == "order_no" else c.name for c in tickets.columns)
+_ticket_fields = operator.attrgetter(*_TICKET_FIELDS)
 
 # A ticket in its service's shared queue has no window (None); its row keeps the NOT NULL columns with 0,
 # which no window of a hall file can be.
 NO_WINDOW = 0
 _WINDOW_FIELDS = ("window", "printed_window")
+_WINDOW_AT = tuple(_TICKET_FIELDS.index(name) for name in _WINDOW_FIELDS)
 
 
-def _ticket_row(t: Ticket) -> dict[str, Any]:
-    row = {name: getattr(t, name) for name in _TICKET_FIELDS}
-    for name in _WINDOW_FIELDS:
-        row[name] = NO_WINDOW if row[name] is None else row[name]
-    row["order_no"] = t.order
-    return row
+def _ticket_values(t: Ticket) -> Row:
+    values: Row = _ticket_fields(t)
+    if t.window is None or t.printed_window is None:
+        values = tuple(NO_WINDOW if i in _WINDOW_AT and v is None else v for i, v in enumerate(values))
+    return values
 
 
 def _ticket(row: Any) -> Ticket:
-    fields = {name: row[name] for name in _TICKET_FIELDS}
+    fields = {name: row["order_no" if name == "order" else name] for name in _TICKET_FIELDS}
     for name in _WINDOW_FIELDS:
         fields[name] = None if fields[name] == NO_WINDOW else fields[name]
-    return Ticket(order=row["order_no"], **fields)
+    return Ticket(**fields)
 
 
-def _window_row(w: Window, day: str) -> dict[str, Any]:
-    return {
-        "number": w.number,
-        "day": day,
-        "closed": w.closed,
-        "paused": w.paused,
-        "pause_reason": w.pause_reason,
-        "clerk": w.clerk,
-        "signed_in_at": w.signed_in_at,
-        "current": w.current.id if w.current else None,
-        "current_since": w.current_since,
-        "armed_ticket": w.armed_ticket,
-        "armed_until": w.armed_until,
-    }
+def _window_values(w: Window, day: str) -> Row:
+    current = w.current.id if w.current else None
+    return (w.number, day, w.closed, w.paused, w.pause_reason, w.clerk, w.signed_in_at, current, w.current_since,
+            w.armed_ticket, w.armed_until)  # fmt: skip
 
 
-_RATING_FIELDS = (
-    "ticket_id",
-    "day",
-    "number",
-    "service",
-    "window",
-    "clerk",
-    "score",
-    "at",
-    "follow_up",
-    "follow_up_by",
-    "follow_up_at",
-)
+_RATING_FIELDS = tuple(c.name for c in ratings.columns if c.name not in ("id", "reasons"))
+_rating_fields = operator.attrgetter("id", *_RATING_FIELDS)
 
 
-def _rating_row(r: Rating) -> dict[str, Any]:
-    row = {name: getattr(r, name) for name in _RATING_FIELDS}
-    row["reasons"] = canonical(list(r.reasons)) if r.reasons else None
-    return row
+def _rating_values(r: Rating) -> Row:
+    return (*_rating_fields(r), canonical(list(r.reasons)) if r.reasons else None)
 
 
 def _rating(row: Any) -> Rating:
@@ -611,15 +602,83 @@ def _rating(row: Any) -> Rating:
     return Rating(id=row["id"], reasons=reasons, **{name: row[name] for name in _RATING_FIELDS})
 
 
-_CALL_FIELDS = ("day", "number", "service", "window", "clerk", "at", "outcome")
-
-
-def _call_row(c: Call) -> dict[str, Any]:
-    return {name: getattr(c, name) for name in _CALL_FIELDS}
+_CALL_FIELDS = tuple(c.name for c in calls.columns if c.name != "id")
+_CALL_VALUES = operator.attrgetter("id", *_CALL_FIELDS)
 
 
 def _call(row: Any) -> Call:
     return Call(id=row["id"], **{name: row[name] for name in _CALL_FIELDS})
+
+
+def _audit_rows(seq: int, head: str, records: Iterable[AuditRecord]) -> tuple[list[Row], int, str]:
+    """The operation log's rows for `records`, each chained to the one before; with the new last seq and head."""
+    rows = []
+    for a in records:
+        seq += 1
+        data = canonical(a.data)
+        digest = chain_hash(head, seq, a.at, a.actor, a.action, data)
+        rows.append((seq, a.at, a.actor, a.action, data, head, digest))
+        head = digest
+    return rows, seq, head
+
+
+# the tables whose rows name a record (first column): of several rows of one record in a batch, the last is kept
+_KEYED = ("tickets", "windows", "calls", "ratings", "devices")
+
+
+def _last_rows(batches: Iterable[list[Row]]) -> list[Row]:
+    return list({row[0]: row for rows in batches for row in rows}.values())
+
+
+class _Statement:
+    """One INSERT, compiled once for the database's dialect, run with rows in its table's column order."""
+
+    def __init__(self, dialect: Dialect, table: Table, key: str | None = None):
+        columns = [c.name for c in table.columns]
+        make = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
+        statement: Any = make(table).values({c: bindparam(c) for c in columns})
+        if key is not None:  # an upsert: a record's row is written whole, new or not
+            changed = {c: statement.excluded[c] for c in columns if c != key}
+            statement = statement.on_conflict_do_update(index_elements=[table.c[key]], set_=changed)
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.columns = columns
+        # qmark drivers (SQLite) take tuples in the statement's order, pyformat ones (psycopg) dicts
+        self.order = [columns.index(name) for name in compiled.positiontup] if compiled.positional else None
+
+    def params(self, rows: list[Row]) -> list[Any]:
+        if self.order is None:
+            return [dict(zip(self.columns, row, strict=True)) for row in rows]
+        if self.order == list(range(len(self.columns))):
+            return rows
+        return [tuple(row[i] for i in self.order) for row in rows]
+
+
+class _Statements:
+    """Every statement the writer runs, for one database."""
+
+    def __init__(self, dialect: Dialect):
+        if dialect.name not in ("sqlite", "postgresql"):
+            raise StoreError(f"onewindow keeps its hall in SQLite or PostgreSQL, not {dialect.name}")
+        self.postgresql = dialect.name == "postgresql"
+        self.upsert = {
+            "tickets": _Statement(dialect, tickets, "id"),
+            "windows": _Statement(dialect, windows, "number"),
+            "calls": _Statement(dialect, calls, "id"),
+            "ratings": _Statement(dialect, ratings, "id"),
+            "devices": _Statement(dialect, devices, "id"),
+        }
+        self.events = _Statement(dialect, events)
+        self.audit = _Statement(dialect, audit)
+        self.meta = _Statement(dialect, meta, "key")
+
+    def after_ids(self, cursor: Any, call_rows: list[Row], rating_rows: list[Row]) -> None:
+        """PostgreSQL counts ids in a sequence of its own: keep it past the ids given here, as if it had given them."""
+        if not self.postgresql:
+            return
+        for table, rows in (("calls", call_rows), ("ratings", rating_rows)):
+            if rows:
+                cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
 
 
 def _reason(exc: Exception) -> str:

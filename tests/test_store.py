@@ -284,3 +284,47 @@ def test_postgresql_by_url_runs_the_same_hall_and_survives_a_restart(tmp_path, p
         assert kiosk.issue("general")["number"] == "A002"
         assert hall.core.broker.last_seq == seq + 1
         assert verify_audit(hall.core.store)[0]
+
+
+def test_a_failed_write_fails_every_change_staged_with_it_and_the_hall_is_rebuilt(tmp_path):
+    """Group commit: changes staged behind a write that fails were built on it, so they fail too, nobody is told
+    of them, and the hall goes on from what is on disk: no number skipped or repeated, no event number lost."""
+    config = load_hall(write_hall(tmp_path))
+    core = Core(config, Store(str(tmp_path / "hall.sqlite")), clock=Clock())
+    writing, release = threading.Event(), threading.Event()
+    write = core.store.write
+
+    def failing(batches):
+        writing.set()
+        release.wait(10)
+        raise StoreError("cannot write to the database: disk I/O error")
+
+    core.store.write = failing  # type: ignore[method-assign]
+    outcomes: list[object] = []
+
+    def issue() -> None:
+        try:
+            outcomes.append(core.execute(lambda hall: hall.issue("general", False, "device:kiosk-1"))[0].number)
+        except StoreError as exc:
+            outcomes.append(exc)
+
+    first = threading.Thread(target=issue)
+    first.start()
+    assert writing.wait(10)  # the first ticket is being written
+    second = threading.Thread(target=issue)
+    second.start()
+    while not core.writer.pending:  # the second is staged behind it
+        time.sleep(0.01)
+    core.store.write = write  # type: ignore[method-assign]
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert len(outcomes) == 2 and all(isinstance(o, StoreError) for o in outcomes)
+    t, _ = core.execute(lambda hall: hall.issue("general", False, "device:kiosk-1"))
+    assert t.number == "A001"  # neither failed ticket was kept or told of
+    assert core.read(lambda hall: [x.number for x in hall.tickets.values()]) == ["A001"]
+    day = core.read(lambda hall: hall.day)
+    assert [x.number for x in core.store.tickets_of(day)] == ["A001"]
+    assert [e.seq for e in core.store.events_after(0)] == list(range(1, core.broker.last_seq + 1))
+    assert core.seq == core.broker.last_seq and verify_audit(core.store)[0]
+    core.close()

@@ -30,7 +30,7 @@ def healthz() -> Response | dict[str, Any]:
 @hall.get("/api/v1/hall")
 def get_hall() -> dict[str, Any]:
     core = app_state().core
-    return core.read(lambda hall: hall_view(hall, core.broker.last_seq))
+    return core.read(lambda hall: hall_view(hall, core.seq))
 
 
 @hall.post("/api/v1/day/end")

@@ -1,0 +1,143 @@
+"""Group commit: one thread writes every command's changes waiting, in one transaction and one fsync, then answers.
+
+The core runs commands one at a time under the hall's lock and hands each one's changes here as rows
+(`stage`); its request then waits, outside the lock, until they are on disk (`wait`), so nothing is acknowledged
+before it is durable, while the next commands already run. The writer takes everything staged since its last
+write, writes it in order in one transaction, publishes the events and wakes the requests: commands that arrive
+together share one fsync.
+
+A write that fails fails every change staged until then (each was built on the one before), and the hall must be
+rebuilt from what is on disk before the next command: `state()` says so, and the writes of the old hall are
+refused (`epoch`). Event numbers are given when staged, so that a read of the hall says which event it is at;
+after a failure they start again after the last one written, and no follower ever sees a gap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+
+from .model import Changes
+from .store import Staged, Store, StoredEvent, StoreError
+
+log = logging.getLogger(__name__)
+
+
+class Batch:
+    """One command's changes on their way to disk."""
+
+    __slots__ = ("staged", "done", "error")
+
+    def __init__(self, staged: Staged):
+        self.staged = staged
+        self.done = False
+        self.error: StoreError | None = None
+
+
+class Writer:
+    """The thread that writes what the commands changed, many commands to a transaction."""
+
+    def __init__(self, store: Store, publish: Callable[[list[StoredEvent]], None]):
+        self.store = store
+        self.publish = publish
+        self.cond = threading.Condition()
+        self.pending: list[Batch] = []
+        self.last: Batch | None = None  # the last staged: once it is done, so is everything before it
+        self.seq = store.last_seq  # the number of the last event staged
+        self.epoch = 0  # counts failed writes: changes staged in an older epoch were built on them
+        self.failed = False  # a write failed and the hall has not been rebuilt since
+        self.closing = False
+        self.thread = threading.Thread(target=self._run, name="writer", daemon=True)
+        self.thread.start()
+
+    # --- the commands' side (under the hall's lock) ---------------------------------------------------
+    def state(self) -> tuple[int, bool]:
+        """The epoch a command starting now belongs to, and whether the hall must be rebuilt first."""
+        with self.cond:
+            return self.epoch, self.failed
+
+    def rebuilt(self) -> None:
+        """The hall was rebuilt from disk, with nothing staged left to write (the hall's lock is held)."""
+        with self.cond:
+            self.failed = False
+
+    def stage(self, changes: Changes, epoch: int) -> Batch | None:
+        """Queue a command's changes for the next write; None when it changed nothing."""
+        if not changes:
+            return None
+        staged = self.store.rows(changes)
+        with self.cond:
+            if epoch != self.epoch or self.closing:
+                raise StoreError("cannot write to the database: an earlier change could not be written")
+            for e in staged.events:
+                self.seq += 1
+                staged.stored.append(StoredEvent(self.seq, e.type, e.data, e.at))
+            batch = self.last = Batch(staged)
+            self.pending.append(batch)
+            self.cond.notify_all()
+        return batch
+
+    # --- the requests' side (outside the lock) --------------------------------------------------------
+    def wait(self, batch: Batch | None) -> None:
+        """Until `batch`, and every change staged before it, is on disk; StoreError if it could not be."""
+        if batch is None:
+            return
+        with self.cond:
+            while not batch.done:
+                self.cond.wait()
+        if batch.error is not None:
+            raise StoreError(str(batch.error)) from batch.error  # one error for many requests: each its own
+
+    def flush(self) -> None:
+        """Until everything staged so far is written or has failed."""
+        with contextlib.suppress(StoreError):  # a failed write is the commands' to report
+            self.wait(self.last)
+
+    def close(self) -> None:
+        """Write what is staged, then stop."""
+        with self.cond:
+            self.closing = True
+            self.cond.notify_all()
+        self.thread.join(timeout=30)
+
+    # --- the writer's thread --------------------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            with self.cond:
+                while not self.pending and not self.closing:
+                    self.cond.wait()
+                if not self.pending:
+                    return
+                batches, self.pending = self.pending, []
+            try:
+                self.store.write([b.staged for b in batches])
+            except Exception as exc:
+                self._failed(batches, exc)
+                continue
+            try:
+                self.publish([e for b in batches for e in b.staged.stored])
+            except Exception:  # on disk all the same: the requests are answered
+                log.exception("the events written could not be handed to the followers")
+            with self.cond:
+                for b in batches:
+                    b.done = True
+                self.cond.notify_all()
+
+    def _failed(self, batches: list[Batch], exc: Exception) -> None:
+        """Fail these and everything staged after them; the hall is rebuilt from disk before the next command."""
+        if isinstance(exc, StoreError):
+            error = exc
+            log.error("database write failed; the hall is rebuilt from what was written: %s", exc)
+        else:
+            error = StoreError(f"cannot write to the database: {exc}")
+            log.exception("database write failed unexpectedly; the hall is rebuilt from what was written")
+        with self.cond:
+            failed, self.pending = batches + self.pending, []
+            self.epoch += 1
+            self.failed = True
+            self.seq = self.store.last_seq
+            for b in failed:
+                b.error, b.done = error, True
+            self.cond.notify_all()
