@@ -62,9 +62,17 @@ class _SortedTimes:
     def catch_up(self) -> None:
         if not self.pending:
             return
-        self.times = sorted(self.times + self.pending)  # two sorted runs: a merge
+        first = len(self.times)
+        for seconds in self.pending:
+            i = bisect.bisect_right(self.times, seconds)
+            self.times.insert(i, seconds)
+            first = min(first, i)
         self.pending = []
-        self.sums = [0.0, *itertools.accumulate(self.times)]
+        # the sums before the first new time stand; those after it are summed again in the same order
+        del self.sums[first + 1 :]
+        after = itertools.accumulate(self.times[first:], initial=self.sums[first])
+        next(after)
+        self.sums.extend(after)
 
     def beyond(self, elapsed: float) -> tuple[int, float]:
         """How many times are longer than `elapsed`, and their sum."""

@@ -42,7 +42,9 @@ class Writer:
     def __init__(self, store: Store, publish: Callable[[list[StoredEvent]], None]):
         self.store = store
         self.publish = publish
-        self.cond = threading.Condition()
+        self.lock = threading.Lock()
+        self.work = threading.Condition(self.lock)  # the writer waits here for changes to write
+        self.written = threading.Condition(self.lock)  # the requests wait here for theirs to be on disk
         self.pending: list[Batch] = []
         self.last: Batch | None = None  # the last staged: once it is done, so is everything before it
         self.seq = store.last_seq  # the number of the last event staged
@@ -55,12 +57,12 @@ class Writer:
     # --- the commands' side (under the hall's lock) ---------------------------------------------------
     def state(self) -> tuple[int, bool]:
         """The epoch a command starting now belongs to, and whether the hall must be rebuilt first."""
-        with self.cond:
+        with self.lock:
             return self.epoch, self.failed
 
     def rebuilt(self) -> None:
         """The hall was rebuilt from disk, with nothing staged left to write (the hall's lock is held)."""
-        with self.cond:
+        with self.lock:
             self.failed = False
 
     def stage(self, changes: Changes, epoch: int) -> Batch | None:
@@ -68,7 +70,7 @@ class Writer:
         if not changes:
             return None
         staged = self.store.rows(changes)
-        with self.cond:
+        with self.lock:
             if epoch != self.epoch or self.closing:
                 raise StoreError("cannot write to the database: an earlier change could not be written")
             for e in staged.events:
@@ -76,7 +78,7 @@ class Writer:
                 staged.stored.append(StoredEvent(self.seq, e.type, e.data, e.at))
             batch = self.last = Batch(staged)
             self.pending.append(batch)
-            self.cond.notify_all()
+            self.work.notify()
         return batch
 
     # --- the requests' side (outside the lock) --------------------------------------------------------
@@ -84,9 +86,9 @@ class Writer:
         """Until `batch`, and every change staged before it, is on disk; StoreError if it could not be."""
         if batch is None:
             return
-        with self.cond:
+        with self.lock:
             while not batch.done:
-                self.cond.wait()
+                self.written.wait()
         if batch.error is not None:
             raise StoreError(str(batch.error)) from batch.error  # one error for many requests: each its own
 
@@ -97,17 +99,17 @@ class Writer:
 
     def close(self) -> None:
         """Write what is staged, then stop."""
-        with self.cond:
+        with self.lock:
             self.closing = True
-            self.cond.notify_all()
+            self.work.notify()
         self.thread.join(timeout=30)
 
     # --- the writer's thread --------------------------------------------------------------------------
     def _run(self) -> None:
         while True:
-            with self.cond:
+            with self.lock:
                 while not self.pending and not self.closing:
-                    self.cond.wait()
+                    self.work.wait()
                 if not self.pending:
                     return
                 batches, self.pending = self.pending, []
@@ -120,10 +122,10 @@ class Writer:
                 self.publish([e for b in batches for e in b.staged.stored])
             except Exception:  # on disk all the same: the requests are answered
                 log.exception("the events written could not be handed to the followers")
-            with self.cond:
+            with self.lock:
                 for b in batches:
                     b.done = True
-                self.cond.notify_all()
+                self.written.notify_all()
 
     def _failed(self, batches: list[Batch], exc: Exception) -> None:
         """Fail these and everything staged after them; the hall is rebuilt from disk before the next command."""
@@ -133,11 +135,11 @@ class Writer:
         else:
             error = StoreError(f"cannot write to the database: {exc}")
             log.exception("database write failed unexpectedly; the hall is rebuilt from what was written")
-        with self.cond:
+        with self.lock:
             failed, self.pending = batches + self.pending, []
             self.epoch += 1
             self.failed = True
             self.seq = self.store.last_seq
             for b in failed:
                 b.error, b.done = error, True
-            self.cond.notify_all()
+            self.written.notify_all()
