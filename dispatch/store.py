@@ -213,8 +213,11 @@ class Staged:
     stored: list[StoredEvent] = field(default_factory=list)  # the events with their sequence numbers
 
 
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def canonical(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _CANONICAL.encode(value)
 
 
 def chain_hash(prev: str, seq: int, at: float, actor: str, action: str, data: str) -> str:
@@ -432,10 +435,17 @@ class Store:
         """Write the commands' rows in one transaction, in their order (a record's last row wins), synced to
         disk before this returns; the events keep the numbers given when staged, the operation log is chained."""
         latest = {name: _last_rows(getattr(b, name) for b in batches) for name in _KEYED}
-        events_rows = [(e.seq, e.at, e.type, canonical(e.data)) for b in batches for e in b.stored]
-        audit_rows, audit_seq, head = _audit_rows(
-            self.audit_seq, self.audit_head, [a for b in batches for a in b.audit]
-        )
+        encoded: dict[int, str] = {}  # an event and its log entry share their data: encoded once
+
+        def encode(data: dict[str, Any]) -> str:
+            text = encoded.get(id(data))
+            if text is None:
+                text = encoded[id(data)] = canonical(data)
+            return text
+
+        events_rows = [(e.seq, e.at, e.type, encode(e.data)) for b in batches for e in b.stored]
+        audit = [a for b in batches for a in b.audit]
+        audit_rows, audit_seq, head = _audit_rows(self.audit_seq, self.audit_head, audit, encode)
         plan: list[tuple[_Statement, list[Row]]] = [(self.statements.upsert[n], latest[n]) for n in _KEYED]
         plan += [(self.statements.events, events_rows), (self.statements.audit, audit_rows)]
         if audit_rows:
@@ -610,12 +620,14 @@ def _call(row: Any) -> Call:
     return Call(id=row["id"], **{name: row[name] for name in _CALL_FIELDS})
 
 
-def _audit_rows(seq: int, head: str, records: Iterable[AuditRecord]) -> tuple[list[Row], int, str]:
+def _audit_rows(
+    seq: int, head: str, records: Iterable[AuditRecord], encode: Callable[[Any], str] = canonical
+) -> tuple[list[Row], int, str]:
     """The operation log's rows for `records`, each chained to the one before; with the new last seq and head."""
     rows = []
     for a in records:
         seq += 1
-        data = canonical(a.data)
+        data = encode(a.data)
         digest = chain_hash(head, seq, a.at, a.actor, a.action, data)
         rows.append((seq, a.at, a.actor, a.action, data, head, digest))
         head = digest

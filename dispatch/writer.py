@@ -28,11 +28,11 @@ log = logging.getLogger(__name__)
 class Batch:
     """One command's changes on their way to disk."""
 
-    __slots__ = ("staged", "done", "error")
+    __slots__ = ("staged", "written", "error")
 
     def __init__(self, staged: Staged):
         self.staged = staged
-        self.done = False
+        self.written = threading.Event()  # set once on disk, or failed; each batch its own, so no one wakes in vain
         self.error: StoreError | None = None
 
 
@@ -44,7 +44,6 @@ class Writer:
         self.publish = publish
         self.lock = threading.Lock()
         self.work = threading.Condition(self.lock)  # the writer waits here for changes to write
-        self.written = threading.Condition(self.lock)  # the requests wait here for theirs to be on disk
         self.pending: list[Batch] = []
         self.last: Batch | None = None  # the last staged: once it is done, so is everything before it
         self.seq = store.last_seq  # the number of the last event staged
@@ -86,9 +85,7 @@ class Writer:
         """Until `batch`, and every change staged before it, is on disk; StoreError if it could not be."""
         if batch is None:
             return
-        with self.lock:
-            while not batch.done:
-                self.written.wait()
+        batch.written.wait()
         if batch.error is not None:
             raise StoreError(str(batch.error)) from batch.error  # one error for many requests: each its own
 
@@ -122,10 +119,8 @@ class Writer:
                 self.publish([e for b in batches for e in b.staged.stored])
             except Exception:  # on disk all the same: the requests are answered
                 log.exception("the events written could not be handed to the followers")
-            with self.lock:
-                for b in batches:
-                    b.done = True
-                self.written.notify_all()
+            for b in batches:
+                b.written.set()
 
     def _failed(self, batches: list[Batch], exc: Exception) -> None:
         """Fail these and everything staged after them; the hall is rebuilt from disk before the next command."""
@@ -141,5 +136,5 @@ class Writer:
             self.failed = True
             self.seq = self.store.last_seq
             for b in failed:
-                b.error, b.done = error, True
-            self.written.notify_all()
+                b.error = error
+                b.written.set()
