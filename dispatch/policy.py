@@ -28,22 +28,25 @@ class HandlingTimes:
     def __init__(self, minutes: Mapping[str, float]):
         self.prior_s = {service: m * 60.0 for service, m in minutes.items()}
         self._learned: dict[str, _SortedTimes] = {}
-        # residual times worked out since the last time learned, by (service, elapsed, prior weight): an issue
-        # asks for each busy window's twice (choosing a window, then the pooled estimate)
-        self.residuals: dict[tuple[str, float, float], float] = {}
+        # what was worked out from them since a time was last learned: an issue asks for each service's mean
+        # and each busy window's residual time again and again (each window's wait, then the pooled estimate)
+        self.means: dict[tuple[str, float], float] = {}  # by (service, prior weight)
+        self.residuals: dict[tuple[str, float, float], float] = {}  # by (service, elapsed, prior weight)
 
     def add(self, service: str, seconds: float) -> None:
         self._learned.setdefault(service, _SortedTimes()).add(seconds)
+        self.means.clear()
         self.residuals.clear()
 
     def clear(self) -> None:
         self._learned = {}
+        self.means.clear()
         self.residuals.clear()
 
     def learned(self, service: str) -> _SortedTimes:
         times = self._learned.get(service)
         if times is None:
-            return _SortedTimes()
+            return NOTHING_LEARNED
         times.catch_up()
         return times
 
@@ -78,6 +81,9 @@ class _SortedTimes:
         """How many times are longer than `elapsed`, and their sum."""
         i = bisect.bisect_right(self.times, elapsed)
         return len(self.times) - i, self.sums[-1] - self.sums[i]
+
+
+NOTHING_LEARNED = _SortedTimes()  # a service with no ticket finished today (never added to)
 
 
 def queue_of(windows: Windows, shared: Shared, t: Ticket) -> Queue:
@@ -146,10 +152,15 @@ class Policy:
     # A ticket's handling time is learned from the day's finished tickets of its service, starting from the
     # configured minutes, which count as `prior_weight` finished tickets of an exponential spread around them.
     def mean_handling_s(self, times: HandlingTimes, service: str) -> float:
+        memo = (service, self.prior_weight)
+        known = times.means.get(memo)
+        if known is not None:
+            return known
         prior = times.prior_s[service]
         seen = times.learned(service)
         weight = self.prior_weight
-        return (prior * weight + seen.sums[-1]) / (weight + len(seen.times))
+        mean = times.means[memo] = (prior * weight + seen.sums[-1]) / (weight + len(seen.times))
+        return mean
 
     def residual_s(self, times: HandlingTimes, service: str, elapsed: float) -> float:
         """The expected handling time still to come for a ticket of `service` handled for `elapsed` seconds.
