@@ -15,12 +15,13 @@ http.client over kept-alive connections), so their cost lands on the machine but
 `--baseline REV` measures another revision of the core (e.g. the one before a change) in the same run, measure
 by measure alternately, from a `git archive` of REV laid out as the installed package.
 
-    python -m bench.throughput [--baseline REV] [--seconds 5] [--slice-seconds 5] [--fill 2000] [--no-write]
+    python -m bench.throughput [--baseline REV] [--rounds 3] [--seconds 5] [--slice-seconds 5] [--fill 2000]
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import http.client
 import json
 import multiprocessing as mp
@@ -36,7 +37,7 @@ import threading
 import time
 import tomllib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -313,22 +314,32 @@ def fsync_floor(folder: Path, rounds: int = 300) -> dict[str, float]:
 
 
 def measure(versions: list[Version], args: argparse.Namespace) -> dict[str, dict[str, Any]]:
-    """Every measure, each version in turn before the next measure, so that both see the same machine."""
-    found: dict[str, dict[str, Any]] = {v.name: {} for v in versions}
-    for clients in CLIENTS:
-        for v in versions:
-            found[v.name][f"issue_{clients}"] = issue_at(v, clients, args.seconds)
-            print(v.name, f"issue at {clients}:", _brief(found[v.name][f"issue_{clients}"]), flush=True)
-    for v in versions:
-        found[v.name]["floor"] = http_floor(v, args.seconds)
-        print(v.name, "HTTP floor:", _brief(found[v.name]["floor"]), flush=True)
-    for v in versions:
-        found[v.name]["call"] = calls(v, args.fill, args.seconds)
-        print(v.name, "calls:", _brief(found[v.name]["call"]), flush=True)
-    for v in versions:
-        found[v.name]["growing"] = growing(v, args.slice_seconds)
-        print(v.name, "growing:", [_brief(s) for s in found[v.name]["growing"]], flush=True)
-    return found
+    """Every measure `rounds` times, the versions in turn before the next measure (the other way round every
+    other round), so that all see the same machine; of each measure, the run with the median rate."""
+    runs: dict[str, dict[str, list[Any]]] = {v.name: {} for v in versions}
+    steps: list[tuple[str, Callable[[Version], Any]]] = [
+        *((f"issue_{c}", functools.partial(issue_at, clients=c, seconds=args.seconds)) for c in CLIENTS),
+        ("floor", functools.partial(http_floor, seconds=args.seconds)),
+        ("call", functools.partial(calls, fill=args.fill, seconds=args.seconds)),
+        ("growing", functools.partial(growing, slice_s=args.slice_seconds)),
+    ]
+    for round_ in range(args.rounds):
+        for name, step in steps:
+            for v in versions if round_ % 2 == 0 else versions[::-1]:
+                found = step(v)
+                runs[v.name].setdefault(name, []).append(found)
+                shown = [_brief(s) for s in found] if name == "growing" else _brief(found)
+                print(f"round {round_ + 1}", v.name, name, shown, flush=True)
+    return {v: {name: _median(name, found) for name, found in by.items()} for v, by in runs.items()}
+
+
+def _median(name: str, runs: list[Any]) -> Any:
+    """The run with the median rate (the median of the last slice over the first, for the growing queue), with
+    the spread of the rates over all runs."""
+    if name == "growing":
+        return sorted(runs, key=lambda slices: slices[-1]["per_s"] / max(1e-9, slices[0]["per_s"]))[len(runs) // 2]
+    ordered = sorted(runs, key=lambda r: r["per_s"])
+    return {**ordered[len(runs) // 2], "low": ordered[0]["per_s"], "high": ordered[-1]["per_s"]}
 
 
 def _brief(figures: dict[str, float]) -> str:
@@ -367,6 +378,7 @@ def report(found: dict[str, dict[str, Any]], floor: dict[str, float], args: argp
         slices=table(slice_head, slices),
         ratios="; ".join(f"{n}: {r:.2f}" for n, r in ratio.items()),
         fill=args.fill,
+        rounds=args.rounds,
         seconds=args.seconds,
         floor=_floor_table(floor),
     )
@@ -397,7 +409,8 @@ def _verdict(found: dict[str, Any], ratio: float) -> str:
 def _row(name: str, figures: list[dict[str, float]]) -> list[object]:
     cells: list[object] = [name]
     for f in figures:
-        cells += [f"{f['per_s']:.0f}", f"{f['p50_ms']:.1f} / {f['p99_ms']:.1f}", f"{f['cpu_ms']:.2f}"]
+        rate = f"{f['per_s']:.0f}" + (f" ({f['low']:.0f}–{f['high']:.0f})" if f["low"] != f["high"] else "")
+        cells += [rate, f"{f['p50_ms']:.1f} / {f['p99_ms']:.1f}", f"{f['cpu_ms']:.2f}"]
     return cells
 
 
@@ -416,12 +429,13 @@ def _floor_table(floor: dict[str, float]) -> str:
 BODY = """The example hall (26 windows, every one signed in) with 26 caller devices and 29 kiosks, against `onewindow
 core` in its own process over a SQLite file (WAL, synchronous=FULL: no answer before its change is on disk) on
 loopback; each measure on a fresh core and database. Clients send their next request as soon as the last is
-answered, from processes of their own over kept-alive connections. Core CPU is user + system time of the core's
-process over the measured window ({seconds:g} s), divided by the requests answered in it: the HTTP server, Flask,
-JSON, the hall's rules and the database, all threads. Calls start from {fill} waiting tickets (filled first, not
-measured); each finishes the window's citizen and calls the next. The server's floor is a kiosk asking
-`GET /api/v1/device`: its token checked and a small JSON answer, no hall and no database, which is what every
-request costs before the hall's rules begin.
+answered, from processes of their own over kept-alive connections. Every measure ran {rounds} times, the
+versions taking turns; shown is the run with the median rate (in brackets the lowest and highest rate). Core CPU
+is user + system time of the core's process over the measured window ({seconds:g} s), divided by the requests
+answered in it: the HTTP server, Flask, JSON, the hall's rules and the database, all threads. Calls start from
+{fill} waiting tickets (filled first, not measured); each finishes the window's citizen and calls the next. The
+server's floor is a kiosk asking `GET /api/v1/device`: its token checked and a small JSON answer, no hall and no
+database, which is what every request costs before the hall's rules begin.
 
 {flat}
 
@@ -454,6 +468,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=5.0, help="each flat-out measure (5)")
     parser.add_argument("--slice-seconds", type=float, default=5.0, help="each slice of the growing queue (5)")
     parser.add_argument("--fill", type=int, default=2000, help="tickets waiting before the calls (2000)")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of every measure; the median is shown (3)")
     parser.add_argument("--json", metavar="FILE", help="also write every figure as JSON")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args(argv)
