@@ -112,6 +112,17 @@ class Queue(Sequence[Ticket]):
             return {s: len(keys) for s, (_, keys) in self._services.items()}
         return {s: bisect.bisect_left(keys, before) for s, (_, keys) in self._services.items()}
 
+    def first(self, n: int, before: Key) -> Iterator[tuple[Key, Ticket]]:
+        """The first `n` tickets here with a key smaller than `before`, in order, with their keys."""
+        m = min(n, bisect.bisect_left(self._keys, before))
+        return zip(self._keys[:m], self._tickets[:m], strict=True)
+
+    def work(self, means: dict[str, float], before: Key | None = None) -> float:
+        """The handling time of the tickets here (with a key smaller than `before`), by each service's mean."""
+        if before is None:
+            return sum(len(keys) * means[s] for s, (_, keys) in self._services.items())
+        return sum(n * means[s] for s, (_, keys) in self._services.items() if (n := bisect.bisect_left(keys, before)))
+
     def services(self) -> Iterable[str]:
         """The services of the tickets waiting here."""
         return self._services.keys()

@@ -86,6 +86,19 @@ class _SortedTimes:
 NOTHING_LEARNED = _SortedTimes()  # a service with no ticket finished today (never added to)
 
 
+class _Means(dict[str, float]):
+    """Each service's mean handling time, asked once for one question about many queues."""
+
+    def __init__(self, policy: Policy, times: HandlingTimes):
+        super().__init__()
+        self.policy = policy
+        self.times = times
+
+    def __missing__(self, service: str) -> float:
+        mean = self[service] = self.policy.mean_handling_s(self.times, service)
+        return mean
+
+
 def queue_of(windows: Windows, shared: Shared, t: Ticket) -> Queue:
     """The queue a waiting ticket is in: its window's, or its service's shared queue."""
     return shared.get(t.service, NOWHERE) if t.window is None else windows[t.window].queue
@@ -191,14 +204,10 @@ class Policy:
     # --- waits --------------------------------------------------------------------------------
     def expected_wait_s(self, times: HandlingTimes, w: Window, priority: bool, now: float) -> float:
         """The wait of a ticket joining window `w` now: what is left of its current ticket and of all ahead."""
-        if not w.queue:
-            return self.remaining_s(times, w, now)
-        ahead = w.queue.counts(PRIORITY_ONLY if priority else None)
-        return self.remaining_s(times, w, now) + self._work_s(times, ahead)
+        return self._expected_wait_s(times, w, priority, now, _Means(self, times))
 
-    def _work_s(self, times: HandlingTimes, counts: Mapping[str, int]) -> float:
-        """The expected handling time of so many tickets of each service."""
-        return sum(n * self.mean_handling_s(times, s) for s, n in counts.items() if n)
+    def _expected_wait_s(self, times: HandlingTimes, w: Window, priority: bool, now: float, means: _Means) -> float:
+        return self.remaining_s(times, w, now) + w.queue.work(means, PRIORITY_ONLY if priority else None)
 
     def estimated_wait_s(
         self, times: HandlingTimes, windows: Windows, shared: Shared, t: Ticket, now: float
@@ -252,13 +261,14 @@ class Policy:
         idle = sum(1 for w in group if w.current is None)
         if sum(later.values()) < idle:
             return 0.0
-        runs = (itertools.islice(q, min(idle, q.before(key))) for q in queues) if idle else ()
-        first = list(itertools.islice(heapq.merge(*runs, key=Ticket.queue_key), idle))
+        first = itertools.islice(heapq.merge(*(q.first(idle, key) for q in queues)), idle) if idle else ()
+        means = _Means(self, times)
         ends = [self.remaining_s(times, w, now) for w in group if w.current is not None]
-        for t in first:
-            ends.append(self.mean_handling_s(times, t.service))
+        for _, t in first:
+            ends.append(means[t.service])
             later[t.service] -= 1
-        return 1.0 / sum(1.0 / max(end, 1.0) for end in ends) + self._work_s(times, later) / len(group)
+        work = sum(n * means[s] for s, n in later.items() if n)
+        return 1.0 / sum(1.0 / max(end, 1.0) for end in ends) + work / len(group)
 
     # --- assignment and calling ---------------------------------------------------------------
     def choose(
@@ -276,9 +286,10 @@ class Policy:
         candidates = [w for w in windows.values() if w.staffed and service in w.services and w.number not in skip]
         if not candidates:
             return None
+        means = _Means(self, times)
         best = min(
             candidates,
-            key=lambda w: (round(self.expected_wait_s(times, w, priority, now), 6), len(w.queue), w.number),
+            key=lambda w: (round(self._expected_wait_s(times, w, priority, now, means), 6), len(w.queue), w.number),
         )
         if self.print_idle_assisting and (best.current is not None or best.queue):
             return self.idle_assisting(windows, service, skip) or best
