@@ -334,7 +334,7 @@ windows' capacity at the configured minutes); callers call at {args.factor:g} ti
 
 SPEC §9 asks for p99 request time ≤ 25 ms and p99 call → event ≤ 50 ms at ten times the peak, no error and no
 lost event. Flat out, 29 clients that never pause queue behind each other for the hall's lock, and the changes
-that arrive together share one transaction and fsync (group commit): the throughput (hundreds of requests a
+that arrive together share one transaction and fsync (group commit): the throughput (a thousand requests a
 second, against about one a second at ten times the peak) is the headroom.
 
 Core resident memory: {rss_start:.0f} MB after start, {rss_end:.0f} MB after both phases
