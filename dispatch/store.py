@@ -361,6 +361,32 @@ class Store:
             row = conn.execute(select(ratings).where(ratings.c.id == rating_id)).first()
         return _rating(row._mapping) if row else None
 
+    # --- reports over a range of days (streamed: a year of a busy hall does not fit in memory as records) ------
+    def period(self, first: str, last: str) -> StoredPeriod:
+        """The tickets, calls and ratings of the days `first` to `last` (YYYY-MM-DD, both included)."""
+        return StoredPeriod(self, first, last)
+
+    def tickets_between(self, first: str, last: str) -> Iterator[Ticket]:
+        query = select(tickets).where(tickets.c.day.between(first, last)).order_by(tickets.c.issued_at)
+        return (_ticket(row) for row in self._stream(query))
+
+    def calls_between(self, first: str, last: str) -> Iterator[Call]:
+        query = select(calls).where(calls.c.day.between(first, last)).order_by(calls.c.id)
+        return (_call(row) for row in self._stream(query))
+
+    def ratings_between(self, first: str, last: str) -> Iterator[Rating]:
+        query = select(ratings).where(ratings.c.day.between(first, last)).order_by(ratings.c.id)
+        return (_rating(row) for row in self._stream(query))
+
+    def _stream(self, query: Any) -> Iterator[Any]:
+        # a generator: the database is read while the caller walks it, so errors are translated here
+        try:
+            with self.engine.connect() as conn:
+                for row in conn.execution_options(yield_per=1000).execute(query):
+                    yield row._mapping
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot use the database: {_reason(exc)}") from exc
+
     @_storage
     def ping(self) -> None:
         """Read and write once, for /healthz."""
@@ -455,6 +481,24 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+@dataclass(frozen=True)
+class StoredPeriod:
+    """A range of days of the stored hall, each kind of record read when asked for (the reports' `Records`)."""
+
+    store: Store
+    first: str
+    last: str
+
+    def tickets(self) -> Iterator[Ticket]:
+        return self.store.tickets_between(self.first, self.last)
+
+    def calls(self) -> Iterator[Call]:
+        return self.store.calls_between(self.first, self.last)
+
+    def ratings(self) -> Iterator[Rating]:
+        return self.store.ratings_between(self.first, self.last)
 
 
 def verify_audit(store: Store) -> tuple[bool, str]:

@@ -14,13 +14,14 @@ from .events import events
 from .hall import hall
 from .manage import manage
 from .pages import pages
+from .reports import reports
 from .sessions import sessions
 from .state import KEY, AppState
 from .stats import stats
 from .tickets import tickets
 from .windows import windows
 
-BLUEPRINTS = (hall, tickets, windows, devices, events, sessions, stats, audit, pages, manage)
+BLUEPRINTS = (hall, tickets, windows, devices, events, sessions, stats, reports, audit, pages, manage)
 
 
 def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | None = None) -> Flask:
