@@ -6,6 +6,7 @@ import functools
 import hashlib
 import json
 import logging
+import re
 import secrets
 import uuid
 from collections.abc import Callable, Iterator
@@ -32,7 +33,9 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.schema import CreateSchema
 
 from .devices import DeviceState
 from .model import OPEN, Call, Changes, Rating, Ticket, Window
@@ -195,6 +198,23 @@ def chain_hash(prev: str, seq: int, at: float, actor: str, action: str, data: st
     return hashlib.sha256((prev + body).encode()).hexdigest()
 
 
+SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def hall_schema(db: str) -> tuple[str, str | None]:
+    """A PostgreSQL URL's `schema=NAME` (one hall of several on one server) taken out of the URL for the driver."""
+    url = make_url(db) if "://" in db else None
+    if url is None or "schema" not in url.query:
+        return db, None
+    schema = url.query["schema"]
+    if not isinstance(schema, str) or not SCHEMA_NAME.fullmatch(schema) or url.get_backend_name() != "postgresql":
+        raise StoreError(
+            f"schema={schema} in {_safe_url(db)}: give one PostgreSQL schema per hall, in lower-case letters, "
+            "digits and _ (e.g. postgresql://hall@db.city/halls?schema=hall_a)"
+        )
+    return url.difference_update_query(["schema"]).render_as_string(hide_password=False), schema
+
+
 def engine_for(db: str) -> Engine:
     """An engine for a file path (SQLite) or a database URL (postgresql://…, sqlite:///…)."""
     if "://" not in db:
@@ -203,7 +223,10 @@ def engine_for(db: str) -> Engine:
         db = f"sqlite:///{path}"
     elif db.startswith("postgresql://") or db.startswith("postgres://"):
         db = "postgresql+psycopg://" + db.split("://", 1)[1]
-    engine = create_engine(db, pool_pre_ping=True)
+    db, schema = hall_schema(db)
+    # every connection works in the hall's schema only, so its unqualified tables are that hall's
+    options = {"connect_args": {"options": f"-c search_path={schema}"}} if schema else {}
+    engine = create_engine(db, pool_pre_ping=True, **options)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -237,6 +260,7 @@ class Store:
     # --- schema -------------------------------------------------------------------------------
     def _prepare(self) -> None:
         with self.engine.begin() as conn:
+            _create_schema(conn, hall_schema(self.db)[1])
             existing = self.engine.dialect.has_table(conn, "meta")
             if not existing:
                 metadata.create_all(conn)
@@ -501,6 +525,25 @@ class StoredPeriod:
         return self.store.ratings_between(self.first, self.last)
 
 
+def open_existing(db: str) -> Store:
+    """The store of a hall's database that is already there: a mistyped path or URL never makes an empty one."""
+    if "://" not in db or db.startswith("sqlite:///"):
+        path = Path(db.removeprefix("sqlite:///"))
+        if not path.is_file():
+            raise StoreError(f"no database at {db}")
+        return Store(db)
+    try:
+        engine = engine_for(db)
+        with engine.connect() as conn:
+            found = engine.dialect.has_table(conn, "meta")
+        engine.dispose()
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot open the database {_safe_url(db)}: {_reason(exc)}") from exc
+    if not found:
+        raise StoreError(f"no hall's database at {_safe_url(db)}: check the URL and its schema=")
+    return Store(db)
+
+
 def verify_audit(store: Store) -> tuple[bool, str]:
     """Walk the operation log's hash chain; (True, summary) or (False, the first entry that is wrong)."""
     expected_seq, prev = 1, GENESIS
@@ -544,6 +587,17 @@ def _keep(conn: Any, table: Table, record: Call | Rating, row: dict[str, Any]) -
         record.id = conn.execute(insert(table).values(**row)).inserted_primary_key[0]
     else:
         conn.execute(update(table).where(table.c.id == record.id).values(**row))
+
+
+def _create_schema(conn: Any, schema: str | None) -> None:
+    """The hall's own schema on a PostgreSQL server shared by several halls, made on its first start. Looked up
+    first: a database user allowed to work in a schema made for it may not be allowed to create one."""
+    if schema is None:
+        return
+    known = conn.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": schema}).first()
+    if known is None:
+        conn.execute(CreateSchema(schema))
+        log.info("made the schema %s for this hall", schema)
 
 
 HALL_KEYS = ("hall_id", "hall_name", "hall_file")

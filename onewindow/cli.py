@@ -164,6 +164,49 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    import json
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from onewindow.dispatch.city import city_rows
+    from onewindow.dispatch.reports import KINDS, BadRange, report_range
+    from onewindow.dispatch.sheets import as_file
+    from onewindow.dispatch.store import StoreError
+
+    if args.kind not in KINDS:
+        print(f"onewindow report: there is no report {args.kind!r}; there are: {', '.join(KINDS)}", file=sys.stderr)
+        return 1
+    try:
+        zone = ZoneInfo(args.timezone) if args.timezone else None
+    except (ZoneInfoNotFoundError, ValueError):
+        print(f"onewindow report: {args.timezone!r} is not a time zone this machine knows", file=sys.stderr)
+        return 1
+    try:
+        first, last = report_range(args.first, args.last)
+        rows = city_rows(args.kind, first, last, args.databases, zone)
+    except (BadRange, StoreError) as exc:
+        print(f"onewindow report: {exc}", file=sys.stderr)
+        return 1
+    columns = ("hall", *KINDS[args.kind].columns)
+    if args.format == "json":
+        body = (
+            json.dumps(
+                {"kind": args.kind, "from": first, "to": last, "columns": columns, "rows": rows},
+                ensure_ascii=False,
+                indent=1,
+            ).encode()
+            + b"\n"
+        )
+    else:
+        body = as_file(args.format, columns, rows, f"{args.kind} {first} {last}")
+    if args.out:
+        Path(args.out).write_bytes(body)
+    else:
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
+    return 0
+
+
 # Commands whose module parses its own arguments (`main(argv) -> int`, prog "onewindow <name>"), so that each
 # role's options live beside its code and `onewindow --help` never imports pygame, escpos or evdev.
 DELEGATED = {
@@ -271,6 +314,27 @@ def _database_commands(sub: Any) -> None:
     p.add_argument("backup", metavar="BACKUP", help="a copy made by onewindow backup")
     p.add_argument("--db", default=DEFAULT_DB, metavar="PATH")
     p.set_defaults(run=cmd_restore)
+
+    p = sub.add_parser(
+        "report",
+        help="a report over several halls' databases (a city's), each row with its hall",
+        description="The rows of one kind of report (as GET /api/v1/reports/KIND gives one hall's) for the days "
+        "--from to --to, over each hall's database in turn, with the hall's name first. Each database is a SQLite "
+        "file or a URL such as postgresql://city@db/halls?schema=hall_a (one schema per hall).",
+    )
+    p.add_argument("--kind", required=True, help="windows, clerks, services or hours")
+    p.add_argument("--from", dest="first", required=True, metavar="YYYY-MM-DD", help="the first day")
+    p.add_argument("--to", dest="last", required=True, metavar="YYYY-MM-DD", help="the last day (included)")
+    p.add_argument("--format", choices=("csv", "xlsx", "json"), default="csv", help="default csv (UTF-8 with BOM)")
+    p.add_argument("--out", metavar="FILE", help="write here instead of to standard output")
+    p.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="the zone for --kind hours (default: each hall's, from its hall file when readable here, else this "
+        "machine's)",
+    )
+    p.add_argument("databases", nargs="+", metavar="DB", help="each hall's database: a SQLite file or a URL")
+    p.set_defaults(run=cmd_report)
 
     p = sub.add_parser("audit", help="the operation log", description="Check the operation log.")
     audit_sub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)

@@ -7,8 +7,6 @@ import json
 import random
 import shutil
 import sqlite3
-import subprocess
-import tempfile
 import threading
 import time
 from datetime import datetime
@@ -21,6 +19,7 @@ from onewindow.dispatch.core import Core
 from onewindow.dispatch.store import SCHEMA_VERSION, Store, StoreError, verify_audit
 from onewindow.hallfile import load_hall
 from tests.support.hall import PINS, TZ, Clock, basic, bearer, raw_request, serve, token, write_hall
+from tests.support.postgres import throwaway_cluster
 from tests.support.process import CoreProcess
 
 DATA = Path(__file__).parent / "data"
@@ -210,61 +209,10 @@ def test_killed_at_random_moments_it_loses_no_acknowledged_ticket_and_repeats_no
 # --- PostgreSQL -----------------------------------------------------------------------------------------
 
 
-def _postgres_bin() -> Path | None:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    return found[-1].parent if found else None
-
-
 @pytest.fixture
-def postgres(tmp_path):
-    """A throwaway PostgreSQL cluster on a free port, run as the `postgres` user."""
-    import os
-    import pwd
-
-    from tests.support.process import free_port
-
-    binaries = _postgres_bin()
-    assert binaries is not None, "PostgreSQL is not installed: `make test` installs it (Debian package postgresql)"
-    # outside pytest's private temporary folder, which the postgres user cannot enter
-    base = Path(tempfile.mkdtemp(prefix="onewindow-pg-"))
-    data, sock_dir = base / "data", base / "sock"
-    data.mkdir()
-    sock_dir.mkdir()
-    run_as: list[str] = []
-    if os.geteuid() == 0:
-        user = pwd.getpwnam("postgres")
-        for path in (base, data, sock_dir):
-            os.chown(path, user.pw_uid, user.pw_gid)
-        run_as = ["runuser", "-u", "postgres", "--"]
-    port = free_port()
-    subprocess.run(
-        [*run_as, str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "hall"],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        [
-            *run_as,
-            str(binaries / "pg_ctl"),
-            "-D",
-            str(data),
-            "-w",
-            "-l",
-            str(base / "pg.log"),
-            "-o",
-            f"-p {port} -k {sock_dir} -c listen_addresses=127.0.0.1 -c fsync=off",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    try:
-        yield f"postgresql://hall@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(
-            [*run_as, str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True
-        )
-        shutil.rmtree(base, ignore_errors=True)
+def postgres():
+    with throwaway_cluster() as url:
+        yield url
 
 
 def test_postgresql_by_url_runs_the_same_hall_and_survives_a_restart(tmp_path, postgres):
