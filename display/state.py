@@ -42,6 +42,7 @@ SHOWN_EVENTS = frozenset(
     }
 )
 CALL_EVENTS = {"ticket.called": "call", "ticket.recalled": "recall"}
+ENDED = frozenset({"paused", "closed", "unstaffed"})  # window states in which nobody is served there
 
 
 @dataclass(frozen=True)
@@ -272,6 +273,7 @@ class HallState:
                 self._apply_to_window(event)
             if not self._loaded and not self._calls:
                 self._calls = self._calls_in(snapshot)
+            self._drop_ended_calls()
             self._loaded = True
             self._version += 1
 
@@ -298,6 +300,7 @@ class HallState:
                 self._recent.append(event)
                 self._apply_to_window(event)
             call = self._call(event)
+            self._drop_ended_calls()
             self._version += 1
             return call
 
@@ -318,6 +321,14 @@ class HallState:
         # one line per ticket: a recall, or a call at another window after a transfer, replaces the older one
         self._calls = [call, *(c for c in self._calls if c.number != number)][: self.calls_kept]
         return call
+
+    def _drop_ended_calls(self) -> None:
+        """Forget the calls of windows that stopped serving: a window pauses, closes or loses its clerk only once
+        its citizen is dealt with, so its calls would send someone to an empty counter (and must not come back
+        when it opens again)."""
+        gone = {n for n, w in self._windows.items() if w.shown(self._require_sign_in).state in ENDED}
+        if any(c.window in gone for c in self._calls):
+            self._calls = [c for c in self._calls if c.window not in gone]
 
     def _apply_to_window(self, event: Event) -> None:
         data = event.data

@@ -133,10 +133,12 @@ def test_a_paused_window_shows_zanting_fuwu_and_its_name_again_on_resume(hall, p
         assert pty.wait_for(lambda got: got.endswith(soh.encode(1, "1号窗口")))
         pty.clear()
         act(hall, 1, "pause", {"reason": "meeting"})
-        assert pty.wait_for(lambda got: got == soh.encode(1, "暂停服务"))
+        # the main board drops the paused window's call: it would send someone to an empty counter
+        paused = soh.encode(1, "暂停服务") + soh.encode(0, "欢迎光临")
+        assert pty.wait_for(lambda got: got == paused)
         assert soh.encode(1, "暂停服务") == bytes.fromhex("01 01 d4dd cda3 b7fe cef1 07")
-        act(hall, 1, "resume")  # nobody at the window: its board shows the window's name
-        assert pty.wait_for(lambda got: got == soh.encode(1, "暂停服务") + soh.encode(1, "1号窗口"))
+        act(hall, 1, "resume")  # nobody at the window: its board shows the window's name, the old call stays gone
+        assert pty.wait_for(lambda got: got == paused + soh.encode(1, "1号窗口"))
 
 
 def test_the_next_call_replaces_the_number_without_the_windows_name_between(hall, tmp_path):
@@ -282,11 +284,18 @@ def test_a_main_board_narrower_than_its_text_is_scrolled_by_the_display(hall, pt
 def test_a_board_over_a_window_its_clerk_left_says_zanting_fuwu_never_its_name(hall, tmp_path):
     line = FakeLedLine("fake")
     sign_in(hall, 1, 2)
+    issue(hall, "general", "general")
     with running(hall, tmp_path, role_text(hall.url, "fake"), led_lines={"fake": line}):
         assert wait_until(lambda: line.boards.get(0) == "欢迎光临")
         assert [line.boards[n] for n in range(1, 6)] == ["1号窗口", "2号窗口", "暂停服务", "暂停服务", "暂停服务"]
+        act(hall, 1, "call")
+        act(hall, 2, "call")
+        assert wait_until(lambda: line.boards.get(0) == "请A002号到2号窗口  请A001号到1号窗口")
+        act(hall, 2, "finish")
         act(hall, 2, "sign-out")
         assert wait_until(lambda: line.boards.get(2) == "暂停服务")
+        # the main board no longer sends anyone to window 2: its last call went with its clerk
+        assert wait_until(lambda: line.boards.get(0) == "请A001号到1号窗口")
         sign_in(hall, 3)  # the next clerk arrives: that window's name, ready for its first citizen
         assert wait_until(lambda: line.boards.get(3) == "3号窗口")
     # a role file's own words for a window nobody serves are those of a closed one
@@ -294,4 +303,4 @@ def test_a_board_over_a_window_its_clerk_left_says_zanting_fuwu_never_its_name(h
     text = role_text(hall.url, "fake", display='led_closed = "{name} 未开放"')
     with running(hall, tmp_path, text, led_lines={"fake": line}):
         assert wait_until(lambda: line.boards.get(2) == "2号窗口 未开放")
-        assert line.boards[1] == "1号窗口"
+        assert line.boards[1] == "A001" and line.boards[3] == "3号窗口"

@@ -311,3 +311,25 @@ def test_the_halls_hours_come_with_the_snapshot():
     assert hours == HoursShown(True, False, "08:30-12:00 14:00-17:30", parse_time("2026-11-30T08:30:00+08:00"))
     state.load({**snapshot, "hours": None})  # [hours] taken out of the hall file: a hall that never closes
     assert state.scene().hours is None
+
+
+def test_the_calls_of_a_window_that_stopped_serving_are_dropped_and_stay_dropped(hall):
+    kiosk, caller = hall.client("kiosk-1"), hall.client("caller-1")
+    sign_in(caller, 1, 2)
+    kiosk.issue("general")
+    kiosk.issue("general")
+    state = state_for(hall)
+    state.load(hall.client().hall())
+    before = len(hall.recorder.wait(4))
+    caller.act(1, "call")
+    caller.act(2, "call")
+    caller.act(1, "finish")
+    caller.act(1, "pause", {"reason": "lunch"})
+    caller.act(1, "resume")
+    for event in hall.recorder.until(before, "window.resumed"):
+        state.apply(event)
+        if event.type == "window.paused":
+            assert [(c.number, c.window) for c in state.scene().calls] == [("A002", 2)]
+    assert [(c.number, c.window) for c in state.scene().calls] == [("A002", 2)]  # back from lunch: not again
+    state.load(hall.client().hall())
+    assert [(c.number, c.window) for c in state.scene().calls] == [("A002", 2)]
