@@ -34,7 +34,7 @@ def cmd_core(args: argparse.Namespace) -> int:
 
     hall = load_hall(args.config)
     try:
-        store = Store(args.db)
+        store = Store(args.db, audit_key=args.audit_key)
         core = Core(hall, store)
     except StoreError as exc:
         print(f"onewindow core: {exc}", file=sys.stderr)
@@ -96,14 +96,13 @@ def cmd_new_token(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from onewindow.dispatch.store import Store, StoreError, verify_audit
+    from onewindow.dispatch.store import StoreError, verify_copy
 
     if "://" not in args.db and not Path(args.db).exists():
         print(f"no database at {args.db}", file=sys.stderr)
         return 1
     try:
-        store = Store(args.db)
-        ok, message = verify_audit(store)
+        ok, message = verify_copy(args.db, args.audit_key)
     except StoreError as exc:
         print(f"onewindow audit: {exc}", file=sys.stderr)
         return 1
@@ -149,6 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
     p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    p.add_argument(
+        "--audit-key",
+        metavar="FILE",
+        help="the operation log's key, made at first start with mode 0600 (default: beside a SQLite database, "
+        "PATH.audit-key; required with a database URL); its anchor is FILE.anchor",
+    )
     p.add_argument("--heartbeat", type=float, default=15.0, help=argparse.SUPPRESS)
     p.set_defaults(run=cmd_core)
 
@@ -184,8 +189,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("audit", help="the operation log", description="Check the operation log.")
     audit_sub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    v = audit_sub.add_parser("verify", help="check the hash chain and report the first altered entry")
+    v = audit_sub.add_parser(
+        "verify",
+        help="check the keyed chain and its anchor; report the first entry altered, removed or added",
+        description="Check the operation log without writing to the database (a read-only copy will do).",
+    )
     v.add_argument("--db", default=DEFAULT_DB, metavar="PATH or URL")
+    v.add_argument("--audit-key", metavar="FILE", help="the log's key (default PATH.audit-key); FILE.anchor beside it")
     v.set_defaults(run=cmd_audit_verify)
     return parser
 
