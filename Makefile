@@ -3,11 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages: compilers for evdev, CJK fonts, espeak-ng for the voice clips, Debian's chromium for the
-# browser tests, libusb for USB printers, PostgreSQL for the storage tests.
+# browser tests, libusb for USB printers, PostgreSQL for the storage tests, systemd-analyze for the unit tests.
 APT_PACKAGES := python3-venv python3-dev gcc linux-libc-dev fonts-noto-cjk fonts-wqy-microhei espeak-ng \
-	sox chromium libusb-1.0-0 postgresql
+	sox chromium libusb-1.0-0 postgresql systemd
 
-.PHONY: test demo system venv lint layers bench clean
+.PHONY: test demo system venv lint layers bench lock clean
 
 test: system venv
 	$(BIN)/python -m pytest -q
@@ -40,11 +40,23 @@ system:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# the versions tested here are the versions the lock names (requirements/dev.txt)
+$(VENV)/.installed: pyproject.toml requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev]' -c requirements/dev.txt
 	touch $@
+
+# The locks: exact versions for Python 3.11 on Linux (a Pi's arm64 as a PC's x86_64), one file per role, used
+# as constraints (pip -c) by the venv above, systemd/install.sh and CI. The core's lock includes PostgreSQL's
+# driver. Each role's versions are the dev lock's, so the tests run what the Pis run. Refresh from PyPI with
+# `make lock`, then run `make test`.
+LOCK := $(BIN)/uv pip compile -q --annotation-style line --universal --python-version 3.11 --custom-compile-command "make lock" pyproject.toml
+lock:
+	test -x $(BIN)/uv || { test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); $(BIN)/python -m pip install -q uv; }
+	$(LOCK) --upgrade --extra dev -o requirements/dev.txt
+	$(LOCK) --extra postgres -c requirements/dev.txt -o requirements/core.txt
+	for role in kiosk display caller; do $(LOCK) --extra $$role -c requirements/dev.txt -o requirements/$$role.txt || exit 1; done
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

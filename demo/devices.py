@@ -22,10 +22,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-log = logging.getLogger(__name__)
+from onewindow.config import EXAMPLES
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ROOT / "config" / "examples"
+log = logging.getLogger(__name__)
 
 SOH, BEL = 0x01, 0x07  # protocol `soh`: 01 <address> <text in GB2312> 07
 MAX_FRAME = 512  # a board's text is short; a longer run without an end byte is noise, dropped

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from onewindow.client import CoreClient, CoreRefused, CoreUnreachable, Event
+from onewindow.config import EXAMPLES
 from onewindow.configfile import ConfigError
 from onewindow.hallfile import HallConfig, load_hall
 from onewindow.simulator.day import PROFILES
@@ -34,8 +35,7 @@ from onewindow.simulator.day import PROFILES
 from . import devices, pictures
 from .people import Citizens, Clerks, Desk, Habits, Pace, Tally, Timeline
 
-ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE_HALL = ROOT / "config" / "examples" / "hall.toml"
+EXAMPLE_HALL = EXAMPLES / "hall.toml"
 MARKER = "onewindow-demo.txt"  # a folder the demo may wipe has this file (or is empty, or holds only a database)
 STOP_WAIT_S = 15.0
 log = logging.getLogger(__name__)

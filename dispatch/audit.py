@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from sqlalchemy import Engine, text
 
@@ -181,16 +181,16 @@ class Anchor:
 
     Not synced because the database's own commit already was: a power cut can lose the anchor's newest lines,
     which only narrows what it proves for those seconds (the entries after them still verify by their keyed
-    hashes), while a sync per commit would double the disk's work on a Pi's SD card. Start and close sync.
+    hashes), while a sync per commit would double the disk's work on a Pi's SD card. Its start is synced.
+    Opened for each line, so that no file stays open in a store nobody closed.
     """
 
     def __init__(self, path: Path, start: Start):
         self.path, self.start = path, start
-        self.file: IO[str] | None = None
         self.failing = False
 
     def begin(self, head: tuple[int, str]) -> None:
-        """Rewrite the anchor as its header and the present head, atomically, then append from there."""
+        """Rewrite the anchor as its header and the present head, atomically."""
         fresh = self.path.with_name(self.path.name + ".new")
         with open(fresh, "w", encoding="ascii") as out:
             out.write(self.start.header() + "\n")
@@ -201,35 +201,23 @@ class Anchor:
         os.chmod(fresh, 0o600)
         os.replace(fresh, self.path)
         _sync_folder(self.path.parent)
-        self.file = open(self.path, "a", encoding="ascii")  # noqa: SIM115 (kept open for the core's life)
 
     def append(self, seq: int, digest: str) -> None:
         try:
-            if self.file is None or self.file.tell() > ANCHOR_LIMIT:
-                self.close()
+            with open(self.path, "a", encoding="ascii") as out:
+                out.write(f"{seq} {digest}\n")
+                grown = out.tell() > ANCHOR_LIMIT
+            if grown:
                 self.begin((seq, digest))
-            else:
-                self.file.write(f"{seq} {digest}\n")
-                self.file.flush()
         except OSError as exc:
             # the change is committed and the hall must go on; the next commit writes the newer head anyway
             if not self.failing:
                 log.error("cannot write the operation log's anchor %s: %s", self.path, exc.strerror or exc)
-            self.failing, self.file = True, None
+            self.failing = True
             return
         if self.failing:
             log.info("the operation log's anchor %s is written again", self.path)
             self.failing = False
-
-    def close(self) -> None:
-        if self.file is not None:
-            try:
-                self.file.flush()
-                os.fsync(self.file.fileno())
-                self.file.close()
-            except OSError as exc:
-                log.error("cannot close the operation log's anchor %s: %s", self.path, exc.strerror or exc)
-            self.file = None
 
 
 # --- opening the log at the core's start -----------------------------------------------------------------
@@ -312,12 +300,27 @@ def _compare(
     return None
 
 
-def _keep_aside(path: Path) -> Path | None:
+def _keep_aside(path: Path, label: str = "") -> Path | None:
     """Move a mismatched anchor out of the way, keeping it as evidence."""
     if not path.exists():
         return None
-    kept = path.with_name(f"{path.name}.{time.strftime('%Y%m%d-%H%M%S')}")
+    kept = path.with_name(f"{path.name}.{label or time.strftime('%Y%m%d-%H%M%S')}")
     os.replace(path, kept)
+    return kept
+
+
+def restart_anchor(engine: Engine, key_path: Path, label: str) -> Path | None:
+    """After a technician put a backup back: the anchor kept aside as `….anchor.LABEL` and begun again at the
+    restored log's newest entry, which the core would otherwise rightly report as the end of a cut log."""
+    with engine.connect() as conn:
+        meta = {str(k): v for k, v in conn.execute(_META)}
+        head = conn.execute(text("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")).first()
+    kept = _keep_aside(anchor_path(key_path), label)
+    start = Start.from_meta(meta.get("audit_start") if isinstance(meta.get("audit_start"), str) else None)
+    if start is not None:
+        # a backup from before the log was keyed has no start: the core keys it from its head at its next start
+        newest = (head[0], str(head[1])) if head is not None else (0, GENESIS)
+        Anchor(anchor_path(key_path), start).begin(newest)
     return kept
 
 

@@ -160,6 +160,18 @@ class Core:
                 self._reload()
             return query(self.hall)
 
+    def reload(self, config: HallConfig) -> None:
+        """Take a changed hall file in: the day (tickets, windows, ratings) is rebuilt from the store under it, as
+        a restart would; if it cannot be, the running hall goes on unchanged and the error is raised."""
+        with self.lock:
+            previous, self.config = self.config, config
+            try:
+                self.hall = self._load()
+            except Exception:
+                self.config = previous
+                raise
+            self.stale = False
+
     def tick(self) -> None:
         """Housekeeping from the main loop: midnight, silent devices."""
         self.execute(lambda hall: hall.check_devices())

@@ -10,11 +10,16 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from cheroot import wsgi
+from flask import Flask
 
 from onewindow import systemd
+from onewindow.configfile import ConfigError
+from onewindow.hallfile import load_hall
 
 from .api import create_app
+from .api.state import KEY, AppState
 from .core import Core
+from .store import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +70,33 @@ def make_server(core: Core, host: str, port: int, heartbeat_s: float = 15.0) -> 
     return server
 
 
+def reload_hall(core: Core, app: Flask) -> bool:
+    """`systemctl reload` (SIGHUP): the hall file read again and taken in, keeping the day. An invalid file, or
+    another hall's, is refused with its errors logged, and the running hall goes on as it was."""
+    path = core.config.path
+    systemd.notify("RELOADING=1")
+    try:
+        config = load_hall(path)
+        core.store.claim(config.name, path)
+        core.reload(config)
+        state = app.extensions[KEY]
+        app.extensions[KEY] = AppState.serving(core, state.heartbeat_s, state.attempts)
+    except ConfigError as exc:
+        log.error("the hall file %s is not valid; the hall goes on as before:\n%s", path, "\n".join(exc.errors))
+        return False
+    except StoreError as exc:
+        log.error("the hall file %s is refused; the hall goes on as before: %s", path, exc)
+        return False
+    except Exception:
+        # a file the reader accepts but that today's tickets cannot be rebuilt under is refused as well
+        log.exception("the hall file %s cannot be taken in; the hall goes on as before", path)
+        return False
+    finally:
+        systemd.notify("READY=1")
+    log.info("the hall file %s is reloaded", path)
+    return True
+
+
 def run(core: Core, host: str, port: int, heartbeat_s: float = 15.0, tick_s: float = 1.0) -> int:
     """Serve until SIGTERM or SIGINT; the main loop does the hall's housekeeping and feeds the watchdog."""
     server = make_server(core, host, port, heartbeat_s)
@@ -72,14 +104,18 @@ def run(core: Core, host: str, port: int, heartbeat_s: float = 15.0, tick_s: flo
     bound = server.bind_addr
     thread = threading.Thread(target=server.serve, name="http", daemon=True)
     thread.start()
-    stop = threading.Event()
+    stop, reload = threading.Event(), threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    signal.signal(signal.SIGHUP, lambda *_: reload.set())
     log.info("core serving %s on http://%s:%s/", core.config.name, bound[0], bound[1])
     systemd.notify("READY=1")
     watchdog = systemd.watchdog_interval_s()
     last_watchdog = 0.0
     while not stop.wait(tick_s):
+        if reload.is_set():
+            reload.clear()
+            reload_hall(core, server.wsgi_app.app)
         try:
             core.tick()
         except Exception:

@@ -8,6 +8,7 @@ import logging
 import secrets
 import sqlite3
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,6 +158,10 @@ class StoreError(Exception):
     """The database could not be read or written; the message is for the person running the core."""
 
 
+class OtherHall(StoreError):
+    """The database belongs to another hall than the hall file the core was started with."""
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -230,6 +235,20 @@ def read_only_engine(db: str) -> Engine:
     return create_engine("sqlite://", creator=connect)
 
 
+def restart_anchor(db: str, audit_key: str | Path | None, label: str) -> Path | None:
+    """The operation log's anchor begun again at a restored database's newest entry; the old one's new name."""
+    key_path = Path(audit_key) if audit_key is not None else oplog.default_key_path(db)
+    if key_path is None:
+        return None
+    engine = read_only_engine(db)
+    try:
+        return oplog.restart_anchor(engine, key_path, label)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot read the operation log of {_safe_url(db)}: {_reason(exc)}") from exc
+    finally:
+        engine.dispose()
+
+
 class Store:
     """Everything the core keeps; one transaction per command, committed before anyone is answered."""
 
@@ -287,6 +306,7 @@ class Store:
                         {"key": "schema_version", "value": str(SCHEMA_VERSION)},
                         {"key": "secret_key", "value": secrets.token_hex(32)},
                         {"key": "created_by", "value": "onewindow"},
+                        {"key": "hall_id", "value": str(uuid.uuid4())},
                     ],
                 )
                 return
@@ -308,6 +328,33 @@ class Store:
 
     def schema_version(self) -> int:
         return int(self.meta_value("schema_version") or 0)
+
+    # --- whose hall -------------------------------------------------------------------------------
+    @_storage
+    def claim(self, hall_name: str, hall_file: str) -> str:
+        """Record on its first start whose hall this database is, or check it; returns the hall's stable id.
+        Raises OtherHall when another hall's name is recorded: its tickets, windows and log are not this hall's."""
+        with self.engine.begin() as conn:
+            recorded = _hall_record(conn)
+            owner = recorded.get("hall_name")
+            if owner is not None and owner != hall_name:
+                raise OtherHall(
+                    f'the database {_safe_url(self.db)} belongs to the hall "{owner}" (id {recorded.get("hall_id")}, '
+                    f'first started with {recorded.get("hall_file")}), not to "{hall_name}" of {hall_file}. Start '
+                    f"the core with that hall's file, or give this hall a database of its own (--db); if the hall "
+                    f"was renamed, run once: onewindow rename-hall --config {hall_file} --db {self.db}"
+                )
+            if owner is None:  # a new database, or one from a release that did not record its hall
+                _record_hall(conn, recorded, hall_name, hall_file)
+            return str(_hall_record(conn)["hall_id"])
+
+    @_storage
+    def rename_hall(self, hall_name: str, hall_file: str) -> str | None:
+        """Give this database's hall its new name, keeping its id; returns the name it had."""
+        with self.engine.begin() as conn:
+            recorded = _hall_record(conn)
+            _record_hall(conn, recorded, hall_name, hall_file)
+            return recorded.get("hall_name")
 
     # --- loading ------------------------------------------------------------------------------
     @_storage
@@ -463,7 +510,6 @@ class Store:
             return [dict(r._mapping) for r in conn.execute(query)]
 
     def close(self) -> None:
-        self.log.anchor.close()
         self.engine.dispose()
 
 
@@ -504,6 +550,20 @@ def _keep(conn: Any, table: Table, record: Call | Rating, row: dict[str, Any]) -
         record.id = conn.execute(insert(table).values(**row)).inserted_primary_key[0]
     else:
         conn.execute(update(table).where(table.c.id == record.id).values(**row))
+
+
+HALL_KEYS = ("hall_id", "hall_name", "hall_file")
+
+
+def _hall_record(conn: Any) -> dict[str, str]:
+    rows = conn.execute(select(meta.c.key, meta.c.value).where(meta.c.key.in_(HALL_KEYS)))
+    return {key: value for key, value in rows}
+
+
+def _record_hall(conn: Any, recorded: dict[str, str], hall_name: str, hall_file: str) -> None:
+    row = {"hall_id": recorded.get("hall_id") or str(uuid.uuid4()), "hall_name": hall_name, "hall_file": hall_file}
+    for key, value in row.items():
+        _upsert(conn, meta, "key", {"key": key, "value": value})
 
 
 def _upsert(conn: Any, table: Table, key: str, row: dict[str, Any]) -> None:

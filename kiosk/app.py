@@ -144,8 +144,14 @@ class KioskApp:
         self._wake()
 
     def _open_screen(self) -> None:
+        was = self.screen_opener.problem
         if not self.screen_opener.open():
+            if self.screen_opener.problem != was:
+                # the kiosk works (it reports, it retries): ready, or systemd would restart it in a loop
+                systemd.notify(f"READY=1\nSTATUS=waiting for the screen: {self.screen_opener.problem}")
             return
+        if was is not None:
+            systemd.notify("STATUS=the screen is open")
         assert self.screen is not None
         fullscreen = self.settings.screen.fullscreen and not self.options.windowed
         pygame.display.set_caption("onewindow kiosk")

@@ -10,7 +10,9 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from . import systemd
 from .configfile import ConfigError, ConfigFile
 from .credentials import hash_secret, new_token
 from .hallfile import is_hall_file, read_hall
@@ -21,9 +23,12 @@ DEFAULT_DB = os.environ.get("ONEWINDOW_DB", "var/onewindow.sqlite")
 
 
 def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level.upper(), logging.INFO), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    if systemd.to_journal(sys.stderr):
+        handler.setFormatter(systemd.JournalFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), handlers=[handler])
 
 
 def cmd_core(args: argparse.Namespace) -> int:
@@ -35,6 +40,7 @@ def cmd_core(args: argparse.Namespace) -> int:
     hall = load_hall(args.config)
     try:
         store = Store(args.db, audit_key=args.audit_key)
+        store.claim(hall.name, str(Path(args.config).resolve()))
         core = Core(hall, store)
     except StoreError as exc:
         print(f"onewindow core: {exc}", file=sys.stderr)
@@ -110,6 +116,58 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
+def cmd_rename_hall(args: argparse.Namespace) -> int:
+    from onewindow.dispatch.store import Store, StoreError
+    from onewindow.hallfile import load_hall
+
+    hall = load_hall(args.config)
+    if "://" not in args.db and not Path(args.db).exists():
+        print(f"no database at {args.db}", file=sys.stderr)
+        return 1
+    try:
+        before = Store(args.db).rename_hall(hall.name, str(Path(args.config).resolve()))
+    except StoreError as exc:
+        print(f"onewindow rename-hall: {exc}", file=sys.stderr)
+        return 1
+    print(f'the database {args.db} now belongs to the hall "{hall.name}" (it was "{before}")')
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from onewindow.dispatch.backup import BackupError, back_up
+
+    try:
+        made, removed = back_up(args.db, Path(args.to), args.keep_days, datetime.now())
+    except BackupError as exc:
+        print(f"onewindow backup: {exc}", file=sys.stderr)
+        return 1
+    removed_text = f"; removed {len(removed)} older than {args.keep_days} days" if removed else ""
+    print(f"backed up {args.db} to {made}{removed_text}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from onewindow.dispatch.backup import BackupError, restore
+    from onewindow.dispatch.store import StoreError, restart_anchor
+
+    now = datetime.now()
+    try:
+        kept = restore(Path(args.backup), args.db, now)
+        anchor = restart_anchor(args.db, os.environ.get("ONEWINDOW_AUDIT_KEY"), f"before-restore-{now:%Y%m%d-%H%M%S}")
+    except (BackupError, StoreError, OSError) as exc:
+        print(f"onewindow restore: {exc}", file=sys.stderr)
+        return 1
+    print(f"restored {args.db} from {args.backup}" + (f"; the database it replaced is kept as {kept}" if kept else ""))
+    if anchor is not None:
+        print(f"the operation log's anchor starts again from the backup; the one before is kept as {anchor}")
+    print(f"check its operation log: onewindow audit verify --db {args.db}")
+    return 0
+
+
 # Commands whose module parses its own arguments (`main(argv) -> int`, prog "onewindow <name>"), so that each
 # role's options live beside its code and `onewindow --help` never imports pygame, escpos or evdev.
 DELEGATED = {
@@ -150,9 +208,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     p.add_argument(
         "--audit-key",
+        default=os.environ.get("ONEWINDOW_AUDIT_KEY"),
         metavar="FILE",
-        help="the operation log's key, made at first start with mode 0600 (default: beside a SQLite database, "
-        "PATH.audit-key; required with a database URL); its anchor is FILE.anchor",
+        help="the operation log's key, made at first start with mode 0600 (default $ONEWINDOW_AUDIT_KEY, else "
+        "PATH.audit-key beside a SQLite database; required with a database URL); its anchor is FILE.anchor",
     )
     p.add_argument("--heartbeat", type=float, default=15.0, help=argparse.SUPPRESS)
     p.set_defaults(run=cmd_core)
@@ -187,6 +246,43 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=cmd_new_token)
 
+    _database_commands(sub)
+    return parser
+
+
+def _database_commands(sub: Any) -> None:
+    """The technician's tools for the core's database: whose hall it is, backups, the operation log."""
+    p = sub.add_parser(
+        "rename-hall",
+        help="record a renamed hall's new name on its database",
+        description="A database records the hall it belongs to, and the core refuses another hall's. When the "
+        "hall itself was renamed in its hall file, this records the new name (the hall keeps its id).",
+    )
+    p.add_argument("--config", required=True, metavar="HALL", help="the hall file with the new name")
+    p.add_argument("--db", default=DEFAULT_DB, metavar="PATH or URL")
+    p.set_defaults(run=cmd_rename_hall)
+
+    p = sub.add_parser(
+        "backup",
+        help="copy the core's SQLite database while it runs",
+        description="Copy the core's SQLite database (SQLite's online backup, safe while the core runs) into a "
+        "folder as core-DATE-TIME.sqlite, and remove the copies older than --keep-days.",
+    )
+    p.add_argument("--db", default=DEFAULT_DB, metavar="PATH")
+    p.add_argument("--to", required=True, metavar="FOLDER", help="where the copies are kept")
+    p.add_argument("--keep-days", type=int, default=14, metavar="N", help="days a copy is kept (default 14)")
+    p.set_defaults(run=cmd_backup)
+
+    p = sub.add_parser(
+        "restore",
+        help="put a backup in place of the core's database (stop the core first)",
+        description="Put a backup in place of the core's database; the database it replaces is kept beside "
+        "it. Stop the core first, and check the result with `onewindow audit verify`.",
+    )
+    p.add_argument("backup", metavar="BACKUP", help="a copy made by onewindow backup")
+    p.add_argument("--db", default=DEFAULT_DB, metavar="PATH")
+    p.set_defaults(run=cmd_restore)
+
     p = sub.add_parser("audit", help="the operation log", description="Check the operation log.")
     audit_sub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     v = audit_sub.add_parser(
@@ -195,9 +291,13 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check the operation log without writing to the database (a read-only copy will do).",
     )
     v.add_argument("--db", default=DEFAULT_DB, metavar="PATH or URL")
-    v.add_argument("--audit-key", metavar="FILE", help="the log's key (default PATH.audit-key); FILE.anchor beside it")
+    v.add_argument(
+        "--audit-key",
+        default=os.environ.get("ONEWINDOW_AUDIT_KEY"),
+        metavar="FILE",
+        help="the log's key (default $ONEWINDOW_AUDIT_KEY, else PATH.audit-key); FILE.anchor beside it",
+    )
     v.set_defaults(run=cmd_audit_verify)
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

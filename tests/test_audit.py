@@ -343,3 +343,21 @@ def test_a_database_from_release_0_1_keeps_its_unkeyed_entries_and_is_keyed_from
     result = audit(str(db))
     assert_reported_plainly(result)
     assert f"entry {old} was altered: the last entry before the log was keyed no longer matches" in result.stdout
+
+
+def test_a_backup_put_back_starts_the_anchor_again_and_keeps_the_old_one(tmp_path, capsys):
+    from onewindow.cli import main
+
+    with serve(tmp_path) as hall, hall.client("kiosk-1") as kiosk:
+        kiosk.issue("general")
+        assert main(["backup", "--db", hall.db, "--to", str(tmp_path / "backups")]) == 0
+        kiosk.issue("general")  # after the backup: lost when it is put back
+    made = next((tmp_path / "backups").glob("core-*.sqlite"))
+    assert main(["restore", str(made), "--db", hall.db]) == 0
+    assert "the operation log's anchor starts again from the backup" in capsys.readouterr().out
+    old = next(tmp_path.glob("hall.sqlite.audit-key.anchor.before-restore-*"))
+    assert int(old.read_text().splitlines()[-1].split()[0]) > len(rows(hall.db))
+    assert audit(hall.db).returncode == 0
+    with serve(tmp_path, db=hall.db):
+        pass
+    assert "audit.mismatch" not in [e[2] for e in rows(hall.db)]

@@ -6,11 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from onewindow import config
 from onewindow.configfile import ConfigFile
 from onewindow.display.settings import PageOptions, ScreenSettings, Settings, read_settings
 from onewindow.drivers.led import LedSettings
 from onewindow.drivers.voice import VoiceSettings
-from onewindow.drivers.voice.clips import PROJECT_ROOT
 from onewindow.rolefile import read_role
 from tests.support.hall import EXAMPLES
 
@@ -90,7 +90,7 @@ main = true
             LedSettings(port="/dev/hall-led485", address=3, window=3, width=8),
             LedSettings(port="/dev/hall-led485", address=0, main=True),
         ),
-        voice=VoiceSettings(clips=PROJECT_ROOT / "config/voice/zh-Hans", repeat=2),
+        voice=VoiceSettings(clips=config.VOICE / "zh-Hans", repeat=2),
     )
 
 

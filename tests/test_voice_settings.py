@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from onewindow import config
 from onewindow.configfile import ConfigFile
 from onewindow.drivers.voice import Announcer, RecordingPlayer, VoiceSettings, read_voice, shipped_folder
-from onewindow.drivers.voice.clips import PROJECT_ROOT
 
 
 def _read(text: str, folder: Path | None = None) -> tuple[VoiceSettings | None, list[str]]:
@@ -20,7 +20,7 @@ def _read(text: str, folder: Path | None = None) -> tuple[VoiceSettings | None, 
 def test_the_spec_example_reads_with_the_shipped_clips() -> None:
     settings, errors = _read('core = "http://10.0.0.2:8080"\n[voice]\nenabled = true\nclips = "config/voice/zh-Hans"\n')
     assert errors == []
-    assert settings == VoiceSettings(enabled=True, clips=PROJECT_ROOT / "config/voice/zh-Hans")
+    assert settings == VoiceSettings(enabled=True, clips=config.VOICE / "zh-Hans")
 
 
 def test_every_key(tmp_path: Path) -> None:
@@ -69,8 +69,8 @@ def test_a_clip_folder_that_is_not_there(tmp_path: Path) -> None:
     assert settings is None
     assert errors == [
         f'display.toml:3 [voice]: clips: folder "config/voice/zh-Hanz" not found (looked for '
-        f"{tmp_path}/config/voice/zh-Hanz or {PROJECT_ROOT}/config/voice/zh-Hanz; allowed: a folder of .wav "
-        f"clips, relative to the role file or the onewindow folder)"
+        f"{tmp_path}/config/voice/zh-Hanz or {config.ROOT}/config/voice/zh-Hanz; allowed: a folder of .wav "
+        f"clips, relative to the role file or to onewindow's shipped files)"
     ]
     settings, errors = _read(f'[voice]\nclips = "{tmp_path}/clip.wav"\n', tmp_path)
     assert errors == [

@@ -6,13 +6,14 @@ import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from onewindow.config import VOICE
+
 from .pcm import Pcm, WavError, join, read_wav, resample
 
 LOG = logging.getLogger("onewindow.voice")
 
-# config/ sits beside drivers/ in the checkout the hall runs from (an editable install).
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = PROJECT_ROOT / "config" / "voice"
+# The shipped clips are package data of onewindow.config: found the same in a checkout and an installed wheel.
+SHIPPED = VOICE
 
 
 def shipped_folder(locale: str) -> Path:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from onewindow.config import ROOT as SHIPPED_ROOT
 from onewindow.configfile import Table, show
-
-from .clips import PROJECT_ROOT
 
 
 @dataclass(frozen=True)
@@ -39,10 +38,10 @@ def read_voice(table: Table | None) -> VoiceSettings | None:
 
 
 def _clip_folder(table: Table, text: str) -> Path | None:
-    """A relative folder is looked for beside the role file, then in the onewindow checkout, so that
-    the shipped `clips = "config/voice/zh-Hans"` works from any role file."""
+    """A relative folder is looked for beside the role file, then among onewindow's shipped files, so that
+    `clips = "config/voice/zh-Hans"` works from any role file, in a checkout as in an installed package."""
     given = Path(text).expanduser()
-    candidates = [given] if given.is_absolute() else [table.file.path.parent / given, PROJECT_ROOT / given]
+    candidates = [given] if given.is_absolute() else [table.file.path.parent / given, SHIPPED_ROOT / given]
     for candidate in candidates:
         if candidate.is_dir():
             return candidate
@@ -53,6 +52,6 @@ def _clip_folder(table: Table, text: str) -> Path | None:
     table.error(
         "clips",
         f"folder {show(text)} not found (looked for {looked}; allowed: a folder of .wav "
-        f"clips, relative to the role file or the onewindow folder)",
+        f"clips, relative to the role file or to onewindow's shipped files)",
     )
     return None

@@ -1,0 +1,73 @@
+"""Backups as the hall's timer takes them: a copy while the core serves, kept N days, restored after a bad day
+and checked with `onewindow audit verify`."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from onewindow.cli import main
+from onewindow.dispatch.backup import back_up
+from tests.support.process import CoreProcess
+
+
+def _tickets(db: Path) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        return [row[0] for row in conn.execute("SELECT number FROM tickets ORDER BY number")]
+
+
+def test_a_backup_taken_while_the_core_serves_restores_and_its_log_verifies(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    db, backups = tmp_path / "core.sqlite", tmp_path / "backups"
+    with CoreProcess(tmp_path, db=str(db)) as core:
+        core.issue()
+        core.issue()
+        assert main(["backup", "--db", str(db), "--to", str(backups), "--keep-days", "7"]) == 0
+        core.issue()  # after the backup: lost when the backup is put back
+    made = capsys.readouterr().out.split(" to ")[-1].strip()
+    assert Path(made).parent == backups and Path(made).name.startswith("core-")
+
+    assert main(["restore", made, "--db", str(db)]) == 0
+    said = capsys.readouterr().out
+    assert f"restored {db} from {made}; the database it replaced is kept as {db}.before-restore-" in said
+    assert _tickets(db) == ["A001", "A002"]
+    kept = next(tmp_path.glob("core.sqlite.before-restore-*"))
+    assert _tickets(kept) == ["A001", "A002", "A003"]
+    assert main(["audit", "verify", "--db", str(db)]) == 0
+    assert capsys.readouterr().out.startswith("ok: ")
+    with CoreProcess(tmp_path, db=str(db)) as core:  # the hall goes on from the backup
+        assert core.issue()["number"] == "A003"
+
+
+def test_copies_older_than_the_days_kept_are_removed_and_nothing_else(tmp_path: Path) -> None:
+    db, backups = tmp_path / "core.sqlite", tmp_path / "backups"
+    with CoreProcess(tmp_path, db=str(db)) as core:
+        core.issue()
+    backups.mkdir()
+    for name in ["core-20260101-023000.sqlite", "core-20260110-023000.sqlite", "notes.txt", "core-old.sqlite"]:
+        (backups / name).write_text("")
+    made, removed = back_up(str(db), backups, keep_days=7, now=datetime(2026, 1, 15, 2, 30))
+    assert made.name == "core-20260115-023000.sqlite" and _tickets(made) == ["A001"]
+    assert [p.name for p in removed] == ["core-20260101-023000.sqlite"]
+    assert sorted(p.name for p in backups.iterdir()) == [
+        "core-20260110-023000.sqlite",
+        "core-20260115-023000.sqlite",
+        "core-old.sqlite",
+        "notes.txt",
+    ]
+
+
+def test_what_cannot_be_backed_up_or_restored_is_said_plainly(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["backup", "--db", "postgresql://hall@localhost/hall", "--to", str(tmp_path)]) == 1
+    assert "back PostgreSQL up with its own pg_dump" in capsys.readouterr().err
+    assert main(["backup", "--db", str(tmp_path / "none.sqlite"), "--to", str(tmp_path)]) == 1
+    assert f"no database at {tmp_path / 'none.sqlite'}" in capsys.readouterr().err
+    (tmp_path / "photo.sqlite").write_bytes(b"not a database at all")
+    (tmp_path / "core.sqlite").write_bytes(b"the hall's")
+    assert main(["restore", str(tmp_path / "photo.sqlite"), "--db", str(tmp_path / "core.sqlite")]) == 1
+    assert "is not a onewindow database" in capsys.readouterr().err
+    assert (tmp_path / "core.sqlite").read_bytes() == b"the hall's"
