@@ -361,3 +361,44 @@ def test_a_backup_put_back_starts_the_anchor_again_and_keeps_the_old_one(tmp_pat
     with serve(tmp_path, db=hall.db):
         pass
     assert "audit.mismatch" not in [e[2] for e in rows(hall.db)]
+
+
+def test_killed_at_random_moments_the_anchor_never_runs_ahead_of_the_log(tmp_path):
+    """SIGKILL between a commit and its anchor line, or while the anchor is rewritten at start: never a false
+    alarm. ONEWINDOW_KILLS raises the number of kills for a longer run (docs/reliability.md)."""
+    import contextlib
+    import random
+    import threading
+    import time
+
+    from onewindow.client import CoreClient, CoreRefused, CoreUnreachable
+    from tests.support.hall import token
+    from tests.support.process import CoreProcess
+
+    kills = int(os.environ.get("ONEWINDOW_KILLS", "5"))
+    stop, issued = threading.Event(), []
+    with CoreProcess(tmp_path) as core:
+
+        def kiosk() -> None:
+            client = CoreClient(core.url, token("kiosk-1"))
+            while not stop.is_set():
+                with contextlib.suppress(CoreUnreachable, CoreRefused):
+                    issued.append(client.issue("general", deadline_s=20))
+            client.close()
+
+        worker = threading.Thread(target=kiosk)
+        worker.start()
+        rng = random.Random(12)
+        try:
+            for _ in range(kills):
+                time.sleep(rng.uniform(0.05, 0.6))
+                core.stop("SIGKILL")
+                core.start()
+        finally:
+            stop.set()
+            worker.join(timeout=60)
+    db = str(tmp_path / "core.sqlite")
+    assert len(issued) > kills
+    assert "audit.mismatch" not in [e[2] for e in rows(db)]
+    result = audit(db)
+    assert result.returncode == 0 and result.stdout.startswith("ok:"), result.stdout + result.stderr
