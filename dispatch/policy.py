@@ -150,6 +150,10 @@ class Policy:
         elapsed = max(0.0, elapsed)
         weight = self.prior_weight * math.exp(-elapsed / prior)
         longer, total = times.learned(service).beyond(elapsed)
+        if longer == 0:
+            # the formula's own value, prior, without dividing by a weight that underflows to 0 once a ticket has
+            # been at the window some 745 prior lengths (12 hours for a one-minute service)
+            return prior
         return (weight * prior + total - elapsed * longer) / (weight + longer)
 
     def remaining_s(self, times: HandlingTimes, w: Window, now: float) -> float:

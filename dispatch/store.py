@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import logging
 import re
 import secrets
+import sqlite3
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,13 +38,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.schema import CreateSchema
 
+from . import audit as oplog
 from .devices import DeviceState
-from .model import OPEN, Call, Changes, Rating, Ticket, Window
+from .model import OPEN, AuditRecord, Call, Changes, Rating, Ticket, Window
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2
-GENESIS = "0" * 64
 
 metadata = MetaData()
 
@@ -193,11 +194,6 @@ def canonical(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def chain_hash(prev: str, seq: int, at: float, actor: str, action: str, data: str) -> str:
-    body = canonical([seq, repr(float(at)), actor, action, data])
-    return hashlib.sha256((prev + body).encode()).hexdigest()
-
-
 SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
@@ -241,21 +237,90 @@ def engine_for(db: str) -> Engine:
     return engine
 
 
+def read_only_engine(db: str) -> Engine:
+    """An engine that cannot write: SQLite opened read-only, or immutable when not even its -shm can be made."""
+    if "://" in db and not db.startswith("sqlite:///"):
+        return engine_for(db)
+    path = Path(db[len("sqlite:///") :] if "://" in db else db).resolve()
+    if not path.is_file():
+        raise StoreError(f"no database at {path}")
+
+    def connect() -> sqlite3.Connection:
+        for mode in ("mode=ro", "immutable=1"):
+            conn = sqlite3.connect(f"{path.as_uri()}?{mode}", uri=True, check_same_thread=False)
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return conn
+            except sqlite3.OperationalError:
+                # read-only folder: a WAL database's -shm cannot be made; immutable reads the main file alone
+                conn.close()
+        return sqlite3.connect(f"{path.as_uri()}?immutable=1", uri=True, check_same_thread=False)
+
+    return create_engine("sqlite://", creator=connect)
+
+
+def restart_anchor(db: str, audit_key: str | Path | None, label: str) -> Path | None:
+    """The operation log's anchor begun again at a restored database's newest entry; the old one's new name."""
+    key_path = Path(audit_key) if audit_key is not None else oplog.default_key_path(db)
+    if key_path is None:
+        return None
+    engine = read_only_engine(db)
+    try:
+        return oplog.restart_anchor(engine, key_path, label)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot read the operation log of {_safe_url(db)}: {_reason(exc)}") from exc
+    finally:
+        engine.dispose()
+
+
 class Store:
     """Everything the core keeps; one transaction per command, committed before anyone is answered."""
 
-    def __init__(self, db: str):
+    def __init__(self, db: str, audit_key: str | Path | None = None, *, reading: bool = False):
+        """`reading`: a store only read from (a report), which never touches the operation log's key or anchor."""
         self.db = db
+        key_path = Path(audit_key) if audit_key is not None else oplog.default_key_path(db)
         try:
-            self.engine = engine_for(db)
+            self.engine = engine_for(db)  # a malformed URL is named before a missing key
+            if key_path is None and not reading:
+                raise StoreError(
+                    f"the operation log of {_safe_url(db)} needs a key file outside the database: "
+                    "give it with --audit-key FILE (made at first start)"
+                )
             self._prepare()
             with self.engine.connect() as conn:
                 self.last_seq = conn.execute(select(func.coalesce(func.max(events.c.seq), 0))).scalar_one()
                 head = conn.execute(select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)).first()
+            self.audit_seq: int = head[0] if head else 0
+            # str(): a damaged row must not stop the hall; `audit verify` reports it
+            self.audit_head: str = str(head[1]) if head else oplog.GENESIS
+            if reading:
+                return
+            assert key_path is not None
+            self.log = self._open_log(key_path)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open the database {_safe_url(db)}: {_reason(exc)}") from exc
-        self.audit_seq: int = head[0] if head else 0
-        self.audit_head: str = head[1] if head else GENESIS
+        except oplog.AuditError as exc:
+            raise StoreError(str(exc)) from exc
+        if self.log.mismatch is not None:
+            self.commit(Changes(audit=[AuditRecord("core", oplog.MISMATCH, self.log.mismatch, time.time())]))
+
+    def _open_log(self, key_path: Path) -> oplog.KeyedLog:
+        """The operation log's key and anchor; a database without a keyed log is keyed from its newest entry."""
+        recorded = oplog.Start.from_meta(self.meta_value("audit_start"))
+        keyed = oplog.open_log(key_path, recorded, (self.audit_seq, self.audit_head), self._audit_hash)
+        if recorded != keyed.start:
+            with self.engine.begin() as conn:
+                _upsert(conn, meta, "key", {"key": "audit_start", "value": keyed.start.meta()})
+        return keyed
+
+    def _audit_hash(self, seq: int) -> Any:
+        with self.engine.connect() as conn:
+            return conn.execute(select(audit.c.hash).where(audit.c.seq == seq)).scalar_one_or_none()
+
+    @property
+    def audit_key(self) -> Path:
+        return self.log.key_path
 
     # --- schema -------------------------------------------------------------------------------
     def _prepare(self) -> None:
@@ -458,7 +523,7 @@ class Store:
                 for a in changes.audit:
                     audit_seq += 1
                     data = canonical(a.data)
-                    digest = chain_hash(head, audit_seq, a.at, a.actor, a.action, data)
+                    digest = self.log.link(head, audit_seq, a.at, a.actor, a.action, data)
                     audit_rows.append(
                         {
                             "seq": audit_seq,
@@ -477,6 +542,8 @@ class Store:
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot write to the database: {_reason(exc)}") from exc
         self.last_seq, self.audit_seq, self.audit_head = seq, audit_seq, head
+        if changes.audit:
+            self.log.anchor.append(audit_seq, head)
         return stored
 
     @_storage
@@ -531,7 +598,7 @@ def open_existing(db: str) -> Store:
         path = Path(db.removeprefix("sqlite:///"))
         if not path.is_file():
             raise StoreError(f"no database at {db}")
-        return Store(db)
+        return Store(db, reading=True)
     try:
         engine = engine_for(db)
         with engine.connect() as conn:
@@ -541,33 +608,27 @@ def open_existing(db: str) -> Store:
         raise StoreError(f"cannot open the database {_safe_url(db)}: {_reason(exc)}") from exc
     if not found:
         raise StoreError(f"no hall's database at {_safe_url(db)}: check the URL and its schema=")
-    return Store(db)
+    return Store(db, reading=True)
 
 
+@_storage
 def verify_audit(store: Store) -> tuple[bool, str]:
-    """Walk the operation log's hash chain; (True, summary) or (False, the first entry that is wrong)."""
-    expected_seq, prev = 1, GENESIS
-    count = 0
-    for row in store.audit_entries():
-        if row["seq"] != expected_seq:
-            return False, (f"entry {expected_seq} is missing: after entry {expected_seq - 1} comes entry {row['seq']}")
-        if row["prev"] != prev:
-            return False, f"entry {row['seq']} does not follow entry {row['seq'] - 1}: the chain was rewritten"
-        digest = chain_hash(prev, row["seq"], row["at"], row["actor"], row["action"], row["data"])
-        if digest != row["hash"]:
-            return False, (
-                f"entry {row['seq']} was altered ({row['action']} by {row['actor']}): "
-                "its content no longer matches its hash"
-            )
-        prev, expected_seq, count = row["hash"], expected_seq + 1, count + 1
-    head = store.meta_value("audit_head")
-    if head:
-        head_seq, head_hash = head.split(":", 1)
-        if int(head_seq) != count or head_hash != prev:
-            return False, (f"entries after {count} were removed: the log's head says it ends at entry {head_seq}")
-    elif count:
-        return False, "the log's head record is missing"
-    return True, f"{count} entries, chain intact"
+    """Check the running core's operation log; (True, summary) or (False, the first entry that is wrong)."""
+    verdict = oplog.verify(store.engine, store.audit_key)
+    return verdict.ok, verdict.message
+
+
+def verify_copy(db: str, audit_key: str | Path | None = None) -> tuple[bool, str]:
+    """Check a database's operation log without writing anything, so that a read-only copy will do."""
+    key_path = Path(audit_key) if audit_key is not None else oplog.default_key_path(db)
+    engine = read_only_engine(db)
+    try:
+        verdict = oplog.verify(engine, key_path)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot read the operation log of {_safe_url(db)}: {_reason(exc)}") from exc
+    finally:
+        engine.dispose()
+    return verdict.ok, verdict.message
 
 
 def _add_calls_and_rating_reasons(conn: Any) -> None:

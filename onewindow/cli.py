@@ -39,7 +39,7 @@ def cmd_core(args: argparse.Namespace) -> int:
 
     hall = load_hall(args.config)
     try:
-        store = Store(args.db)
+        store = Store(args.db, audit_key=args.audit_key)
         store.claim(hall.name, str(Path(args.config).resolve()))
         core = Core(hall, store)
     except StoreError as exc:
@@ -102,14 +102,13 @@ def cmd_new_token(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from onewindow.dispatch.store import Store, StoreError, verify_audit
+    from onewindow.dispatch.store import StoreError, verify_copy
 
     if "://" not in args.db and not Path(args.db).exists():
         print(f"no database at {args.db}", file=sys.stderr)
         return 1
     try:
-        store = Store(args.db)
-        ok, message = verify_audit(store)
+        ok, message = verify_copy(args.db, args.audit_key)
     except StoreError as exc:
         print(f"onewindow audit: {exc}", file=sys.stderr)
         return 1
@@ -153,13 +152,18 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from datetime import datetime
 
     from onewindow.dispatch.backup import BackupError, restore
+    from onewindow.dispatch.store import StoreError, restart_anchor
 
+    now = datetime.now()
     try:
-        kept = restore(Path(args.backup), args.db, datetime.now())
-    except BackupError as exc:
+        kept = restore(Path(args.backup), args.db, now)
+        anchor = restart_anchor(args.db, os.environ.get("ONEWINDOW_AUDIT_KEY"), f"before-restore-{now:%Y%m%d-%H%M%S}")
+    except (BackupError, StoreError, OSError) as exc:
         print(f"onewindow restore: {exc}", file=sys.stderr)
         return 1
     print(f"restored {args.db} from {args.backup}" + (f"; the database it replaced is kept as {kept}" if kept else ""))
+    if anchor is not None:
+        print(f"the operation log's anchor starts again from the backup; the one before is kept as {anchor}")
     print(f"check its operation log: onewindow audit verify --db {args.db}")
     return 0
 
@@ -245,6 +249,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
     p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    p.add_argument(
+        "--audit-key",
+        default=os.environ.get("ONEWINDOW_AUDIT_KEY"),
+        metavar="FILE",
+        help="the operation log's key, made at first start with mode 0600 (default $ONEWINDOW_AUDIT_KEY, else "
+        "PATH.audit-key beside a SQLite database; required with a database URL); its anchor is FILE.anchor",
+    )
     p.add_argument("--heartbeat", type=float, default=15.0, help=argparse.SUPPRESS)
     p.set_defaults(run=cmd_core)
 
@@ -338,8 +349,18 @@ def _database_commands(sub: Any) -> None:
 
     p = sub.add_parser("audit", help="the operation log", description="Check the operation log.")
     audit_sub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    v = audit_sub.add_parser("verify", help="check the hash chain and report the first altered entry")
+    v = audit_sub.add_parser(
+        "verify",
+        help="check the keyed chain and its anchor; report the first entry altered, removed or added",
+        description="Check the operation log without writing to the database (a read-only copy will do).",
+    )
     v.add_argument("--db", default=DEFAULT_DB, metavar="PATH or URL")
+    v.add_argument(
+        "--audit-key",
+        default=os.environ.get("ONEWINDOW_AUDIT_KEY"),
+        metavar="FILE",
+        help="the log's key (default $ONEWINDOW_AUDIT_KEY, else PATH.audit-key); FILE.anchor beside it",
+    )
     v.set_defaults(run=cmd_audit_verify)
 
 

@@ -321,7 +321,8 @@ def _read_services(file: ConfigFile) -> list[Service]:
         sid = t.str("id", pattern=SLUG, pattern_help="lower-case letters, digits, - and _, starting with a letter")
         name = t.str("name", max_length=40)
         prefix = t.str("prefix", pattern=r"[A-Z]{1,2}", pattern_help="one or two capital letters")
-        minutes = t.float("minutes", above=0, maxval=480)
+        # at least half a minute: the wait estimates learn from it and divide by what it implies
+        minutes = t.float("minutes", above=0, minval=0.5, maxval=480)
         share = t.float("share", None, minval=0, maxval=1)
         guide = t.str("guide", "", max_length=2000)
         t.finish()

@@ -265,7 +265,8 @@ def test_wrong_pins_lock_that_window_and_that_clerk_never_the_device_or_the_pc(h
     refused = [e for e in log["entries"] if e["action"] == "window.sign_in_refused"]
     assert len(refused) == 5 and {e["actor"] for e in refused} == {"device:caller-1"}
     assert [e["data"]["locked"] for e in reversed(refused)] == [False] * 4 + [True]
-    assert "9999" not in json.dumps(log)
+    # the keyed hashes are random hex, which may hold any four digits
+    assert "9999" not in json.dumps([{k: v for k, v in e.items() if k != "hash"} for e in log["entries"]])
 
 
 def test_a_keypad_action_names_the_clerk_signed_in_at_its_window(hall):

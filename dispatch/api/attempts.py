@@ -31,7 +31,9 @@ class Attempts:
                 failures = self._recent(key)
                 if len(failures) >= self.limit:
                     wait = int(self.period_s - (self.clock() - failures[0])) + 1
-                    raise ApiError(429, "too_many_attempts", f"too many wrong attempts: try again in {wait} s")
+                    raise ApiError(
+                        429, "too_many_attempts", f"too many wrong attempts: try again in {wait} s", retry_after_s=wait
+                    )
 
     def fail(self, *keys: str) -> bool:
         """Count a failure against each key; True when this one locked any of them."""
