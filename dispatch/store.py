@@ -40,11 +40,11 @@ from sqlalchemy.schema import CreateSchema
 
 from . import audit as oplog
 from .devices import DeviceState
-from .model import OPEN, AuditRecord, Call, Changes, Rating, Ticket, Window
+from .model import CASE_OPEN, OPEN, AuditRecord, Call, Case, CaseStep, Changes, Rating, Ticket, Window
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -124,6 +124,42 @@ calls = Table(
     Column("clerk", String(64)),
     Column("at", Float, nullable=False),
     Column("outcome", String(16)),
+)
+
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("ticket_id", String(64), nullable=False, index=True),
+    Column("day", String(10), nullable=False, index=True),
+    Column("number", String(16), nullable=False),
+    Column("service", String(64), nullable=False),
+    Column("unit", String(64), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("window", Integer, nullable=False),
+    Column("clerk", String(64)),
+    Column("status", String(16), nullable=False, index=True),
+    Column("opened_at", Float, nullable=False),
+    Column("reviewer", String(64)),
+    Column("reviewed_at", Float),
+    Column("approver", String(64)),
+    Column("approved_at", Float),
+    Column("done_at", Float),
+    Column("returns", Integer, nullable=False, default=0),
+    Column("note", Text, nullable=False, default=""),
+)
+
+# every step of a case's history, in order: opened, reviewed, approved (with a decision), resubmitted
+case_steps = Table(
+    "case_steps",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(64), nullable=False, index=True),
+    Column("action", String(16), nullable=False),
+    Column("clerk", String(64)),
+    Column("at", Float, nullable=False),
+    Column("decision", String(16)),
+    Column("note", Text, nullable=False, default=""),
 )
 
 devices = Table(
@@ -408,12 +444,14 @@ class Store:
                 wanted = wanted | (calls.c.outcome.is_(None) & (calls.c.at >= min(since)))
             found = conn.execute(select(calls).where(wanted).order_by(calls.c.id))
             call_list = [_call(r._mapping) for r in found]
+            case_list = _load_cases(conn, (cases.c.day == day) | cases.c.status.in_(CASE_OPEN))
         return {
             "tickets": ticket_list,
             "windows": window_rows,
             "devices": device_list,
             "ratings": rating_list,
             "calls": call_list,
+            "cases": case_list,
             "day": max(days) if days else None,
         }
 
@@ -499,6 +537,10 @@ class Store:
                     _keep(conn, calls, c, _call_row(c))
                 for r in changes.ratings:
                     _keep(conn, ratings, r, _rating_row(r))
+                for case in changes.cases.values():
+                    _upsert(conn, cases, "id", _case_row(case))
+                for step in changes.case_steps:
+                    _keep(conn, case_steps, step, _step_row(step))
                 for d in changes.devices.values():
                     _upsert(
                         conn,
@@ -636,13 +678,19 @@ def _add_calls_and_rating_reasons(conn: Any) -> None:
     conn.execute(text("ALTER TABLE ratings ADD COLUMN reasons TEXT"))
 
 
+def _add_cases(conn: Any) -> None:
+    cases.create(conn, checkfirst=True)
+    case_steps.create(conn, checkfirst=True)
+
+
 MIGRATIONS: dict[int, Any] = {
     # schema version n -> n+1: a function taking a connection
     1: _add_calls_and_rating_reasons,
+    2: _add_cases,
 }
 
 
-def _keep(conn: Any, table: Table, record: Call | Rating, row: dict[str, Any]) -> None:
+def _keep(conn: Any, table: Table, record: Call | Rating | CaseStep, row: dict[str, Any]) -> None:
     """Insert a new record (it learns its id) or update one written before."""
     if record.id is None:
         record.id = conn.execute(insert(table).values(**row)).inserted_primary_key[0]
@@ -779,6 +827,50 @@ def _call_row(c: Call) -> dict[str, Any]:
 
 def _call(row: Any) -> Call:
     return Call(id=row["id"], **{name: row[name] for name in _CALL_FIELDS})
+
+
+_CASE_FIELDS = (
+    "id",
+    "ticket_id",
+    "day",
+    "number",
+    "service",
+    "unit",
+    "kind",
+    "window",
+    "clerk",
+    "status",
+    "opened_at",
+    "reviewer",
+    "reviewed_at",
+    "approver",
+    "approved_at",
+    "done_at",
+    "returns",
+    "note",
+)
+_STEP_FIELDS = ("case_id", "action", "clerk", "at", "decision", "note")
+
+
+def _case_row(case: Case) -> dict[str, Any]:
+    return {name: getattr(case, name) for name in _CASE_FIELDS}
+
+
+def _step_row(step: CaseStep) -> dict[str, Any]:
+    return {name: getattr(step, name) for name in _STEP_FIELDS}
+
+
+def _load_cases(conn: Any, wanted: ColumnElement[bool]) -> list[Case]:
+    """The cases `wanted` picks, each with its steps in order."""
+    found = [
+        Case(**{name: r._mapping[name] for name in _CASE_FIELDS}) for r in conn.execute(select(cases).where(wanted))
+    ]
+    by_id = {c.id: c for c in found}
+    if by_id:
+        rows = conn.execute(select(case_steps).where(case_steps.c.case_id.in_(by_id)).order_by(case_steps.c.id))
+        for r in rows:
+            by_id[r.case_id].steps.append(CaseStep(id=r.id, **{name: r._mapping[name] for name in _STEP_FIELDS}))
+    return found
 
 
 def _reason(exc: Exception) -> str:

@@ -2,43 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
 from onewindow.configfile import ConfigFile
+from onewindow.dispatch.cases import overdue
+from onewindow.dispatch.domain import Forbidden, Hall, Invalid
+from onewindow.dispatch.model import DONE, IN_APPROVAL, IN_REVIEW, RETURNED, Ticket
 from onewindow.hallfile import load_hall, read_hall
-from tests.support.hall import EXAMPLES, _hash, hall_toml
-
-UNITS = """
-[[unit]]
-id = "injury"
-name = "工伤保险服务中心"
-
-[[unit]]
-id = "card"
-name = "社会保障卡服务中心"
-"""
-
-DECIDERS = {  # id: (pin, duties, units)
-    "r1": ("7001", ["review"], ["injury", "card"]),
-    "r2": ("7002", ["approve"], ["injury"]),
-    "c06": ("7006", ["window", "review", "approve"], ["injury", "card"]),
-}
-
-
-def case_hall_toml(limit_min: int = 60) -> str:
-    """The test hall with 工伤认定 to approve (injury) and 社保卡 to review (card), their reviewers and approvers."""
-    text = (
-        hall_toml(extra=UNITS)
-        .replace(
-            'prefix = "C"\nminutes = 25\n',
-            f'prefix = "C"\nminutes = 25\nclass = "approve"\nunit = "injury"\nlimit_min = {limit_min}\n',
-        )
-        .replace('prefix = "E"\nminutes = 5\n', 'prefix = "E"\nminutes = 5\nclass = "review"\nunit = "card"\n')
-    )
-    for clerk, (pin, duties, units) in DECIDERS.items():
-        text += (
-            f'\n[[clerk]]\nid = "{clerk}"\nname = "审核{clerk}"\npin_hash = "{_hash(pin)}"\n'
-            f"duties = {duties!r}\nunits = {units!r}\n".replace("'", '"')
-        )
-    return text
+from tests.support.cases import case_hall_toml
+from tests.support.hall import EXAMPLES, Clock
 
 
 def errors_of(text: str) -> list[str]:
@@ -95,3 +67,137 @@ def test_review_business_needs_its_unit_and_units_need_a_duty():
     errors = "\n".join(errors_of(text))
     assert 'class = "review" needs `unit`' in errors
     assert '[[clerk]] id="c01": units: only a clerk with the review or approve duty' in errors
+
+
+# --- the domain -------------------------------------------------------------------------------------
+
+
+def case_hall(limit_min: int = 60) -> tuple[Hall, Clock]:
+    clock = Clock()
+    hall = Hall(read_hall(ConfigFile("hall.toml", case_hall_toml(limit_min))), clock)
+    return hall, clock
+
+
+def handled(hall: Hall, service: str, window: int, clerk: str) -> Ticket:
+    """A ticket of `service` issued, called and finished at `window` by `clerk`."""
+    hall.sign_in(window, clerk, "test")
+    t, _ = hall.issue(service, False, "kiosk")
+    hall.call(window, "test")
+    hall.finish(window, "test")
+    return t
+
+
+def events_of(hall: Hall) -> list[tuple[str, dict]]:
+    return [(e.type, e.data) for e in hall.take_changes().events]
+
+
+def test_approve_business_goes_through_review_and_approval_to_done():
+    hall, clock = case_hall()
+    t = handled(hall, "injury", 5, "c05")
+    case = hall.case_of(t.id)
+    assert case is not None and case.id != t.id and case.status == IN_REVIEW
+    assert (case.number, case.service, case.unit, case.window, case.clerk) == (t.number, "injury", "injury", 5, "c05")
+    assert t.status == DONE  # the window's figures count it finished
+    opened = [d for kind, d in events_of(hall) if kind == "case.opened"]
+    assert opened and {k: opened[0][k] for k in ("number", "service", "unit", "window")} == {
+        "number": t.number,
+        "service": "injury",
+        "unit": "injury",
+        "window": 5,
+    }
+    clock.advance(300)
+    hall.decide(case.id, "review", "r1", "pass", "材料齐全", "clerk:r1")
+    assert case.status == IN_APPROVAL and case.reviewer == "r1"
+    hall.decide(case.id, "approve", "r2", "pass", "同意", "clerk:r2")
+    assert case.status == DONE and case.done_at == clock()
+    kinds = [kind for kind, _ in events_of(hall)]
+    assert kinds == ["case.reviewed", "case.approved", "case.done"]
+    assert [s.action for s in case.steps] == ["opened", "reviewed", "approved"]
+
+
+def test_review_business_is_done_after_its_review_and_handle_business_opens_no_case():
+    hall, _ = case_hall()
+    plain = handled(hall, "general", 1, "c01")
+    assert hall.case_of(plain.id) is None
+    t = handled(hall, "card", 4, "c04")
+    case = hall.case_of(t.id)
+    hall.decide(case.id, "review", "r1", "pass", "", "clerk:r1")
+    assert case.status == DONE
+
+
+def test_the_handler_never_reviews_and_the_reviewer_never_approves():
+    hall, _ = case_hall()
+    t = handled(hall, "injury", 5, "c06")
+    case = hall.case_of(t.id)
+    with pytest.raises(Forbidden) as refused:
+        hall.decide(case.id, "review", "c06", "pass", "", "clerk:c06")
+    assert refused.value.code == "same_person" and refused.value.status == 403
+    refusals = [a for a in hall.take_changes().audit if a.action == "case.refused"]
+    assert refusals and refusals[0].data["clerk"] == "c06" and refusals[0].data["reason"] == "same_person"
+    hall.decide(case.id, "review", "r1", "pass", "", "clerk:r1")
+    assert case.status == IN_APPROVAL
+    with pytest.raises(Forbidden) as refused:
+        hall.decide(case.id, "approve", "c06", "pass", "", "clerk:c06")  # the handler, with the approve duty
+    assert refused.value.code == "same_person"
+
+
+def test_a_reviewer_who_also_approves_may_not_approve_what_they_reviewed():
+    hall, _ = case_hall()
+    t = handled(hall, "injury", 5, "c05")
+    case = hall.case_of(t.id)
+    hall.decide(case.id, "review", "c06", "pass", "", "clerk:c06")
+    with pytest.raises(Forbidden) as refused:
+        hall.decide(case.id, "approve", "c06", "pass", "", "clerk:c06")
+    assert refused.value.code == "same_person"
+    with pytest.raises(Forbidden):
+        hall.decide(case.id, "approve", "r1", "pass", "", "clerk:r1")  # no approve duty
+    hall.decide(case.id, "approve", "r2", "pass", "", "clerk:r2")
+    assert case.status == DONE
+
+
+def test_a_return_goes_back_to_the_window_and_the_resubmitted_case_keeps_its_id_and_history():
+    hall, clock = case_hall()
+    t = handled(hall, "injury", 5, "c05")
+    case = hall.case_of(t.id)
+    first_id = case.id
+    hall.take_changes()
+    with pytest.raises(Invalid):
+        hall.decide(case.id, "review", "r1", "return", " ", "clerk:r1")  # a return says what to correct
+    hall.decide(case.id, "review", "r1", "return", "缺少劳动关系证明", "clerk:r1")
+    assert case.status == RETURNED and case.note == "缺少劳动关系证明"
+    returned = [d for kind, d in events_of(hall) if kind == "case.returned"]
+    assert returned[0]["window"] == 5 and "缺少" not in str(returned[0])
+    assert [c.id for c in hall.open_cases(window=5)] == [case.id]
+    with pytest.raises(Forbidden):
+        hall.resubmit(case.id, 4, "clerk:c04@4")  # only its own window
+    clock.advance(120)
+    hall.resubmit(case.id, 5, "clerk:c05@5", note="已补")
+    assert case.id == first_id and case.status == IN_REVIEW and case.returns == 1 and case.reviewer is None
+    hall.decide(case.id, "review", "r1", "pass", "", "clerk:r1")
+    hall.decide(case.id, "approve", "r2", "pass", "", "clerk:r2")
+    assert [(s.action, s.decision) for s in case.steps] == [
+        ("opened", None),
+        ("reviewed", "return"),
+        ("resubmitted", None),
+        ("reviewed", "pass"),
+        ("approved", "pass"),
+    ]
+    assert case.opened_at == t.finished_at  # the limit counts from the first finish
+
+
+def test_a_case_past_its_limit_is_overdue():
+    hall, clock = case_hall(limit_min=30)
+    case = hall.case_of(handled(hall, "injury", 5, "c05").id)
+    spec = hall.config.service("injury")
+    clock.advance(30 * 60)
+    assert not overdue(case, spec, clock())
+    clock.advance(1)
+    assert overdue(case, spec, clock())
+    assert not overdue(case, hall.config.service("card"), clock())  # no limit_min: never overdue
+
+
+def test_a_reviewer_signs_in_at_no_window():
+    hall, _ = case_hall()
+    with pytest.raises(Forbidden) as refused:
+        hall.sign_in(1, "r1", "test")
+    assert refused.value.code == "no_window_duty"
