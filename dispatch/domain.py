@@ -935,6 +935,14 @@ class Hall:
             actor, "window.sign_in_refused", {"window": number, "clerk": clerk_id, "reason": reason, "locked": locked}
         )
 
+    def station_signed_in(self, clerk_id: str, actor: str) -> None:
+        """A reviewer or approver signed in at a review station."""
+        self._record(actor, "review.signed_in", {"clerk": clerk_id})
+
+    def station_refused(self, clerk_id: str, reason: str, locked: bool, actor: str) -> None:
+        """A review station's sign-in refused for a wrong PIN or an unknown clerk."""
+        self._record(actor, "review.sign_in_refused", {"clerk": clerk_id, "reason": reason, "locked": locked})
+
     # --- devices ------------------------------------------------------------------------------
     def device_status(self, device_id: str, status: dict[str, Any], actor: str) -> DeviceState:
         d, changed = self.devices.report(device_id, status, self.clock())

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from onewindow.configfile import ConfigFile
+from onewindow.dispatch.api import create_app
 from onewindow.dispatch.cases import overdue
+from onewindow.dispatch.core import Core
 from onewindow.dispatch.domain import Forbidden, Hall, Invalid
 from onewindow.dispatch.model import DONE, IN_APPROVAL, IN_REVIEW, RETURNED, Ticket
+from onewindow.dispatch.store import Store
 from onewindow.hallfile import load_hall, read_hall
-from tests.support.cases import case_hall_toml
-from tests.support.hall import EXAMPLES, Clock
+from tests.support.cases import DECIDERS, case_hall_toml
+from tests.support.hall import EXAMPLES, PINS, Clock, basic, bearer
 
 
 def errors_of(text: str) -> list[str]:
@@ -201,3 +206,122 @@ def test_a_reviewer_signs_in_at_no_window():
     with pytest.raises(Forbidden) as refused:
         hall.sign_in(1, "r1", "test")
     assert refused.value.code == "no_window_duty"
+
+
+# --- the interface, from the hall's point of view ------------------------------------------------------
+
+
+@pytest.fixture
+def hall_app(tmp_path):
+    clock = Clock()
+    config = read_hall(ConfigFile("hall.toml", case_hall_toml(limit_min=30)))
+    core = Core(config, Store(str(tmp_path / "hall.sqlite")), clock=clock)
+    app = create_app(core)
+    yield app, core, clock
+    core.close()
+
+
+def station(app, clerk: str):
+    """A browser signed in at a review station as `clerk`."""
+    browser = app.test_client()
+    answer = browser.post("/api/v1/session", json={"clerk": clerk, "pin": DECIDERS[clerk][0], "station": "review"})
+    assert answer.status_code == 200, answer.json
+    return browser
+
+
+def finished_at_window(app, service: str, window: int, clerk: str, pin: str) -> tuple[str, object]:
+    """A citizen's ticket issued at the kiosk and handled at `window` by `clerk` signed in on the soft caller."""
+    ticket = app.test_client().post("/api/v1/tickets", json={"service": service}, headers=bearer("kiosk-1")).json
+    desk = app.test_client()
+    assert desk.post("/api/v1/session", json={"clerk": clerk, "pin": pin, "window": window}).status_code == 200
+    assert desk.post(f"/api/v1/windows/{window}/call", json={}).json["number"] == ticket["number"]
+    assert desk.post(f"/api/v1/windows/{window}/finish", json={}).status_code == 200
+    return ticket["id"], desk
+
+
+def test_a_case_through_review_and_approval_over_http(hall_app):
+    app, core, clock = hall_app
+    ticket_id, _ = finished_at_window(app, "injury", 5, "c05", PINS["c05"])
+    citizen = app.test_client()
+    assert citizen.get(f"/api/v1/tickets/{ticket_id}").json["status"] == "in_review"
+    reviewer, approver = station(app, "r1"), station(app, "r2")
+    cases = reviewer.get("/api/v1/cases?unit=injury").json["cases"]
+    assert [(c["number"], c["window"], c["status"], c["limit_min"]) for c in cases] == [("C001", 5, "in_review", 30)]
+    case_id = cases[0]["id"]
+    assert case_id != ticket_id
+    assert approver.post(f"/api/v1/cases/{case_id}/approve", json={"decision": "pass"}).status_code == 409
+    decided = reviewer.post(f"/api/v1/cases/{case_id}/review", json={"decision": "pass", "note": "齐全"})
+    assert decided.status_code == 200 and decided.json["status"] == "in_approval"
+    assert citizen.get(f"/api/v1/tickets/{ticket_id}").json["status"] == "in_approval"
+    assert approver.post(f"/api/v1/cases/{case_id}/approve", json={"decision": "pass"}).json["status"] == "done"
+    assert citizen.get(f"/api/v1/tickets/{ticket_id}").json["status"] == "done"
+    events = core.store.events_after(0, limit=1000)
+    kinds = [e.type for e in events if e.type.startswith("case.")]
+    assert kinds == ["case.opened", "case.reviewed", "case.approved", "case.done"]
+    for e in events:
+        assert case_id not in json.dumps(e.data) and ticket_id not in json.dumps(e.data)
+
+
+def test_same_person_over_http_for_the_handler_and_the_reviewer(hall_app):
+    app, core, _ = hall_app
+    _, _ = finished_at_window(app, "injury", 5, "c06", DECIDERS["c06"][0])
+    both = station(app, "c06")
+    case_id = both.get("/api/v1/cases").json["cases"][0]["id"]
+    refused = both.post(f"/api/v1/cases/{case_id}/review", json={"decision": "pass"})
+    assert refused.status_code == 403 and refused.json["error"]["code"] == "same_person"
+    assert station(app, "r1").post(f"/api/v1/cases/{case_id}/review", json={"decision": "pass"}).status_code == 200
+    _, _ = finished_at_window(app, "injury", 5, "c05", PINS["c05"])
+    second = both.get("/api/v1/cases?status=in_review").json["cases"][0]["id"]
+    assert both.post(f"/api/v1/cases/{second}/review", json={"decision": "pass"}).status_code == 200
+    refused = both.post(f"/api/v1/cases/{second}/approve", json={"decision": "pass"})
+    assert refused.status_code == 403 and refused.json["error"]["code"] == "same_person"
+    logged = [e for e in core.store.audit_entries() if e["action"] == "case.refused"]
+    assert len(logged) == 2
+
+
+def test_a_return_and_resubmission_over_http(hall_app):
+    app, _, _ = hall_app
+    ticket_id, desk = finished_at_window(app, "card", 4, "c04", PINS["c04"])
+    reviewer = station(app, "r1")
+    case_id = reviewer.get("/api/v1/cases?unit=card").json["cases"][0]["id"]
+    returned = reviewer.post(f"/api/v1/cases/{case_id}/review", json={"decision": "return", "note": "照片不清晰"})
+    assert returned.json["status"] == "returned"
+    ticket = app.test_client().get(f"/api/v1/tickets/{ticket_id}").json
+    assert ticket["status"] == "returned" and ticket["case"]["window"] == 4
+    mine = desk.get("/api/v1/cases?window=4").json["cases"]
+    assert [(c["id"], c["note"]) for c in mine] == [(case_id, "照片不清晰")]
+    assert app.test_client().get("/api/v1/cases?window=4").status_code == 401
+    again = desk.post(f"/api/v1/cases/{case_id}/resubmit", json={"note": "已重拍"})
+    assert again.status_code == 200 and again.json["id"] == case_id and again.json["status"] == "in_review"
+    done = reviewer.post(f"/api/v1/cases/{case_id}/review", json={"decision": "pass"}).json
+    assert done["status"] == "done" and [s["action"] for s in done["steps"]] == [
+        "opened",
+        "reviewed",
+        "resubmitted",
+        "reviewed",
+    ]
+
+
+def test_overdue_against_limit_min_over_http(hall_app):
+    app, _, clock = hall_app
+    finished_at_window(app, "injury", 5, "c05", PINS["c05"])
+    manager = app.test_client()
+    headers = basic("manager")
+    clock.advance(29 * 60)
+    assert manager.get("/api/v1/cases", headers=headers).json["cases"][0]["overdue"] is False
+    clock.advance(2 * 60)
+    listed = manager.get("/api/v1/cases", headers=headers).json["cases"][0]
+    assert listed["overdue"] is True and listed["age_s"] == 31 * 60
+
+
+def test_who_may_see_and_decide(hall_app):
+    app, _, _ = hall_app
+    finished_at_window(app, "injury", 5, "c05", PINS["c05"])
+    wrong = app.test_client().post("/api/v1/session", json={"clerk": "r1", "pin": "0000", "station": "review"})
+    assert wrong.status_code == 401
+    clerk = app.test_client().post("/api/v1/session", json={"clerk": "c01", "pin": PINS["c01"], "station": "review"})
+    assert clerk.status_code == 403
+    assert station(app, "r2").get("/api/v1/cases?unit=card").status_code == 403  # not r2's unit
+    assert app.test_client().get("/api/v1/cases", headers=basic("technician")).status_code == 403
+    assert app.test_client().get("/api/v1/cases", headers=basic("auditor")).status_code == 200
+    assert station(app, "r1").post("/api/v1/cases/nope/review", json={"decision": "pass"}).status_code == 404

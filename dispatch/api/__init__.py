@@ -9,6 +9,7 @@ from . import errors
 from .attempts import Attempts
 from .audit import audit
 from .body import MAX_BODY
+from .cases import cases
 from .devices import devices
 from .events import events
 from .hall import hall
@@ -21,7 +22,7 @@ from .stats import stats
 from .tickets import tickets
 from .windows import windows
 
-BLUEPRINTS = (hall, tickets, windows, devices, events, sessions, stats, reports, audit, pages, manage)
+BLUEPRINTS = (hall, tickets, windows, devices, events, sessions, stats, reports, audit, pages, manage, cases)
 
 
 def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | None = None) -> Flask:

@@ -105,6 +105,12 @@ def _session_principal() -> Principal | None:
     if "user" in session:
         user = state.users.get(session["user"])
         return Principal("user", user.name, role=user.role) if user else None
+    if session.get("station") == "review":  # a reviewer or approver at a review station, at no window
+        found = next((c for c in state.core.config.clerks if c.id == session.get("clerk")), None)
+        if found is None or not {"review", "approve"} & set(found.duties):
+            session.clear()
+            raise ApiError(401, "session_ended", "this clerk no longer reviews or approves; sign in again")
+        return Principal("clerk", found.id)
     clerk, window, since = session.get("clerk"), session.get("window"), session.get("since")
     valid = state.core.read(
         lambda hall: (

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, request, session
 
 from .auth import basic_user, check_device_token, principal_or_none
 from .body import read_body
+from .cases import review_login
 from .errors import ApiError
 from .state import app_state
 from .windows import sign_in
@@ -23,6 +24,7 @@ LOGIN_FIELDS: dict[str, tuple[type | tuple[type, ...], bool]] = {
     "password": (str, False),
     "device": (str, False),
     "token": (str, False),
+    "station": (str, False),
 }
 
 
@@ -41,6 +43,8 @@ def login() -> dict[str, Any]:
         session.clear()
         session["user"] = p.id
         return {"user": p.id, "role": p.role}
+    if body.get("station") == "review":
+        return review_login(body.get("clerk", ""), body.get("pin", ""))
     return _clerk_login(body)
 
 
