@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask import g, request, session
 
-from onewindow.credentials import same_digest, token_sha256, verify_secret
+from onewindow.credentials import same_digest, token_sha256, unknown_hash, verify_secret
 from onewindow.hallfile import Device
 
 from .errors import ApiError
@@ -85,11 +85,15 @@ def basic_user(value: str) -> Principal:
     except (binascii.Error, UnicodeDecodeError):
         raise ApiError(401, "bad_credentials", "malformed basic credentials") from None
     state = app_state()
-    state.attempts.check(f"user:{name}")
+    # counted per user from this address, and per address: a stranger's guesses slow the stranger and never lock
+    # the user out at their own PC
+    address = request.remote_addr or "?"
+    reservation = state.attempts.reserve(f"user:{name}@{address}", f"addr:{address}")
     user = state.users.get(name)
-    if user is None or not verify_secret(password, user.password_hash):
-        state.attempts.fail(f"user:{name}")
+    # an unknown name costs the same scrypt as a known one, so the time taken does not tell which names exist
+    if not verify_secret(password, user.password_hash if user is not None else unknown_hash()) or user is None:
         raise ApiError(401, "bad_credentials", "wrong user name or password")
+    state.attempts.give_back(reservation, clear=(f"user:{name}@{address}",))
     return Principal("user", user.name, role=user.role)
 
 
@@ -151,33 +155,32 @@ def window_actor(n: int, action: str) -> Principal:
 
 
 def check_pin(n: int, clerk_id: str, pin: str, actor: str) -> None:
-    """A clerk's PIN, before they sign in at window `n`. Wrong guesses count against that window and that clerk,
-    never the device or address: a caller Pi or a PC serves several windows, and one clerk's typos must not lock
-    the others. A refusal, and the lock-out it may start, goes to the operation log."""
+    """A clerk's PIN, before they sign in at window `n`. Each attempt is counted against that window and that clerk
+    before the PIN is checked (given back when right), never the device or address: a caller Pi or a PC serves
+    several windows, and one clerk's typos must not lock the others. A refusal, and the lock-out it may start, goes
+    to the operation log."""
     state = app_state()
     clerk = next((c for c in state.core.config.clerks if c.id == clerk_id), None)
-    # an unknown id counts against the window only, so made-up ids never pile up in the counts
-    keys = (f"window:{n}", f"clerk:{clerk_id}") if clerk is not None else (f"window:{n}",)
-    state.attempts.check(*keys)
-    if clerk is not None and verify_secret(pin, clerk.pin_hash):
-        state.attempts.clear(*keys)
+    # an unknown id is counted, checked and answered like a known one, so no answer tells which ids exist; the
+    # capped table keeps made-up ids from piling up
+    keys = (f"window:{n}", f"clerk:{clerk_id}")
+    reservation = state.attempts.reserve(*keys)
+    if verify_secret(pin, clerk.pin_hash if clerk is not None else unknown_hash()) and clerk is not None:
+        state.attempts.give_back(reservation, clear=keys)
         return
-    locked = state.attempts.fail(*keys)
     reason = "wrong_pin" if clerk is not None else "unknown_clerk"
-    state.core.execute(lambda hall: hall.sign_in_refused(n, clerk_id, reason, locked, actor))
-    if clerk is None:
-        raise ApiError(400, "unknown_clerk", f"no clerk {clerk_id!r} in the hall file")
-    raise ApiError(401, "wrong_pin", "wrong PIN")
+    state.core.execute(lambda hall: hall.sign_in_refused(n, clerk_id, reason, reservation.locked, actor))
+    raise ApiError(401, "wrong_pin", "wrong staff id or PIN")
 
 
 def check_device_token(device_id: str, token: str) -> Device:
     """The device a page signs in as with its token; wrong guesses count against the device and address."""
     attempts = app_state().attempts
-    keys = (f"device:{device_id}", f"addr:{request.remote_addr}")
+    keys = (f"device:{device_id}@{request.remote_addr}", f"addr:{request.remote_addr}")
+    reservation = attempts.reserve(*keys)
     digest = token_sha256(token)
     device = next((d for d in app_state().core.config.devices if d.id == device_id), None)
-    attempts.check(*keys)
     if device is None or not same_digest(digest, device.token_sha256):
-        attempts.fail(*keys)
         raise ApiError(401, "bad_token", "wrong device or token")
+    attempts.give_back(reservation, clear=keys[:1])
     return device
