@@ -1,17 +1,19 @@
-"""Who is asking and what they may do: a device by its token, a person by password or by the session's cookie."""
+"""Who is asking and what they may do: a device by its token, a person by password or by their page's session."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 from dataclasses import dataclass
+from typing import Any
 
-from flask import g, request, session
+from flask import g, request
 
 from onewindow.credentials import same_digest, token_sha256, unknown_hash, verify_secret
 from onewindow.hallfile import Device
 
 from .errors import ApiError
+from .signins import COOKIES, KINDS
 from .state import app_state
 
 
@@ -53,7 +55,7 @@ def principal_or_none() -> Principal | None:
     header = request.headers.get("Authorization", "")
     if header:
         found = _authorization(header)
-    elif "clerk" in session or "user" in session or "device" in session:
+    else:
         found = _session_principal()
         if found is not None and request.method not in ("GET", "HEAD") and not request.is_json:
             raise ApiError(400, "json_required", "send the body as application/json")
@@ -97,19 +99,53 @@ def basic_user(value: str) -> Principal:
     return Principal("user", user.name, role=user.role)
 
 
+def page_session() -> tuple[str, str] | None:
+    """The kind and id of the session this request carries: its page's own (the pages send their kind in
+    `X-Onewindow-Session`, so a browser signed in at /caller and at /manage keeps both apart), or else the one
+    session cookie it has."""
+    present = [kind for kind in KINDS if request.cookies.get(COOKIES[kind])]
+    wanted = request.headers.get("X-Onewindow-Session")
+    if wanted in KINDS:
+        present = [wanted] if wanted in present else []
+    if not present:
+        return None
+    return present[0], request.cookies[COOKIES[present[0]]]
+
+
 def _session_principal() -> Principal | None:
+    carried = page_session()
+    if carried is None:
+        return None
+    kind, sid = carried
     state = app_state()
-    if "device" in session:
+    fields = state.signins.find(kind, sid)
+    found = _live(kind, fields) if fields is not None else None
+    if found is None:
+        state.signins.end(sid)
+        raise ApiError(401, "session_ended", SESSION_ENDED[kind])
+    return found
+
+
+SESSION_ENDED = {
+    "clerk": "you were signed out of this window; sign in again",
+    "user": "your session ended; sign in again",
+    "device": "this page's session ended or its device token changed; sign the page in again",
+}
+
+
+def _live(kind: str, fields: dict[str, Any]) -> Principal | None:
+    """Who a live session is, if what it was opened for still holds."""
+    state = app_state()
+    if kind == "device":
         # a tablet evaluator or a browser display signed in once with its device token
-        device = next((d for d in state.core.config.devices if d.id == session["device"]), None)
-        if device is None or not same_digest(device.token_sha256, str(session.get("token_sha256", ""))):
-            session.clear()
-            raise ApiError(401, "session_ended", "this device's token changed; sign the page in again")
+        device = next((d for d in state.core.config.devices if d.id == fields["device"]), None)
+        if device is None or not same_digest(device.token_sha256, fields["token_sha256"]):
+            return None
         return Principal("device", device.id, device=device)
-    if "user" in session:
-        user = state.users.get(session["user"])
+    if kind == "user":
+        user = state.users.get(fields["user"])
         return Principal("user", user.name, role=user.role) if user else None
-    clerk, window, since = session.get("clerk"), session.get("window"), session.get("since")
+    clerk, window, since = fields["clerk"], fields["window"], fields["since"]
     valid = state.core.read(
         lambda hall: (
             window in hall.windows
@@ -117,10 +153,7 @@ def _session_principal() -> Principal | None:
             and hall.windows[window].signed_in_at == since
         )
     )
-    if not valid or not isinstance(clerk, str):
-        session.clear()
-        raise ApiError(401, "session_ended", "you were signed out of this window; sign in again")
-    return Principal("clerk", clerk, window=window)
+    return Principal("clerk", clerk, window=window) if valid else None
 
 
 def require_user(*roles: str) -> Principal:
