@@ -17,7 +17,7 @@ from onewindow.configfile import ConfigError
 from onewindow.hallfile import load_hall
 
 from .api import create_app
-from .api.state import KEY, AppState
+from .api.state import KEY
 from .core import Core
 from .store import StoreError
 
@@ -80,7 +80,7 @@ def reload_hall(core: Core, app: Flask) -> bool:
         core.store.claim(config.name, path)
         core.reload(config)
         state = app.extensions[KEY]
-        app.extensions[KEY] = AppState.serving(core, state.heartbeat_s, state.attempts)
+        app.extensions[KEY] = state.serving_again(core)
     except ConfigError as exc:
         log.error("the hall file %s is not valid; the hall goes on as before:\n%s", path, "\n".join(exc.errors))
         return False

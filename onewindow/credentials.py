@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import ctypes
 import ctypes.util
+import functools
 import hashlib
 import hmac
 import re
@@ -60,8 +61,10 @@ def hash_format_problem(value: str) -> str | None:
 
 
 # scrypt takes 16 MiB from malloc on whichever thread runs it, and glibc keeps it in that thread's arena: in a
-# server with many threads that is 16 MiB per thread for good. One thread does all verifying, then trims.
-_verifier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify")
+# server with many threads that is 16 MiB per thread for good. Two threads do all verifying, then trim: one per
+# core of a Pi's pair in use, so one slow check never holds every sign-in behind it. What reaches them is bounded
+# by the attempt limits, which count an attempt before it is queued here.
+_verifier = ThreadPoolExecutor(max_workers=2, thread_name_prefix="verify")
 _malloc_trim: Callable[[int], int] | None
 try:
     _malloc_trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
@@ -85,6 +88,12 @@ def verify_secret(secret: str, stored: str) -> bool:
     if hash_format_problem(stored):
         return False
     return _verifier.submit(_scrypt_matches, secret, stored).result()
+
+
+@functools.cache
+def unknown_hash() -> str:
+    """A hash no secret matches, checked for an unknown name or id so that it costs what a known one does."""
+    return hash_secret(secrets.token_urlsafe(32))
 
 
 def new_token() -> tuple[str, str]:

@@ -14,9 +14,10 @@ from .devices import devices
 from .events import events
 from .hall import hall
 from .manage import manage
-from .pages import pages
+from .pages import no_framing, pages
 from .reports import reports
 from .sessions import sessions
+from .signins import CookieRules
 from .state import KEY, AppState
 from .stats import stats
 from .tickets import tickets
@@ -25,20 +26,22 @@ from .windows import windows
 BLUEPRINTS = (hall, tickets, windows, devices, events, sessions, stats, reports, audit, pages, manage, cases)
 
 
-def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | None = None) -> Flask:
-    """The core's web app: the v1 interface and the pages, answering from `core`."""
+def create_app(
+    core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | None = None, cookies: CookieRules | None = None
+) -> Flask:
+    """The core's web app: the v1 interface and the pages, answering from `core`. Session cookies follow `cookies`,
+    or ONEWINDOW_COOKIE_SECURE and ONEWINDOW_COOKIE_SAMESITE (docs/web.md)."""
     app = Flask(__name__, static_folder=None)
     app.config.update(
-        SECRET_KEY=core.store.meta_value("secret_key") or "",
         MAX_CONTENT_LENGTH=MAX_BODY,
-        SESSION_COOKIE_SAMESITE="Strict",
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_NAME="onewindow",
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.extensions[KEY] = AppState.serving(core, heartbeat_s, attempts or Attempts())
+    app.extensions[KEY] = AppState.serving(
+        core, heartbeat_s, attempts or Attempts(), cookies or CookieRules.from_environment()
+    )
     errors.register(app)
+    app.after_request(no_framing)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, request, session
+from flask import Blueprint, request
 
-from onewindow.credentials import verify_secret
+from onewindow.credentials import unknown_hash, verify_secret
 
 from ..model import CASE_OPEN, DONE
 from .auth import Principal, principal, window_actor
@@ -22,25 +22,23 @@ DECISION: dict[str, tuple[type | tuple[type, ...], bool]] = {"decision": (str, T
 
 
 def review_login(clerk_id: str, pin: str) -> dict[str, Any]:
-    """A clerk with the review or approve duty signs in at a review station: no window, a session cookie. Wrong
-    guesses count against the clerk and the address, and each refusal goes to the operation log."""
+    """A clerk with the review or approve duty signs in at a review station: no window; the caller opens the
+    session. Each attempt counts against the clerk before the PIN is checked (given back when right), an unknown
+    id is checked and answered like a known one, and each refusal goes to the operation log."""
     state = app_state()
-    keys = (f"clerk:{clerk_id}", f"addr:{request.remote_addr}")
-    state.attempts.check(*keys)
+    keys = (f"clerk:{clerk_id}",)
+    reservation = state.attempts.reserve(*keys)
     clerk = next((c for c in state.core.config.clerks if c.id == clerk_id), None)
     actor = f"web:{request.remote_addr}"
-    if clerk is None or not verify_secret(pin, clerk.pin_hash):
-        locked = state.attempts.fail(*keys)
+    if clerk is None or not verify_secret(pin, clerk.pin_hash if clerk is not None else unknown_hash()):
         reason = "wrong_pin" if clerk is not None else "unknown_clerk"
-        state.core.execute(lambda hall: hall.station_refused(clerk_id, reason, locked, actor))
-        raise ApiError(401, "wrong_pin", "wrong clerk id or PIN")
-    state.attempts.clear(*keys)
+        state.core.execute(lambda hall: hall.station_refused(clerk_id, reason, reservation.locked, actor))
+        raise ApiError(401, "wrong_pin", "wrong staff id or PIN")
+    state.attempts.give_back(reservation, clear=keys)
     duties = [d for d in clerk.duties if d in ("review", "approve")]
     if not duties:
         raise ApiError(403, "no_review_duty", f"{clerk_id} has no review or approve duty")
     state.core.execute(lambda hall: hall.station_signed_in(clerk_id, f"clerk:{clerk_id}@review"))
-    session.clear()
-    session.update({"clerk": clerk_id, "station": "review"})
     return {"clerk": clerk_id, "name": clerk.name, "station": "review", "duties": duties, "units": list(clerk.units)}
 
 
