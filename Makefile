@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 APT_PACKAGES := python3-venv python3-dev gcc linux-libc-dev fonts-noto-cjk fonts-wqy-microhei espeak-ng \
 	sox chromium libusb-1.0-0 postgresql systemd
 
-.PHONY: test demo system venv lint layers bench lock clean
+.PHONY: test demo system venv lint layers bench lock bundle bundle-check clean
 
 test: system venv
 	$(BIN)/python -m pytest -q
@@ -58,5 +58,14 @@ lock:
 	$(LOCK) --extra postgres -c requirements/dev.txt -o requirements/core.txt
 	for role in kiosk display caller; do $(LOCK) --extra $$role -c requirements/dev.txt -o requirements/$$role.txt || exit 1; done
 
+# The offline bundles: dist/onewindow-VERSION-ROLE.tar.gz for the core, kiosk, display and caller, each with its
+# locked wheels for a Pi (bookworm arm64, CPython 3.11) and for an x86_64 PC, the installer and the examples
+# (docs/deployment.md). `make bundle-check` downloads every role's arm64 wheels to show the locks resolve for a Pi.
+bundle: venv
+	$(BIN)/python tools/bundle.py
+
+bundle-check: venv
+	ONEWINDOW_SLOW=1 $(BIN)/python -m pytest -q tests/test_bundle.py
+
 clean:
-	rm -rf $(VENV) var build *.egg-info
+	rm -rf $(VENV) var build dist *.egg-info
