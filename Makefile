@@ -3,11 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages: compilers for evdev, CJK fonts, espeak-ng for the voice clips, Debian's chromium for the
-# browser tests, libusb for USB printers, PostgreSQL for the storage tests, systemd-analyze for the unit tests.
+# browser tests, libusb for USB printers, PostgreSQL for the storage tests, systemd-analyze for the unit tests,
+# nginx and openssl for the HTTPS test.
 APT_PACKAGES := python3-venv python3-dev gcc linux-libc-dev fonts-noto-cjk fonts-wqy-microhei espeak-ng \
-	sox chromium libusb-1.0-0 postgresql systemd
+	sox chromium libusb-1.0-0 postgresql systemd nginx-light openssl
 
-.PHONY: test demo system venv lint layers bench lock bundle bundle-check clean
+.PHONY: test demo system venv lint layers bench lock bundle bundle-check pi-check clean
 
 test: system venv
 	$(BIN)/python -m pytest -q

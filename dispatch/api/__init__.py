@@ -23,8 +23,11 @@ from .windows import windows
 BLUEPRINTS = (hall, tickets, windows, devices, events, sessions, stats, audit, pages, manage)
 
 
-def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | None = None) -> Flask:
-    """The core's web app: the v1 interface and the pages, answering from `core`."""
+def create_app(
+    core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | None = None, behind_tls: bool = False
+) -> Flask:
+    """The core's web app: the v1 interface and the pages, answering from `core`. `behind_tls`: browsers reach it
+    over HTTPS through a proxy, so the session cookie is marked Secure (sent back over HTTPS only)."""
     app = Flask(__name__, static_folder=None)
     app.config.update(
         SECRET_KEY=core.store.meta_value("secret_key") or "",
@@ -32,6 +35,7 @@ def create_app(core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | No
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_NAME="onewindow",
+        SESSION_COOKIE_SECURE=behind_tls,
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
