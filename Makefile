@@ -68,5 +68,13 @@ bundle: venv
 bundle-check: venv
 	ONEWINDOW_SLOW=1 $(BIN)/python -m pytest -q tests/test_bundle.py
 
+# A Raspberry Pi without the Pi: the kiosk and display bundles installed into a Debian bookworm arm64 root
+# (debootstrap) run under qemu-user, their check-config, kiosk and display run there against a core here; pictures
+# in var/pi-check/pictures/. Long (docs/deployment.md says how long); not part of `make test`.
+PI_CHECK_PACKAGES := debootstrap qemu-user-static binfmt-support
+pi-check: venv
+	$(MAKE) system APT_PACKAGES="$(PI_CHECK_PACKAGES)"
+	tools/pi-check.sh
+
 clean:
 	rm -rf $(VENV) var build dist *.egg-info

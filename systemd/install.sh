@@ -66,8 +66,10 @@ running() {
   fi
 }
 
-# what SDL's KMSDRM video driver loads at run time (pygame-ce's wheel carries SDL itself, not these)
-SDL="libdrm2 libgbm1 libegl1 libgles2"
+# what SDL's KMSDRM video driver loads at run time (pygame-ce's wheel carries SDL itself, not these); GBM and EGL
+# load the GPU's own driver (v3d on a Pi 4 and 5) from libgl1-mesa-dri, which nothing else pulls in without
+# recommends: the Pi check showed EGL missing its driver before it was listed here
+SDL="libdrm2 libgbm1 libegl1 libgles2 libgl1-mesa-dri"
 also="" timer=""
 case "$role" in
   core)    extra=postgres lock=core packages="python3-venv sqlite3"
