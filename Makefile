@@ -76,5 +76,6 @@ pi-check: venv
 	$(MAKE) system APT_PACKAGES="$(PI_CHECK_PACKAGES)"
 	tools/pi-check.sh
 
+# --one-file-system: never into the /dev, /sys and /proc that an interrupted pi-check left mounted in var/pi-check
 clean:
-	rm -rf $(VENV) var build dist *.egg-info
+	rm -rf --one-file-system $(VENV) var build dist *.egg-info

@@ -64,7 +64,8 @@ fi
 # --- a fresh copy of it, with /proc, /sys and /dev, and stand-ins for what only a booted Pi has -------------------
 unmount() { for m in dev sys proc; do umount -R "$run/$m" 2>/dev/null || umount -lR "$run/$m" 2>/dev/null || true; done; }
 unmount
-rm -rf "$run"
+for m in dev sys proc; do ! mountpoint -q "$run/$m" || die "$run/$m is still mounted: unmount it before anything removes $run"; done
+rm -rf --one-file-system "$run"
 cp -a "$base" "$run"
 trap unmount EXIT
 mount -t proc proc "$run/proc"
