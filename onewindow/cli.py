@@ -46,7 +46,7 @@ def cmd_core(args: argparse.Namespace) -> int:
         print(f"onewindow core: {exc}", file=sys.stderr)
         return 1
     try:
-        return run(core, args.host, args.port, heartbeat_s=args.heartbeat)
+        return run(core, args.host, args.port, heartbeat_s=args.heartbeat, behind_tls=args.behind_tls)
     except OSError as exc:
         print(f"onewindow core: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
@@ -255,6 +255,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="the operation log's key, made at first start with mode 0600 (default $ONEWINDOW_AUDIT_KEY, else "
         "PATH.audit-key beside a SQLite database; required with a database URL); its anchor is FILE.anchor",
+    )
+    p.add_argument(
+        "--behind-tls",
+        action="store_true",
+        default=os.environ.get("ONEWINDOW_BEHIND_TLS", "").lower() in ("1", "yes", "true"),
+        help="browsers come through an HTTPS proxy on this machine (docs/deployment.md): the session cookie is "
+        "Secure and the proxy's X-Forwarded-For is believed (default: ONEWINDOW_BEHIND_TLS=yes in the environment)",
     )
     p.add_argument("--heartbeat", type=float, default=15.0, help=argparse.SUPPRESS)
     p.set_defaults(run=cmd_core)

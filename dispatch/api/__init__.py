@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Flask
 
 from ..core import Core
@@ -27,19 +29,26 @@ BLUEPRINTS = (hall, tickets, windows, devices, events, sessions, stats, reports,
 
 
 def create_app(
-    core: Core, *, heartbeat_s: float = 15.0, attempts: Attempts | None = None, cookies: CookieRules | None = None
+    core: Core,
+    *,
+    heartbeat_s: float = 15.0,
+    attempts: Attempts | None = None,
+    cookies: CookieRules | None = None,
+    behind_tls: bool = False,
 ) -> Flask:
     """The core's web app: the v1 interface and the pages, answering from `core`. Session cookies follow `cookies`,
-    or ONEWINDOW_COOKIE_SECURE and ONEWINDOW_COOKIE_SAMESITE (docs/web.md)."""
+    or ONEWINDOW_COOKIE_SECURE and ONEWINDOW_COOKIE_SAMESITE (docs/web.md); `behind_tls`: browsers reach it over
+    HTTPS through a proxy, so the session cookies are Secure (sent back over HTTPS only) whatever those say."""
     app = Flask(__name__, static_folder=None)
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_BODY,
         JSON_AS_ASCII=False,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.extensions[KEY] = AppState.serving(
-        core, heartbeat_s, attempts or Attempts(), cookies or CookieRules.from_environment()
-    )
+    rules = cookies or CookieRules.from_environment()
+    if behind_tls:
+        rules = replace(rules, secure=True)
+    app.extensions[KEY] = AppState.serving(core, heartbeat_s, attempts or Attempts(), rules)
     errors.register(app)
     app.after_request(no_framing)
     for blueprint in BLUEPRINTS:
