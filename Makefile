@@ -3,11 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages: compilers for evdev, CJK fonts, espeak-ng for the voice clips, Debian's chromium for the
-# browser tests, libusb for USB printers, PostgreSQL for the storage tests, systemd-analyze for the unit tests.
+# browser tests, libusb for USB printers, PostgreSQL for the storage tests, systemd-analyze for the unit tests,
+# nginx and openssl for the HTTPS test.
 APT_PACKAGES := python3-venv python3-dev gcc linux-libc-dev fonts-noto-cjk fonts-wqy-microhei espeak-ng \
-	sox chromium libusb-1.0-0 postgresql systemd
+	sox chromium libusb-1.0-0 postgresql systemd nginx-light openssl
 
-.PHONY: test demo system venv lint layers bench lock clean
+.PHONY: test demo system venv lint layers bench lock bundle bundle-check pi-check clean
 
 test: system venv
 	$(BIN)/python -m pytest -q
@@ -58,5 +59,23 @@ lock:
 	$(LOCK) --extra postgres -c requirements/dev.txt -o requirements/core.txt
 	for role in kiosk display caller; do $(LOCK) --extra $$role -c requirements/dev.txt -o requirements/$$role.txt || exit 1; done
 
+# The offline bundles: dist/onewindow-VERSION-ROLE.tar.gz for the core, kiosk, display and caller, each with its
+# locked wheels for a Pi (bookworm arm64, CPython 3.11) and for an x86_64 PC, the installer and the examples
+# (docs/deployment.md). `make bundle-check` downloads every role's arm64 wheels to show the locks resolve for a Pi.
+bundle: venv
+	$(BIN)/python tools/bundle.py
+
+bundle-check: venv
+	ONEWINDOW_SLOW=1 $(BIN)/python -m pytest -q tests/test_bundle.py
+
+# A Raspberry Pi without the Pi: the kiosk and display bundles installed into a Debian bookworm arm64 root
+# (debootstrap) run under qemu-user, their check-config, kiosk and display run there against a core here; pictures
+# in var/pi-check/pictures/. Long (docs/deployment.md says how long); not part of `make test`.
+PI_CHECK_PACKAGES := debootstrap qemu-user-static binfmt-support
+pi-check: venv
+	$(MAKE) system APT_PACKAGES="$(PI_CHECK_PACKAGES)"
+	tools/pi-check.sh
+
+# --one-file-system: never into the /dev, /sys and /proc that an interrupted pi-check left mounted in var/pi-check
 clean:
-	rm -rf $(VENV) var build *.egg-info
+	rm -rf --one-file-system $(VENV) var build dist *.egg-info

@@ -123,7 +123,13 @@ class Core:
         hall = Hall(self.config, self.clock, self.policy, device_timeout_s=self.device_timeout_s)
         state = self.store.load(hall.local_day(self.clock()))
         hall.restore(
-            state["tickets"], state["windows"], state["devices"], state["ratings"], state["day"], calls=state["calls"]
+            state["tickets"],
+            state["windows"],
+            state["devices"],
+            state["ratings"],
+            state["day"],
+            calls=state["calls"],
+            cases=state["cases"],
         )
         return hall
 

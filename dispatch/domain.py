@@ -11,20 +11,28 @@ from zoneinfo import ZoneInfo
 from onewindow.hallfile import HallConfig, WindowSpec
 from onewindow.hours import HallHours, closing, is_issuing, is_open, next_opening
 
+from .cases import STAGE_OF, next_status, same_person
 from .devices import Devices, DeviceState
 from .model import (
     CALLED,
     CANCELLED,
+    CASE_OPEN,
     DONE,
     FINISHED,
+    IN_REVIEW,
     NO_SHOW,
     OPEN,
+    PASS,
+    RETURN,
+    RETURNED,
     SCORES,
     SERVING,
     TRANSFERRED,
     WAITING,
     AuditRecord,
     Call,
+    Case,
+    CaseStep,
     Changes,
     Event,
     Queue,
@@ -62,6 +70,10 @@ class Conflict(HallError):
     status = 409
 
 
+class Forbidden(HallError):
+    status = 403
+
+
 class Hall:
     """The state of one hall for one day and every rule that changes it."""
 
@@ -91,6 +103,8 @@ class Hall:
         self.ratings: dict[str, Rating] = {}
         self.calls: list[Call] = []  # the day's calls, in order
         self.calling: dict[int, Call] = {}  # each window's call of its current ticket, to record how it ends
+        self.cases: dict[str, Case] = {}  # the open cases, and those of the day
+        self.case_by_ticket: dict[str, Case] = {}
         self.devices = Devices(config.devices, device_timeout_s)
         self.day = self.local_day(clock())
         self.changes = Changes()
@@ -117,6 +131,7 @@ class Hall:
         ratings: Iterable[Rating],
         day: str | None,
         calls: Iterable[Call] = (),
+        cases: Iterable[Case] = (),
     ) -> None:
         """Rebuild the in-memory day from stored rows; `day` is the day the windows' state belongs to.
 
@@ -170,6 +185,8 @@ class Hall:
             w = self.windows.get(c.window)
             if w is not None and w.current is not None and c.outcome is None and c.number == w.current.number:
                 self.calling[w.number] = c
+        for case in cases:
+            self._index_case(case)
         self.changes = Changes()
 
     def _index(self, t: Ticket) -> None:
@@ -299,6 +316,10 @@ class Hall:
         self.ratings = {}
         self.calls = []
         self.calling = {n: c for n, c in self.calling.items() if self.windows[n].current is not None}
+        open_cases = [c for c in self.cases.values() if c.status in CASE_OPEN]
+        self.cases, self.case_by_ticket = {}, {}
+        for case in open_cases:
+            self._index_case(case)
         self.day = today
         self._record("system", "day.started", {"day": today, "previous": old, "still_open": len(kept)})
         return True
@@ -593,6 +614,8 @@ class Hall:
             data["rating_until"] = self.iso(w.armed_until)
         self._touch(t, w)
         self._emit("ticket.finished" if status == DONE else "ticket.no_show", actor, data)
+        if status == DONE:
+            self._open_case(t, w.number, actor, now)
         return t
 
     def transfer(self, number: int, actor: str, service: str | None = None, window: int | None = None) -> Ticket:
@@ -687,6 +710,8 @@ class Hall:
         clerk = self.clerks.get(clerk_id)
         if clerk is None:
             raise Invalid("unknown_clerk", f"no clerk {clerk_id!r} in the hall file")
+        if "window" not in clerk.duties:
+            raise Forbidden("no_window_duty", f"{clerk_id} reviews or approves at the review station, not at a window")
         if w.clerk == clerk_id:
             return w
         left = next((other for other in self.windows.values() if other.clerk == clerk_id), None)
@@ -796,12 +821,133 @@ class Hall:
         )
         return rating
 
+    # --- cases (SPEC §10) -----------------------------------------------------------------------
+    # Finishing a ticket of review or approve business opens a case: the unit's reviewer passes it (on to its
+    # approver for approve business) or returns it to the window with a note; the window's clerk corrects it and
+    # submits it again. The ticket stays `done` for the window's figures; its view shows the case's stage.
+    def _index_case(self, case: Case) -> None:
+        self.cases[case.id] = case
+        self.case_by_ticket[case.ticket_id] = case
+
+    def case(self, case_id: str) -> Case:
+        found = self.cases.get(case_id)
+        if found is None:
+            raise NotFound("unknown_case", "no such case")
+        return found
+
+    def case_of(self, ticket_id: str) -> Case | None:
+        return self.case_by_ticket.get(ticket_id)
+
+    def open_cases(self, unit: str | None = None, status: str | None = None, window: int | None = None) -> list[Case]:
+        """The cases kept in memory (every open one, the day's done ones), oldest first."""
+        found = [
+            c
+            for c in self.cases.values()
+            if (unit is None or c.unit == unit)
+            and (c.status in CASE_OPEN if status is None else c.status == status)
+            and (window is None or c.window == window)
+        ]
+        return sorted(found, key=lambda c: (c.opened_at, c.number))
+
+    def _case_event(self, event: str, actor: str, case: Case, **more: Any) -> None:
+        self._emit(
+            event,
+            actor,
+            {"number": case.number, "service": case.service, "unit": case.unit, "window": case.window, **more},
+        )
+
+    def _step(self, case: Case, action: str, clerk: str | None, decision: str | None = None, note: str = "") -> None:
+        step = CaseStep(None, case.id, action, clerk, self.clock(), decision, note)
+        case.steps.append(step)
+        self.changes.case_steps.append(step)
+        self.changes.cases[case.id] = case
+
+    def _open_case(self, t: Ticket, window: int, actor: str, now: float) -> None:
+        spec = self.config.service(t.service) if self.config.has_service(t.service) else None
+        if spec is None or not spec.opens_case or spec.unit is None:
+            return
+        case = Case(
+            id=self.new_id(),
+            ticket_id=t.id,
+            day=t.day,
+            number=t.number,
+            service=t.service,
+            unit=spec.unit,
+            kind=spec.kind,
+            window=window,
+            clerk=t.clerk,
+            status=IN_REVIEW,
+            opened_at=now,
+        )
+        self._index_case(case)
+        self._step(case, "opened", t.clerk)
+        self._case_event("case.opened", actor, case, clerk=t.clerk, kind=case.kind)
+
+    def decide(self, case_id: str, duty: str, clerk_id: str, decision: str, note: str, actor: str) -> Case:
+        """A reviewer's (duty `review`) or approver's (`approve`) decision: `pass` or `return` with a note."""
+        case = self.case(case_id)
+        clerk = self.clerks.get(clerk_id)
+        if clerk is None or not clerk.decides(duty, case.unit):
+            raise Forbidden("forbidden", f"{clerk_id} may not {duty} the cases of {case.unit}")
+        if decision not in (PASS, RETURN):
+            raise Invalid("bad_decision", 'decision must be "pass" or "return"')
+        if decision == RETURN and not note.strip():
+            raise Invalid("note_required", "say what the window must correct")
+        if case.status != STAGE_OF[duty]:
+            raise Conflict(f"not_{STAGE_OF[duty]}", f"case {case.number} is {case.status}, not {STAGE_OF[duty]}")
+        refusal = same_person(case, duty, clerk_id)
+        if refusal is not None:
+            self._record(
+                actor,
+                "case.refused",
+                {"number": case.number, "unit": case.unit, "duty": duty, "clerk": clerk_id, "reason": "same_person"},
+            )
+            raise Forbidden("same_person", refusal)
+        now = self.clock()
+        if duty == "review":
+            case.reviewer, case.reviewed_at = clerk_id, now
+        else:
+            case.approver, case.approved_at = clerk_id, now
+        self._step(case, "reviewed" if duty == "review" else "approved", clerk_id, decision, note)
+        if decision == RETURN:
+            case.status, case.note, case.returns = RETURNED, note, case.returns + 1
+            self._case_event("case.returned", actor, case, stage=duty, clerk=clerk_id)
+            return case
+        case.status = next_status(case, duty, decision)
+        self._case_event("case.reviewed" if duty == "review" else "case.approved", actor, case, clerk=clerk_id)
+        if case.status == DONE:
+            case.done_at = now
+            self._case_event("case.done", actor, case, age_s=round(now - case.opened_at))
+        return case
+
+    def resubmit(self, case_id: str, window: int, actor: str, note: str = "") -> Case:
+        """The window's clerk submits a returned case again, corrected: it goes back to review, keeping its id."""
+        case = self.case(case_id)
+        w = self.window(window)
+        if case.window != window:
+            raise Forbidden("forbidden", f"case {case.number} belongs to window {case.window}")
+        if case.status != RETURNED:
+            raise Conflict("not_returned", f"case {case.number} is {case.status}, not returned")
+        case.status, case.clerk, case.note = IN_REVIEW, w.clerk, ""
+        case.reviewer = case.reviewed_at = case.approver = case.approved_at = None
+        self._step(case, "resubmitted", w.clerk, note=note)
+        self._case_event("case.opened", actor, case, clerk=w.clerk, kind=case.kind, again=case.returns)
+        return case
+
     # --- refusals -----------------------------------------------------------------------------
     def sign_in_refused(self, number: int, clerk_id: str, reason: str, locked: bool, actor: str) -> None:
         """A sign-in refused for a wrong PIN or an unknown clerk, and whether it locked the window and clerk."""
         self._record(
             actor, "window.sign_in_refused", {"window": number, "clerk": clerk_id, "reason": reason, "locked": locked}
         )
+
+    def station_signed_in(self, clerk_id: str, actor: str) -> None:
+        """A reviewer or approver signed in at a review station."""
+        self._record(actor, "review.signed_in", {"clerk": clerk_id})
+
+    def station_refused(self, clerk_id: str, reason: str, locked: bool, actor: str) -> None:
+        """A review station's sign-in refused for a wrong PIN or an unknown clerk."""
+        self._record(actor, "review.sign_in_refused", {"clerk": clerk_id, "reason": reason, "locked": locked})
 
     # --- devices ------------------------------------------------------------------------------
     def device_status(self, device_id: str, status: dict[str, Any], actor: str) -> DeviceState:

@@ -13,6 +13,10 @@ WAITING, CALLED, SERVING, DONE, NO_SHOW, CANCELLED = "waiting", "called", "servi
 OPEN = (WAITING, CALLED, SERVING)
 SCORES = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
 FINISHED, TRANSFERRED = "finished", "transferred"  # how a call ended, with NO_SHOW
+# a case's stages (SPEC §10): with its unit's reviewer, its approver, back at its window for a correction, or done
+IN_REVIEW, IN_APPROVAL, RETURNED = "in_review", "in_approval", "returned"
+CASE_OPEN = (IN_REVIEW, IN_APPROVAL, RETURNED)
+PASS, RETURN = "pass", "return"
 
 
 @dataclass
@@ -225,6 +229,51 @@ class Rating:
 
 
 @dataclass
+class CaseStep:
+    """One step of a case's history: opened, reviewed, approved, returned or resubmitted, by whom and why."""
+
+    id: int | None
+    case_id: str
+    action: str
+    clerk: str | None
+    at: float
+    decision: str | None = None
+    note: str = ""
+
+
+@dataclass
+class Case:
+    """Business a window handled that its unit reviews (and approves) before it is done (办结); its own id, never
+    the ticket's. `opened_at` is the window's first finish, which the service's `limit_min` counts from."""
+
+    id: str
+    ticket_id: str
+    day: str
+    number: str
+    service: str
+    unit: str
+    kind: str  # the service's class: review or approve
+    window: int
+    clerk: str | None  # who handled it at the window last
+    status: str
+    opened_at: float
+    reviewer: str | None = None
+    reviewed_at: float | None = None
+    approver: str | None = None
+    approved_at: float | None = None
+    done_at: float | None = None
+    returns: int = 0
+    note: str = ""  # the last return's note, for the window's clerk
+    steps: list[CaseStep] = field(default_factory=list)
+
+    @property
+    def handlers(self) -> set[str]:
+        """Every clerk who handled it at the window, first time or after a return."""
+        done = {s.clerk for s in self.steps if s.action in ("opened", "resubmitted") and s.clerk}
+        return done | ({self.clerk} if self.clerk else set())
+
+
+@dataclass
 class Event:
     type: str
     data: dict[str, Any]
@@ -250,9 +299,19 @@ class Changes:
     devices: dict[str, DeviceState] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
     audit: list[AuditRecord] = field(default_factory=list)
+    cases: dict[str, Case] = field(default_factory=dict)
+    case_steps: list[CaseStep] = field(default_factory=list)
     day: str = ""
 
     def __bool__(self) -> bool:
         return bool(
-            self.tickets or self.windows or self.calls or self.ratings or self.devices or self.events or self.audit
+            self.tickets
+            or self.windows
+            or self.calls
+            or self.ratings
+            or self.devices
+            or self.events
+            or self.audit
+            or self.cases
+            or self.case_steps
         )

@@ -190,7 +190,10 @@ class Policy:
         elapsed = max(0.0, elapsed)
         weight = self.prior_weight * math.exp(-elapsed / prior)
         longer, total = times.learned(service).beyond(elapsed)
-        residual = times.residuals[memo] = (weight * prior + total - elapsed * longer) / (weight + longer)
+        # with none longer, the formula's own value, prior, without dividing by a weight that underflows to 0 once
+        # a ticket has been at the window some 745 prior lengths (12 hours for a one-minute service)
+        residual = prior if longer == 0 else (weight * prior + total - elapsed * longer) / (weight + longer)
+        times.residuals[memo] = residual
         if len(times.residuals) > 1000:  # a long day with no ticket finished: forget the oldest
             del times.residuals[next(iter(times.residuals))]
         return residual

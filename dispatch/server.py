@@ -11,13 +11,14 @@ from typing import Any
 
 from cheroot import wsgi
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from onewindow import systemd
 from onewindow.configfile import ConfigError
 from onewindow.hallfile import load_hall
 
 from .api import create_app
-from .api.state import KEY, AppState
+from .api.state import KEY
 from .core import Core
 from .store import StoreError
 
@@ -51,8 +52,26 @@ class GrowingPool:
             self.lock.release()
 
 
-def make_server(core: Core, host: str, port: int, heartbeat_s: float = 15.0) -> wsgi.Server:
-    app = GrowingPool(create_app(core, heartbeat_s=heartbeat_s))
+class FromTheProxy:
+    """Behind a TLS proxy on this machine, a browser's address and scheme are those the proxy forwards (one hop of
+    X-Forwarded-For and -Proto): the PIN and token lock-outs count per browser, not all against the proxy. Only a
+    request from this machine's loopback is believed; a device talking to the core directly cannot pose as another."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]):
+        self.app = app
+        self.forwarded = ProxyFix(app, x_for=1, x_proto=1)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("REMOTE_ADDR") in ("127.0.0.1", "::1"):
+            return self.forwarded(environ, start_response)
+        return self.app(environ, start_response)
+
+
+def make_server(core: Core, host: str, port: int, heartbeat_s: float = 15.0, behind_tls: bool = False) -> wsgi.Server:
+    flask_app = create_app(core, heartbeat_s=heartbeat_s, behind_tls=behind_tls)
+    if behind_tls:
+        flask_app.wsgi_app = FromTheProxy(flask_app.wsgi_app)  # type: ignore[method-assign]
+    app = GrowingPool(flask_app)
     server = wsgi.Server(
         (host, port),
         app,
@@ -80,7 +99,7 @@ def reload_hall(core: Core, app: Flask) -> bool:
         core.store.claim(config.name, path)
         core.reload(config)
         state = app.extensions[KEY]
-        app.extensions[KEY] = AppState.serving(core, state.heartbeat_s, state.attempts)
+        app.extensions[KEY] = state.serving_again(core)
     except ConfigError as exc:
         log.error("the hall file %s is not valid; the hall goes on as before:\n%s", path, "\n".join(exc.errors))
         return False
@@ -97,9 +116,11 @@ def reload_hall(core: Core, app: Flask) -> bool:
     return True
 
 
-def run(core: Core, host: str, port: int, heartbeat_s: float = 15.0, tick_s: float = 1.0) -> int:
+def run(
+    core: Core, host: str, port: int, heartbeat_s: float = 15.0, tick_s: float = 1.0, behind_tls: bool = False
+) -> int:
     """Serve until SIGTERM or SIGINT; the main loop does the hall's housekeeping and feeds the watchdog."""
-    server = make_server(core, host, port, heartbeat_s)
+    server = make_server(core, host, port, heartbeat_s, behind_tls)
     server.prepare()
     bound = server.bind_addr
     thread = threading.Thread(target=server.serve, name="http", daemon=True)

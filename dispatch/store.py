@@ -9,11 +9,13 @@ once for the database's dialect and run through its driver.
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import logging
 import operator
+import re
 import secrets
+import sqlite3
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -41,16 +43,18 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.schema import CreateSchema
 
+from . import audit as oplog
 from .devices import DeviceState
-from .model import OPEN, AuditRecord, Call, Changes, Event, Rating, Ticket, Window
+from .model import CASE_OPEN, OPEN, AuditRecord, Call, Case, CaseStep, Changes, Event, Rating, Ticket, Window
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
-GENESIS = "0" * 64
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -132,6 +136,42 @@ calls = Table(
     Column("outcome", String(16)),
 )
 
+cases = Table(
+    "cases",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("ticket_id", String(64), nullable=False, index=True),
+    Column("day", String(10), nullable=False, index=True),
+    Column("number", String(16), nullable=False),
+    Column("service", String(64), nullable=False),
+    Column("unit", String(64), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("window", Integer, nullable=False),
+    Column("clerk", String(64)),
+    Column("status", String(16), nullable=False, index=True),
+    Column("opened_at", Float, nullable=False),
+    Column("reviewer", String(64)),
+    Column("reviewed_at", Float),
+    Column("approver", String(64)),
+    Column("approved_at", Float),
+    Column("done_at", Float),
+    Column("returns", Integer, nullable=False, default=0),
+    Column("note", Text, nullable=False, default=""),
+)
+
+# every step of a case's history, in order: opened, reviewed, approved (with a decision), resubmitted
+case_steps = Table(
+    "case_steps",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(64), nullable=False, index=True),
+    Column("action", String(16), nullable=False),
+    Column("clerk", String(64)),
+    Column("at", Float, nullable=False),
+    Column("decision", String(16)),
+    Column("note", Text, nullable=False, default=""),
+)
+
 devices = Table(
     "devices",
     metadata,
@@ -208,6 +248,8 @@ class Staged:
     calls: list[Row] = field(default_factory=list)
     ratings: list[Row] = field(default_factory=list)
     devices: list[Row] = field(default_factory=list)
+    cases: list[Row] = field(default_factory=list)
+    case_steps: list[Row] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     audit: list[AuditRecord] = field(default_factory=list)
     stored: list[StoredEvent] = field(default_factory=list)  # the events with their sequence numbers
@@ -220,9 +262,21 @@ def canonical(value: Any) -> str:
     return _CANONICAL.encode(value)
 
 
-def chain_hash(prev: str, seq: int, at: float, actor: str, action: str, data: str) -> str:
-    body = canonical([seq, repr(float(at)), actor, action, data])
-    return hashlib.sha256((prev + body).encode()).hexdigest()
+SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def hall_schema(db: str) -> tuple[str, str | None]:
+    """A PostgreSQL URL's `schema=NAME` (one hall of several on one server) taken out of the URL for the driver."""
+    url = make_url(db) if "://" in db else None
+    if url is None or "schema" not in url.query:
+        return db, None
+    schema = url.query["schema"]
+    if not isinstance(schema, str) or not SCHEMA_NAME.fullmatch(schema) or url.get_backend_name() != "postgresql":
+        raise StoreError(
+            f"schema={schema} in {_safe_url(db)}: give one PostgreSQL schema per hall, in lower-case letters, "
+            "digits and _ (e.g. postgresql://hall@db.city/halls?schema=hall_a)"
+        )
+    return url.difference_update_query(["schema"]).render_as_string(hide_password=False), schema
 
 
 def engine_for(db: str) -> Engine:
@@ -233,7 +287,10 @@ def engine_for(db: str) -> Engine:
         db = f"sqlite:///{path}"
     elif db.startswith("postgresql://") or db.startswith("postgres://"):
         db = "postgresql+psycopg://" + db.split("://", 1)[1]
-    engine = create_engine(db, pool_pre_ping=True)
+    db, schema = hall_schema(db)
+    # every connection works in the hall's schema only, so its unqualified tables are that hall's
+    options = {"connect_args": {"options": f"-c search_path={schema}"}} if schema else {}
+    engine = create_engine(db, pool_pre_ping=True, **options)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -248,28 +305,98 @@ def engine_for(db: str) -> Engine:
     return engine
 
 
+def read_only_engine(db: str) -> Engine:
+    """An engine that cannot write: SQLite opened read-only, or immutable when not even its -shm can be made."""
+    if "://" in db and not db.startswith("sqlite:///"):
+        return engine_for(db)
+    path = Path(db[len("sqlite:///") :] if "://" in db else db).resolve()
+    if not path.is_file():
+        raise StoreError(f"no database at {path}")
+
+    def connect() -> sqlite3.Connection:
+        for mode in ("mode=ro", "immutable=1"):
+            conn = sqlite3.connect(f"{path.as_uri()}?{mode}", uri=True, check_same_thread=False)
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return conn
+            except sqlite3.OperationalError:
+                # read-only folder: a WAL database's -shm cannot be made; immutable reads the main file alone
+                conn.close()
+        return sqlite3.connect(f"{path.as_uri()}?immutable=1", uri=True, check_same_thread=False)
+
+    return create_engine("sqlite://", creator=connect)
+
+
+def restart_anchor(db: str, audit_key: str | Path | None, label: str) -> Path | None:
+    """The operation log's anchor begun again at a restored database's newest entry; the old one's new name."""
+    key_path = Path(audit_key) if audit_key is not None else oplog.default_key_path(db)
+    if key_path is None:
+        return None
+    engine = read_only_engine(db)
+    try:
+        return oplog.restart_anchor(engine, key_path, label)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot read the operation log of {_safe_url(db)}: {_reason(exc)}") from exc
+    finally:
+        engine.dispose()
+
+
 class Store:
     """Everything the core keeps; one transaction per command, committed before anyone is answered."""
 
-    def __init__(self, db: str):
+    def __init__(self, db: str, audit_key: str | Path | None = None, *, reading: bool = False):
+        """`reading`: a store only read from (a report), which never touches the operation log's key or anchor."""
         self.db = db
+        key_path = Path(audit_key) if audit_key is not None else oplog.default_key_path(db)
         try:
-            self.engine = engine_for(db)
+            self.engine = engine_for(db)  # a malformed URL is named before a missing key
+            if key_path is None and not reading:
+                raise StoreError(
+                    f"the operation log of {_safe_url(db)} needs a key file outside the database: "
+                    "give it with --audit-key FILE (made at first start)"
+                )
             self._prepare()
             with self.engine.connect() as conn:
                 self.last_seq = conn.execute(select(func.coalesce(func.max(events.c.seq), 0))).scalar_one()
                 head = conn.execute(select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)).first()
+            self.audit_seq: int = head[0] if head else 0
+            # str(): a damaged row must not stop the hall; `audit verify` reports it
+            self.audit_head: str = str(head[1]) if head else oplog.GENESIS
+            self.statements = _Statements(self.engine.dialect)
+            self.next_ids = self._next_ids()
+            self._writing: Any = None  # the writer's own connection, opened by the thread that writes
+            if reading:
+                return
+            assert key_path is not None
+            self.log = self._open_log(key_path)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot open the database {_safe_url(db)}: {_reason(exc)}") from exc
-        self.audit_seq: int = head[0] if head else 0
-        self.audit_head: str = head[1] if head else GENESIS
-        self.statements = _Statements(self.engine.dialect)
-        self.next_ids = self._next_ids()
-        self._writing: Any = None  # the writer's own connection, opened by the thread that writes
+        except oplog.AuditError as exc:
+            raise StoreError(str(exc)) from exc
+        if self.log.mismatch is not None:
+            self.commit(Changes(audit=[AuditRecord("core", oplog.MISMATCH, self.log.mismatch, time.time())]))
+
+    def _open_log(self, key_path: Path) -> oplog.KeyedLog:
+        """The operation log's key and anchor; a database without a keyed log is keyed from its newest entry."""
+        recorded = oplog.Start.from_meta(self.meta_value("audit_start"))
+        keyed = oplog.open_log(key_path, recorded, (self.audit_seq, self.audit_head), self._audit_hash)
+        if recorded != keyed.start:
+            with self.engine.begin() as conn:
+                _upsert(conn, meta, "key", {"key": "audit_start", "value": keyed.start.meta()})
+        return keyed
+
+    def _audit_hash(self, seq: int) -> Any:
+        with self.engine.connect() as conn:
+            return conn.execute(select(audit.c.hash).where(audit.c.seq == seq)).scalar_one_or_none()
+
+    @property
+    def audit_key(self) -> Path:
+        return self.log.key_path
 
     # --- schema -------------------------------------------------------------------------------
     def _prepare(self) -> None:
         with self.engine.begin() as conn:
+            _create_schema(conn, hall_schema(self.db)[1])
             existing = self.engine.dialect.has_table(conn, "meta")
             if not existing:
                 metadata.create_all(conn)
@@ -335,7 +462,8 @@ class Store:
         """The ids the next call and rating get: given as they are taken, so that a whole batch is written at once."""
         with self.engine.connect() as conn:
             top = {
-                t.name: conn.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one() for t in (calls, ratings)
+                t.name: conn.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one()
+                for t in (calls, ratings, case_steps)
             }
         return {name: value + 1 for name, value in top.items()}
 
@@ -361,6 +489,7 @@ class Store:
                 wanted = wanted | (calls.c.outcome.is_(None) & (calls.c.at >= min(since)))
             found = conn.execute(select(calls).where(wanted).order_by(calls.c.id))
             call_list = [_call(r._mapping) for r in found]
+            case_list = _load_cases(conn, (cases.c.day == day) | cases.c.status.in_(CASE_OPEN))
         self.next_ids = self._next_ids()  # what failed to be written gave its ids back
         return {
             "tickets": ticket_list,
@@ -368,6 +497,7 @@ class Store:
             "devices": device_list,
             "ratings": rating_list,
             "calls": call_list,
+            "cases": case_list,
             "day": max(days) if days else None,
         }
 
@@ -404,6 +534,32 @@ class Store:
             row = conn.execute(select(ratings).where(ratings.c.id == rating_id)).first()
         return _rating(row._mapping) if row else None
 
+    # --- reports over a range of days (streamed: a year of a busy hall does not fit in memory as records) ------
+    def period(self, first: str, last: str) -> StoredPeriod:
+        """The tickets, calls and ratings of the days `first` to `last` (YYYY-MM-DD, both included)."""
+        return StoredPeriod(self, first, last)
+
+    def tickets_between(self, first: str, last: str) -> Iterator[Ticket]:
+        query = select(tickets).where(tickets.c.day.between(first, last)).order_by(tickets.c.issued_at)
+        return (_ticket(row) for row in self._stream(query))
+
+    def calls_between(self, first: str, last: str) -> Iterator[Call]:
+        query = select(calls).where(calls.c.day.between(first, last)).order_by(calls.c.id)
+        return (_call(row) for row in self._stream(query))
+
+    def ratings_between(self, first: str, last: str) -> Iterator[Rating]:
+        query = select(ratings).where(ratings.c.day.between(first, last)).order_by(ratings.c.id)
+        return (_rating(row) for row in self._stream(query))
+
+    def _stream(self, query: Any) -> Iterator[Any]:
+        # a generator: the database is read while the caller walks it, so errors are translated here
+        try:
+            with self.engine.connect() as conn:
+                for row in conn.execution_options(yield_per=1000).execute(query):
+                    yield row._mapping
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot use the database: {_reason(exc)}") from exc
+
     @_storage
     def ping(self) -> None:
         """Read and write once, for /healthz."""
@@ -416,7 +572,12 @@ class Store:
     def rows(self, changes: Changes) -> Staged:
         """One command's changes as rows, now, while the records are as the command left them. New calls and
         ratings get their ids here, so that a later command's change of them names the same row."""
-        for table, records in ((calls, changes.calls), (ratings, changes.ratings)):
+        numbered: tuple[tuple[Table, list[Call] | list[Rating] | list[CaseStep]], ...] = (
+            (calls, changes.calls),
+            (ratings, changes.ratings),
+            (case_steps, changes.case_steps),
+        )
+        for table, records in numbered:
             for r in records:
                 if r.id is None:
                     r.id = self.next_ids[table.name]
@@ -427,6 +588,8 @@ class Store:
             calls=[_CALL_VALUES(c) for c in changes.calls],
             ratings=[_rating_values(r) for r in changes.ratings],
             devices=[(d.id, d.kind, d.last_seen, d.online, canonical(d.status)) for d in changes.devices.values()],
+            cases=[_case_values(c) for c in changes.cases.values()],
+            case_steps=[_step_values(step) for step in changes.case_steps],
             events=list(changes.events),
             audit=list(changes.audit),
         )
@@ -445,7 +608,7 @@ class Store:
 
         events_rows = [(e.seq, e.at, e.type, encode(e.data)) for b in batches for e in b.stored]
         audit = [a for b in batches for a in b.audit]
-        audit_rows, audit_seq, head = _audit_rows(self.audit_seq, self.audit_head, audit, encode)
+        audit_rows, audit_seq, head = _audit_rows(self.log.link, self.audit_seq, self.audit_head, audit, encode)
         plan: list[tuple[_Statement, list[Row]]] = [(self.statements.upsert[n], latest[n]) for n in _KEYED]
         plan += [(self.statements.events, events_rows), (self.statements.audit, audit_rows)]
         if audit_rows:
@@ -456,7 +619,7 @@ class Store:
             for statement, rows in plan:
                 if rows:
                     cursor.executemany(statement.sql, statement.params(rows))
-            self.statements.after_ids(cursor, latest["calls"], latest["ratings"])
+            self.statements.after_ids(cursor, latest)
             cursor.close()
             conn.commit()
         except Exception as exc:
@@ -465,6 +628,23 @@ class Store:
         if events_rows:
             self.last_seq = events_rows[-1][0]
         self.audit_seq, self.audit_head = audit_seq, head
+        if audit_rows:  # durable: the anchor names the new head
+            self.log.anchor.append(audit_seq, head)
+
+    def commit(self, changes: Changes) -> list[StoredEvent]:
+        """Write one command's changes at once, outside the writer (the store's own entries at start)."""
+        staged = self.rows(changes)
+        seq = self.last_seq
+        for e in staged.events:
+            seq += 1
+            staged.stored.append(StoredEvent(seq, e.type, e.data, e.at))
+        try:
+            self.write([staged])
+        finally:  # the writer's thread opens its own connection
+            if self._writing is not None:
+                self._writing.close()
+                self._writing = None
+        return staged.stored
 
     def _writer_connection(self) -> Any:
         if self._writing is None:
@@ -511,30 +691,61 @@ class Store:
         self.engine.dispose()
 
 
+@dataclass(frozen=True)
+class StoredPeriod:
+    """A range of days of the stored hall, each kind of record read when asked for (the reports' `Records`)."""
+
+    store: Store
+    first: str
+    last: str
+
+    def tickets(self) -> Iterator[Ticket]:
+        return self.store.tickets_between(self.first, self.last)
+
+    def calls(self) -> Iterator[Call]:
+        return self.store.calls_between(self.first, self.last)
+
+    def ratings(self) -> Iterator[Rating]:
+        return self.store.ratings_between(self.first, self.last)
+
+
+def open_existing(db: str) -> Store:
+    """The store of a hall's database that is already there: a mistyped path or URL never makes an empty one."""
+    if "://" not in db or db.startswith("sqlite:///"):
+        path = Path(db.removeprefix("sqlite:///"))
+        if not path.is_file():
+            raise StoreError(f"no database at {db}")
+        return Store(db, reading=True)
+    try:
+        engine = engine_for(db)
+        with engine.connect() as conn:
+            found = engine.dialect.has_table(conn, "meta")
+        engine.dispose()
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot open the database {_safe_url(db)}: {_reason(exc)}") from exc
+    if not found:
+        raise StoreError(f"no hall's database at {_safe_url(db)}: check the URL and its schema=")
+    return Store(db, reading=True)
+
+
+@_storage
 def verify_audit(store: Store) -> tuple[bool, str]:
-    """Walk the operation log's hash chain; (True, summary) or (False, the first entry that is wrong)."""
-    expected_seq, prev = 1, GENESIS
-    count = 0
-    for row in store.audit_entries():
-        if row["seq"] != expected_seq:
-            return False, (f"entry {expected_seq} is missing: after entry {expected_seq - 1} comes entry {row['seq']}")
-        if row["prev"] != prev:
-            return False, f"entry {row['seq']} does not follow entry {row['seq'] - 1}: the chain was rewritten"
-        digest = chain_hash(prev, row["seq"], row["at"], row["actor"], row["action"], row["data"])
-        if digest != row["hash"]:
-            return False, (
-                f"entry {row['seq']} was altered ({row['action']} by {row['actor']}): "
-                "its content no longer matches its hash"
-            )
-        prev, expected_seq, count = row["hash"], expected_seq + 1, count + 1
-    head = store.meta_value("audit_head")
-    if head:
-        head_seq, head_hash = head.split(":", 1)
-        if int(head_seq) != count or head_hash != prev:
-            return False, (f"entries after {count} were removed: the log's head says it ends at entry {head_seq}")
-    elif count:
-        return False, "the log's head record is missing"
-    return True, f"{count} entries, chain intact"
+    """Check the running core's operation log; (True, summary) or (False, the first entry that is wrong)."""
+    verdict = oplog.verify(store.engine, store.audit_key)
+    return verdict.ok, verdict.message
+
+
+def verify_copy(db: str, audit_key: str | Path | None = None) -> tuple[bool, str]:
+    """Check a database's operation log without writing anything, so that a read-only copy will do."""
+    key_path = Path(audit_key) if audit_key is not None else oplog.default_key_path(db)
+    engine = read_only_engine(db)
+    try:
+        verdict = oplog.verify(engine, key_path)
+    except SQLAlchemyError as exc:
+        raise StoreError(f"cannot read the operation log of {_safe_url(db)}: {_reason(exc)}") from exc
+    finally:
+        engine.dispose()
+    return verdict.ok, verdict.message
 
 
 def _add_calls_and_rating_reasons(conn: Any) -> None:
@@ -542,10 +753,27 @@ def _add_calls_and_rating_reasons(conn: Any) -> None:
     conn.execute(text("ALTER TABLE ratings ADD COLUMN reasons TEXT"))
 
 
+def _add_cases(conn: Any) -> None:
+    cases.create(conn, checkfirst=True)
+    case_steps.create(conn, checkfirst=True)
+
+
 MIGRATIONS: dict[int, Any] = {
     # schema version n -> n+1: a function taking a connection
     1: _add_calls_and_rating_reasons,
+    2: _add_cases,
 }
+
+
+def _create_schema(conn: Any, schema: str | None) -> None:
+    """The hall's own schema on a PostgreSQL server shared by several halls, made on its first start. Looked up
+    first: a database user allowed to work in a schema made for it may not be allowed to create one."""
+    if schema is None:
+        return
+    known = conn.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = :name"), {"name": schema}).first()
+    if known is None:
+        conn.execute(CreateSchema(schema))
+        log.info("made the schema %s for this hall", schema)
 
 
 HALL_KEYS = ("hall_id", "hall_name", "hall_file")
@@ -621,21 +849,26 @@ def _call(row: Any) -> Call:
 
 
 def _audit_rows(
-    seq: int, head: str, records: Iterable[AuditRecord], encode: Callable[[Any], str] = canonical
+    link: Callable[[str, int, float, str, str, str], str],
+    seq: int,
+    head: str,
+    records: Iterable[AuditRecord],
+    encode: Callable[[Any], str] = canonical,
 ) -> tuple[list[Row], int, str]:
-    """The operation log's rows for `records`, each chained to the one before; with the new last seq and head."""
+    """The operation log's rows for `records`, each chained to the one before by the log's keyed `link`; with
+    the new last seq and head."""
     rows = []
     for a in records:
         seq += 1
         data = encode(a.data)
-        digest = chain_hash(head, seq, a.at, a.actor, a.action, data)
+        digest = link(head, seq, a.at, a.actor, a.action, data)
         rows.append((seq, a.at, a.actor, a.action, data, head, digest))
         head = digest
     return rows, seq, head
 
 
 # the tables whose rows name a record (first column): of several rows of one record in a batch, the last is kept
-_KEYED = ("tickets", "windows", "calls", "ratings", "devices")
+_KEYED = ("tickets", "windows", "calls", "ratings", "devices", "cases", "case_steps")
 
 
 def _last_rows(batches: Iterable[list[Row]]) -> list[Row]:
@@ -679,18 +912,60 @@ class _Statements:
             "calls": _Statement(dialect, calls, "id"),
             "ratings": _Statement(dialect, ratings, "id"),
             "devices": _Statement(dialect, devices, "id"),
+            "cases": _Statement(dialect, cases, "id"),
+            "case_steps": _Statement(dialect, case_steps, "id"),
         }
         self.events = _Statement(dialect, events)
         self.audit = _Statement(dialect, audit)
         self.meta = _Statement(dialect, meta, "key")
 
-    def after_ids(self, cursor: Any, call_rows: list[Row], rating_rows: list[Row]) -> None:
+    def after_ids(self, cursor: Any, latest: dict[str, list[Row]]) -> None:
         """PostgreSQL counts ids in a sequence of its own: keep it past the ids given here, as if it had given them."""
         if not self.postgresql:
             return
-        for table, rows in (("calls", call_rows), ("ratings", rating_rows)):
-            if rows:
+        for table in ("calls", "ratings", "case_steps"):
+            if latest[table]:
                 cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+
+
+_CASE_FIELDS = (
+    "id",
+    "ticket_id",
+    "day",
+    "number",
+    "service",
+    "unit",
+    "kind",
+    "window",
+    "clerk",
+    "status",
+    "opened_at",
+    "reviewer",
+    "reviewed_at",
+    "approver",
+    "approved_at",
+    "done_at",
+    "returns",
+    "note",
+)
+_STEP_FIELDS = ("case_id", "action", "clerk", "at", "decision", "note")
+
+
+_case_values = operator.attrgetter(*_CASE_FIELDS)  # the cases table's columns, in order
+_step_values = operator.attrgetter("id", *_STEP_FIELDS)  # the case_steps table's columns, in order
+
+
+def _load_cases(conn: Any, wanted: ColumnElement[bool]) -> list[Case]:
+    """The cases `wanted` picks, each with its steps in order."""
+    found = [
+        Case(**{name: r._mapping[name] for name in _CASE_FIELDS}) for r in conn.execute(select(cases).where(wanted))
+    ]
+    by_id = {c.id: c for c in found}
+    if by_id:
+        rows = conn.execute(select(case_steps).where(case_steps.c.case_id.in_(by_id)).order_by(case_steps.c.id))
+        for r in rows:
+            by_id[r.case_id].steps.append(CaseStep(id=r.id, **{name: r._mapping[name] for name in _STEP_FIELDS}))
+    return found
 
 
 def _reason(exc: Exception) -> str:

@@ -188,7 +188,7 @@ def window_text(window: WindowShown, options: PageOptions, locale: str) -> str:
         return options.led_serving.format(number=window.ticket, **fields)
     if window.state == "paused":
         return (options.led_paused if options.led_paused is not None else w.led_paused).format(**fields)
-    if window.state == "closed":
+    if window.state in ("closed", "unstaffed"):  # nobody signed in: as good as closed, never its idle name
         return (options.led_closed if options.led_closed is not None else w.led_closed).format(**fields)
     return options.led_idle.format(**fields)
 

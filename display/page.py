@@ -27,7 +27,7 @@ from onewindow.drivers.textfit import largest_size
 
 from .settings import PageOptions
 from .state import Call, Scene, WindowShown
-from .texts import Words, call_lines, words
+from .texts import Words, call_lines, hours_text, words
 
 Color = tuple[int, int, int]
 BACKGROUND: Color = (8, 28, 58)
@@ -166,7 +166,13 @@ class Page:
         return self._typefaces[locale]
 
     def layout(self, scene: Scene) -> Layout:
-        key = (scene.locale, self._value_sample(scene), tuple(w.name for w in scene.windows), len(scene.services))
+        key = (
+            scene.locale,
+            self._value_sample(scene),
+            tuple(w.name for w in scene.windows),
+            len(scene.services),
+            bool(self.notice_text(scene)),
+        )
         if key != self._layout_key or self._layout is None:
             self._layout = self._make_layout(scene)
             self._layout_key = key
@@ -190,7 +196,7 @@ class Page:
             "calls": (tuple((c.number, c.window) for c in self._listed_calls(scene)), scene.loaded, scene.locale),
             "services": (scene.services, scene.loaded, scene.locale),
             "windows": (scene.windows, scene.loaded, scene.locale),
-            "notice": self._notice_key_at(layout, t, now),
+            "notice": self._notice_key_at(layout, t, self.notice_text(scene), now),
         }
         away = scene.loaded and not scene.connected
         whole = self._keys.get("away") != away or self._fresh
@@ -229,8 +235,18 @@ class Page:
     def animating(self, scene: Scene, now: float) -> bool:
         """True while something moves by itself (a scrolling notice, a flashing call): frames are needed."""
         layout = self.layout(scene)
-        scrolling = self._notice_scrolls(layout, self.typeface(scene.locale))
+        scrolling = self._notice_scrolls(layout, self.typeface(scene.locale), self.notice_text(scene))
         return scrolling or self._flashing(scene, now) is not None
+
+    def notice_text(self, scene: Scene) -> str:
+        """The bottom line: the hall's hours today (and, while no ticket is issued, when that starts again),
+        then the role file's notice."""
+        parts = []
+        if scene.hours is not None:
+            parts.append(hours_text(scene.hours, datetime.fromtimestamp(scene.hall_now, _zone(scene)), scene.locale))
+        if self.options.notice.strip():
+            parts.append(self.options.notice.strip())
+        return "    ".join(parts)
 
     # --- layout -------------------------------------------------------------------------------
     def _value_sample(self, scene: Scene) -> tuple[str, int]:
@@ -245,7 +261,7 @@ class Page:
         portrait = H > W * 1.1
         t = self.typeface(scene.locale)
         m = max(4, round(min(W, H) * 0.011))
-        has_notice = bool(self.options.notice.strip())
+        has_notice = bool(self.notice_text(scene))
         if portrait:
             header_h = round(H * 0.055)
             notice_h = round(H * 0.04) if has_notice else 0
@@ -399,13 +415,7 @@ class Page:
 
     # --- region keys ----------------------------------------------------------------------------
     def _clock_texts(self, scene: Scene, w: Words) -> tuple[str, str]:
-        from zoneinfo import ZoneInfo
-
-        try:
-            zone = ZoneInfo(scene.timezone)
-        except Exception:
-            zone = ZoneInfo("UTC")
-        when = datetime.fromtimestamp(scene.hall_now, zone)
+        when = datetime.fromtimestamp(scene.hall_now, _zone(scene))
         return w.date_text(when), when.strftime("%H:%M")
 
     def _header_key(self, scene: Scene, w: Words) -> Any:
@@ -415,13 +425,7 @@ class Page:
         return (scene.hall_name, self._clock_texts(scene, w), scene.loaded and not scene.connected, away)
 
     def _clock_at(self, scene: Scene, at: float) -> str:
-        from zoneinfo import ZoneInfo
-
-        try:
-            zone = ZoneInfo(scene.timezone)
-        except Exception:
-            zone = ZoneInfo("UTC")
-        return datetime.fromtimestamp(at, zone).strftime("%H:%M")
+        return datetime.fromtimestamp(at, _zone(scene)).strftime("%H:%M")
 
     def _flashing(self, scene: Scene, now: float) -> Call | None:
         """The newest call while it flashes: learned of live, less than flash_s ago."""
@@ -443,22 +447,22 @@ class Page:
     def _listed_calls(self, scene: Scene) -> tuple[Call, ...]:
         return scene.calls[1 : 1 + self.options.calls_shown]
 
-    def _notice_scrolls(self, layout: Layout, t: Typeface) -> bool:
+    def _notice_scrolls(self, layout: Layout, t: Typeface, text: str) -> bool:
         box = layout.regions["notice"]
         if not box.height:
             return False
-        return t.advance(self.options.notice, layout.notice_size) > box.width - 4 * layout.margin
+        return t.advance(text, layout.notice_size) > box.width - 4 * layout.margin
 
     def _notice_speed(self, layout: Layout) -> float:
         return self.options.notice_speed * layout.notice_size  # pixels a second
 
-    def _notice_key_at(self, layout: Layout, t: Typeface, now: float) -> Any:
+    def _notice_key_at(self, layout: Layout, t: Typeface, text: str, now: float) -> Any:
         if not layout.regions["notice"].height:
             return None
-        if not self._notice_scrolls(layout, t):
-            return ("still", t.locale)
-        loop = t.advance(self.options.notice, layout.notice_size) + layout.regions["notice"].width * 0.3
-        return ("at", int(now * self._notice_speed(layout) % loop), t.locale)
+        if not self._notice_scrolls(layout, t, text):
+            return ("still", text, t.locale)
+        loop = t.advance(text, layout.notice_size) + layout.regions["notice"].width * 0.3
+        return ("at", text, int(now * self._notice_speed(layout) % loop), t.locale)
 
     # --- regions ------------------------------------------------------------------------------
     def _draw_header(self, surface: Any, box: Any, layout: Layout, t: Typeface, w: Words, scene: Scene, now: float):
@@ -536,7 +540,7 @@ class Page:
 
         state = window.state
         radius = max(2, layout.margin // 2)
-        pygame.draw.rect(surface, PANEL_DARK if state == "closed" else PANEL, tile, border_radius=radius)
+        pygame.draw.rect(surface, PANEL_DARK if state in ("closed", "unstaffed") else PANEL, tile, border_radius=radius)
         if state == "called":
             pygame.draw.rect(surface, NUMBER, tile, width=max(2, layout.margin // 4), border_radius=radius)
         pad = tile.width * 0.06
@@ -545,7 +549,7 @@ class Page:
         baseline = t.baseline_in(label_box, label)
         t.draw(surface, window.name, label_box.x, baseline, label, DIM)
         state_word = w.state[state]
-        state_color = {"called": NUMBER, "paused": PAUSED, "closed": CLOSED}.get(state, DIM)
+        state_color = {"called": NUMBER, "paused": PAUSED, "closed": CLOSED, "unstaffed": CLOSED}.get(state, DIM)
         small = max(6, round(label * 0.8))
         t.draw(surface, state_word, label_box.right - t.advance(state_word, small), baseline, small, state_color)
         value_box = rect(tile.x + pad, label_box.bottom, tile.width - 2 * pad, tile.bottom - label_box.bottom)
@@ -555,6 +559,8 @@ class Page:
             text, color = w.paused_value, PAUSED
         elif state == "closed":
             text, color = w.closed_value, CLOSED
+        elif state == "unstaffed":
+            text, color = w.unstaffed_value, CLOSED
         else:
             text, color = w.idle_value, CLOSED
         size = layout.tile_value
@@ -621,9 +627,9 @@ class Page:
         import pygame
 
         surface.fill(NOTICE_BG, box)
-        text, size = self.options.notice, layout.notice_size
+        text, size = self.notice_text(scene), layout.notice_size
         baseline = t.baseline_in(box, size)
-        if not self._notice_scrolls(layout, t):
+        if not self._notice_scrolls(layout, t, text):
             t.draw(surface, text, box.centerx - t.advance(text, size) / 2, baseline, size, NOTICE_TEXT)
             return
         key = (text, size, t.locale)
@@ -651,6 +657,15 @@ class Page:
         for side in sides:
             surface.fill(AWAY, side)
         return sides
+
+
+def _zone(scene: Scene) -> Any:
+    from zoneinfo import ZoneInfo
+
+    try:
+        return ZoneInfo(scene.timezone)
+    except Exception:
+        return ZoneInfo("UTC")
 
 
 @dataclass(frozen=True)

@@ -37,9 +37,12 @@ SHOWN_EVENTS = frozenset(
         "window.resumed",
         "window.closed",
         "window.opened",
+        "window.signed_in",
+        "window.signed_out",
     }
 )
 CALL_EVENTS = {"ticket.called": "call", "ticket.recalled": "recall"}
+ENDED = frozenset({"paused", "closed", "unstaffed"})  # window states in which nobody is served there
 
 
 @dataclass(frozen=True)
@@ -58,9 +61,33 @@ class Call:
 class WindowShown:
     number: int
     name: str
-    state: str  # called, serving, paused, closed or idle
+    state: str  # called, serving, paused, closed, unstaffed (open, nobody signed in) or idle
     ticket: str | None  # the current ticket's number
     waiting: int
+
+
+@dataclass(frozen=True)
+class HoursShown:
+    """The hall's hours as the core said them at its last snapshot (`hours` of `/api/v1/hall`)."""
+
+    open: bool
+    issuing: bool
+    today: str  # "08:30-12:00 14:00-17:30"; "" when the hall is closed all day
+    next_opening: float | None  # hall time, seconds since the epoch
+
+
+def hours_in(snapshot: dict[str, Any]) -> HoursShown | None:
+    """The snapshot's hours; None for a hall that never closes, or a core that does not say."""
+    hours = snapshot.get("hours")
+    if not isinstance(hours, dict):
+        return None
+    today = hours.get("today")
+    return HoursShown(
+        open=hours.get("open") is not False,
+        issuing=hours.get("issuing") is not False,
+        today=today if isinstance(today, str) else "",
+        next_opening=parse_time(hours.get("next_opening")),
+    )
 
 
 @dataclass(frozen=True)
@@ -82,6 +109,7 @@ class Scene:
     locale: str
     timezone: str
     day: str | None
+    hours: HoursShown | None
     windows: tuple[WindowShown, ...]
     services: tuple[ServiceShown, ...]
     calls: tuple[Call, ...]  # newest first
@@ -101,12 +129,16 @@ class _Window:
     ticket: str | None
     status: str | None  # called or serving
     waiting: int
+    # a clerk signed in; None from a core that does not say whether its windows are staffed
+    clerk: bool | None = None
 
-    def shown(self) -> WindowShown:
+    def shown(self, require_sign_in: bool = True) -> WindowShown:
         if self.base in ("paused", "closed"):
             state = self.base
         elif self.ticket is not None:
             state = "serving" if self.status == "serving" else "called"
+        elif require_sign_in and self.clerk is False:
+            state = "unstaffed"  # open, but nobody there to serve: never shown as free
         else:
             state = "idle"
         return WindowShown(self.number, self.name, state, self.ticket, self.waiting)
@@ -154,6 +186,8 @@ class HallState:
         self._locale = locale or "zh-Hans"
         self._timezone = "Asia/Shanghai"
         self._day: str | None = None
+        self._hours: HoursShown | None = None
+        self._require_sign_in = True
         self._windows: dict[int, _Window] = {}
         self._services: list[ServiceShown] = []
         self._waiting: dict[str, int] = {}  # by service, kept by events between snapshots
@@ -198,6 +232,8 @@ class HallState:
             self._hall_name = self.title or str(snapshot.get("name", ""))
             self._locale = self.locale_override or str(snapshot.get("locale", "zh-Hans"))
             self._timezone = str(snapshot.get("timezone", "Asia/Shanghai"))
+            self._hours = hours_in(snapshot)
+            self._require_sign_in = snapshot.get("require_sign_in") is not False
             self._windows = {}
             for w in snapshot.get("windows", []):
                 if self.shown_windows is not None and w["number"] not in self.shown_windows:
@@ -210,6 +246,7 @@ class HallState:
                     ticket=current.get("number"),
                     status=current.get("status"),
                     waiting=int(w.get("waiting", 0)),
+                    clerk=w.get("clerk") is not None if "staffed" in w else None,
                 )
             if self.shown_windows is not None:
                 order = {n: i for i, n in enumerate(self.shown_windows)}
@@ -236,6 +273,7 @@ class HallState:
                 self._apply_to_window(event)
             if not self._loaded and not self._calls:
                 self._calls = self._calls_in(snapshot)
+            self._drop_ended_calls()
             self._loaded = True
             self._version += 1
 
@@ -262,6 +300,7 @@ class HallState:
                 self._recent.append(event)
                 self._apply_to_window(event)
             call = self._call(event)
+            self._drop_ended_calls()
             self._version += 1
             return call
 
@@ -282,6 +321,14 @@ class HallState:
         # one line per ticket: a recall, or a call at another window after a transfer, replaces the older one
         self._calls = [call, *(c for c in self._calls if c.number != number)][: self.calls_kept]
         return call
+
+    def _drop_ended_calls(self) -> None:
+        """Forget the calls of windows that stopped serving: a window pauses, closes or loses its clerk only once
+        its citizen is dealt with, so its calls would send someone to an empty counter (and must not come back
+        when it opens again)."""
+        gone = {n for n, w in self._windows.items() if w.shown(self._require_sign_in).state in ENDED}
+        if any(c.window in gone for c in self._calls):
+            self._calls = [c for c in self._calls if c.window not in gone]
 
     def _apply_to_window(self, event: Event) -> None:
         data = event.data
@@ -312,6 +359,9 @@ class HallState:
             w.base = "open"
         elif kind == "window.closed":
             w.base = "closed"
+        elif kind in ("window.signed_in", "window.signed_out") and w.clerk is not None:
+            # at once, before the next snapshot: a board over a window its clerk left must not look ready
+            w.clerk = kind == "window.signed_in"
 
     def set_connected(self, up: bool) -> None:
         with self._lock:
@@ -339,7 +389,8 @@ class HallState:
                 locale=self._locale,
                 timezone=self._timezone,
                 day=self._day,
-                windows=tuple(w.shown() for w in self._windows.values()),
+                hours=self._hours,
+                windows=tuple(w.shown(self._require_sign_in) for w in self._windows.values()),
                 services=tuple(replace(s, waiting=self._waiting.get(s.id, s.waiting)) for s in self._services),
                 calls=tuple(self._calls),
                 hall_now=self.hall_time(now),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from .state import HoursShown
+
 LOCALES = ("zh-Hans", "zh-Hant", "en")
 
 
@@ -22,9 +24,10 @@ class Words:
     waiting: str
     people: str  # "{} 人"
     unavailable: str
-    state: dict[str, str]  # tile state words: called, serving, paused, closed, idle
+    state: dict[str, str]  # tile state words: called, serving, paused, closed, unstaffed, idle
     paused_value: str  # what a paused window's tile shows in place of a number
     closed_value: str
+    unstaffed_value: str  # open, but no clerk signed in: nobody will serve there
     idle_value: str
     away: str  # "{}" is the hall time of the last news from the core
     connecting: str
@@ -34,6 +37,14 @@ class Words:
     led_paused: str
     led_closed: str
     led_welcome: str
+    hours_today: str  # "今日办公时间 {}" with today's ranges
+    closed_today: str  # a day the hall does not open
+    opens: str  # "{} 开始取号" with when
+    issuing_over: str  # no ticket today any more, and no opening known
+    at_today: str  # when, "{}" is HH:MM
+    at_tomorrow: str
+    at_weekday: str  # {weekday} {hm}
+    at_later: str  # {m} {d} {mon} {weekday} {hm}
 
     def date_text(self, when: datetime) -> str:
         return self.date.format(
@@ -54,9 +65,17 @@ WORDS: dict[str, Words] = {
         waiting="等候人数",
         people="{} 人",
         unavailable="暂停办理",
-        state={"called": "请前往", "serving": "办理中", "paused": "暂停", "closed": "未开放", "idle": "空闲"},
+        state={
+            "called": "请前往",
+            "serving": "办理中",
+            "paused": "暂停",
+            "closed": "未开放",
+            "unstaffed": "未开放",
+            "idle": "空闲",
+        },
         paused_value="暂停服务",
         closed_value="未开放",
+        unstaffed_value="暂停服务",
         idle_value="—",
         away="连接中断 · 显示的是 {} 的情况",
         connecting="正在连接服务器…",
@@ -66,6 +85,14 @@ WORDS: dict[str, Words] = {
         led_paused="暂停服务",
         led_closed="暂停服务",
         led_welcome="欢迎光临",
+        hours_today="今日办公时间 {}",
+        closed_today="今日休息",
+        opens="{} 开始取号",
+        issuing_over="今日取号已结束",
+        at_today="今天 {}",
+        at_tomorrow="明天 {}",
+        at_weekday="{weekday} {hm}",
+        at_later="{m}月{d}日 {weekday} {hm}",
     ),
     "zh-Hant": Words(
         call_lines=(
@@ -79,9 +106,17 @@ WORDS: dict[str, Words] = {
         waiting="等候人數",
         people="{} 人",
         unavailable="暫停辦理",
-        state={"called": "請前往", "serving": "辦理中", "paused": "暫停", "closed": "未開放", "idle": "空閒"},
+        state={
+            "called": "請前往",
+            "serving": "辦理中",
+            "paused": "暫停",
+            "closed": "未開放",
+            "unstaffed": "未開放",
+            "idle": "空閒",
+        },
         paused_value="暫停服務",
         closed_value="未開放",
+        unstaffed_value="暫停服務",
         idle_value="—",
         away="連線中斷 · 顯示的是 {} 的情況",
         connecting="正在連線伺服器…",
@@ -92,6 +127,14 @@ WORDS: dict[str, Words] = {
         led_paused="暂停服务",
         led_closed="暂停服务",
         led_welcome="欢迎光临",
+        hours_today="今日辦公時間 {}",
+        closed_today="今日休息",
+        opens="{} 開始取號",
+        issuing_over="今日取號已結束",
+        at_today="今天 {}",
+        at_tomorrow="明天 {}",
+        at_weekday="{weekday} {hm}",
+        at_later="{m}月{d}日 {weekday} {hm}",
     ),
     "en": Words(
         call_lines=((("Number", False), ("{number}", True)), (("to window", False), ("{window}", True))),
@@ -102,9 +145,17 @@ WORDS: dict[str, Words] = {
         waiting="Waiting",
         people="{}",
         unavailable="not available",
-        state={"called": "go now", "serving": "serving", "paused": "paused", "closed": "closed", "idle": "free"},
+        state={
+            "called": "go now",
+            "serving": "serving",
+            "paused": "paused",
+            "closed": "closed",
+            "unstaffed": "closed",
+            "idle": "free",
+        },
         paused_value="Paused",
         closed_value="Closed",
+        unstaffed_value="Closed",
         idle_value="—",
         away="Connection lost · showing the hall as of {}",
         connecting="Connecting to the hall server…",
@@ -114,6 +165,14 @@ WORDS: dict[str, Words] = {
         led_paused="Paused",
         led_closed="Closed",
         led_welcome="Welcome",
+        hours_today="Open today {}",
+        closed_today="Closed today",
+        opens="tickets from {}",
+        issuing_over="no more tickets today",
+        at_today="{} today",
+        at_tomorrow="{} tomorrow",
+        at_weekday="{weekday} {hm}",
+        at_later="{weekday} {d} {mon} {hm}",
     ),
 }
 
@@ -142,3 +201,28 @@ def call_lines(locale: str, number: str, window: int, lines: int = 1) -> list[li
         else:
             joined.append((text, value))
     return [joined]
+
+
+def hours_text(hours: HoursShown, now: datetime, locale: str) -> str:
+    """The hall's hours for the notice line: "今日办公时间 08:30-12:00 14:00-17:30", and while no ticket is
+    issued when that starts again, "… · 明天 08:30 开始取号" ("星期一 08:30" beyond tomorrow)."""
+    w = words(locale)
+    text = w.hours_today.format(hours.today) if hours.today.strip() else w.closed_today
+    if hours.issuing and hours.open:
+        return text
+    if hours.next_opening is None or hours.next_opening <= now.timestamp():
+        return text if hours.issuing else f"{text} · {w.issuing_over}"
+    return f"{text} · {w.opens.format(_when(datetime.fromtimestamp(hours.next_opening, now.tzinfo), now, w))}"
+
+
+def _when(when: datetime, now: datetime, w: Words) -> str:
+    hm = f"{when.hour:02d}:{when.minute:02d}"
+    days = (when.date() - now.date()).days
+    if days <= 0:
+        return w.at_today.format(hm)
+    if days == 1:
+        return w.at_tomorrow.format(hm)
+    weekday = w.weekdays[when.weekday()]
+    if days < 7:
+        return w.at_weekday.format(weekday=weekday, hm=hm)
+    return w.at_later.format(m=when.month, d=when.day, mon=when.strftime("%b"), weekday=weekday, hm=hm)

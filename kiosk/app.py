@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,7 +29,7 @@ from onewindow.drivers.screen import ScreenOpener, choose_video_driver
 from onewindow.rolefile import RoleConfig
 
 from . import draw, flow
-from .flow import Flow, NotIssued, Outcome
+from .flow import Flow, NotIssued, Outcome, parse_time
 from .issuing import Dispenser
 from .settings import Settings
 from .texts import locale_of
@@ -197,6 +197,8 @@ class KioskApp:
         self._outcomes.put(outcome)
         if isinstance(outcome, NotIssued) and outcome.reason in ("paper_out", "printer"):
             self.heartbeat.now()
+        if isinstance(outcome, NotIssued) and outcome.reason == "hall_closed":
+            self.live.refresh()  # on the worker's thread: the snapshot with the hours that refused it
         self._wake()
 
     def _printer_changed(self, status: PrinterStatus) -> None:
@@ -265,6 +267,7 @@ class KioskApp:
         self.flow.snapshot = self.live.snapshot
         self.flow.connected = self.live.connected
         self.flow.was_connected = self.flow.was_connected or self.flow.connected
+        self.flow.hall_now = self.hall_now()
         if self.dispenser.status is not None:
             self.flow.printer = self.dispenser.status
 
@@ -277,6 +280,15 @@ class KioskApp:
             self._watchdog_at = now
 
     def hall_now(self) -> datetime:
+        """The hall's time as the core keeps it, for the clock and the hours: the last snapshot's `now` plus the
+        time since it was fetched (a Pi without a clock battery may be off); the kiosk's own clock before that."""
+        then = parse_time((self.live.snapshot or {}).get("now"))
+        fetched_at = self.live.fetched_at
+        if then is None or fetched_at is None:
+            return self.own_now()
+        return then + timedelta(seconds=max(0.0, time.monotonic() - fetched_at))
+
+    def own_now(self) -> datetime:
         zone = (self.flow.snapshot or {}).get("timezone")
         try:
             return datetime.now(ZoneInfo(zone)) if zone else datetime.now().astimezone()

@@ -21,8 +21,8 @@ from onewindow.drivers import textfit
 from onewindow.drivers.fonts import face
 
 from . import flow
-from .flow import Card, View
-from .texts import clock_text, say, short_wait
+from .flow import Card, View, shown_window
+from .texts import clock_text, closed_texts, say, short_wait
 from .ticket import ahead_text, wait_text
 
 Color = tuple[int, int, int]
@@ -249,9 +249,14 @@ class Painter:
         turn_ring(self.surface, center, radius, phase, color, self.u(18))
 
     def sign(self, center: tuple[int, int], radius: int, color: Color, mark: str) -> None:
-        """A round sign with a mark in it: "!" for a fault, "✓" for done."""
+        """A round sign with a mark in it: "!" for a fault, "✓" for done, "clock" for the hall's hours."""
         pygame.draw.circle(self.surface, color, center, radius)
-        if mark == "✓":
+        if mark == "clock":
+            x, y = center
+            pygame.draw.circle(self.surface, WHITE, center, radius * 72 // 100, width=max(3, radius // 9))
+            hands = [(x, y - radius * 0.48), (x, y), (x + radius * 0.34, y + radius * 0.2)]
+            pygame.draw.lines(self.surface, WHITE, False, hands, width=max(3, radius // 8))
+        elif mark == "✓":
             r = radius
             x, y = center
             points = [(x - r * 0.45, y + r * 0.02), (x - r * 0.12, y + r * 0.35), (x + r * 0.48, y - r * 0.3)]
@@ -307,6 +312,7 @@ def draw(surface: pygame.Surface, type_: Type, locale: str, scene: Scene) -> Pai
         flow.RESULT: result,
         flow.PRINT_FAILED: print_failed,
         flow.NOTICE: notice,
+        flow.CLOSED: closed,
         flow.STARTING: fault,
         flow.CORE_AWAY: fault,
         flow.PAPER_OUT: fault,
@@ -472,9 +478,7 @@ def service_card(p: Painter, card: Card, rect: pygame.Rect, accent: Color) -> No
     )
     info_box = pygame.Rect(inner.left, inner.top + name_h, text_w, inner.height - name_h)
     if live:
-        info = say(p.locale, "waiting", card.waiting)
-        wait = short_wait(card.estimated_wait_s, p.locale)
-        p.text(f"{info}  ·  {wait}" if wait else info, info_box, min(44, tall * 0.17), MUTED, align="left", min_size=24)
+        p.text(_waiting_line(p, card), info_box, min(44, tall * 0.17), MUTED, align="left", min_size=24)
     else:
         if card.why_not == "paused":
             why = say(p.locale, "paused_because", card.pause_reason) if card.pause_reason else say(p.locale, "paused")
@@ -483,6 +487,15 @@ def service_card(p: Painter, card: Card, rect: pygame.Rect, accent: Color) -> No
         else:
             why = say(p.locale, "not_available")
         p.text(why, info_box, min(44, tall * 0.17), RED, bold=True, align="left", min_size=24)
+
+
+def _waiting_line(p: Painter, card: Card) -> str:
+    """ "等候 7 人 · 约 10 分钟"; with nobody staffed for it, "等候 2 人 · 请留意叫号" and no estimate."""
+    if card.unstaffed:
+        return say(p.locale, "unstaffed", card.waiting)
+    line = say(p.locale, "waiting", card.waiting)
+    wait = short_wait(card.estimated_wait_s, p.locale)
+    return f"{line}  ·  {wait}" if wait else line
 
 
 def _card(scene: Scene) -> Card | None:
@@ -501,9 +514,7 @@ def guide(p: Painter, scene: Scene, body: pygame.Rect) -> None:
     p.text(card.name if card else "", pygame.Rect(pad, top, p.w - 2 * pad, p.u(110)), 84, INK, bold=True)
     top += p.u(116)
     if card is not None and card.available:
-        line = say(p.locale, "waiting", card.waiting)
-        wait = short_wait(card.estimated_wait_s, p.locale)
-        p.text(f"{line}  ·  {wait}" if wait else line, pygame.Rect(pad, top, p.w - 2 * pad, p.u(60)), 44, MUTED)
+        p.text(_waiting_line(p, card), pygame.Rect(pad, top, p.w - 2 * pad, p.u(60)), 44, MUTED)
     elif card is not None:
         p.text(
             say(p.locale, "paused" if card.why_not == "paused" else "closed"),
@@ -570,19 +581,19 @@ def ticket_panel(p: Painter, ticket: dict[str, Any], box: pygame.Rect) -> None:
     the number stands on the left and the rest on the right, so both stay large."""
     p.panel(box, WHITE, 32, (205, 212, 222))
     inner = box.inflate(-p.u(60), -p.u(50))
-    window = ticket.get("window_name") or str(ticket.get("window"))
+    window = shown_window(ticket)
     ahead = int(ticket.get("ahead") or 0)
+    estimate = ticket.get("estimated_wait_s")
+    wait = wait_text(None if estimate is None else float(estimate), ahead, p.locale, at_window=window is not None)
     number = [
         Line(say(p.locale, "your_number"), 44, MUTED, lines=1),
         Line(ticket.get("number", ""), 300 if p.portrait else 280, BLUE, bold=True, lines=1, min_size=150),
     ]
     rest = [Line(say(p.locale, "priority_title"), 48, GREEN, bold=True, lines=1)] if ticket.get("priority") else []
     column = inner.width if p.portrait else inner.width * 54 // 100 - p.u(40)
-    rest += [
-        _where_to_go(p, window, column),
-        Line(ahead_text(ahead, p.locale), 50, INK, lines=1, min_size=30),
-        Line(wait_text(float(ticket.get("estimated_wait_s") or 0), ahead, p.locale), 50, INK, lines=1, min_size=30),
-    ]
+    rest += [_where_to_go(p, window, column), Line(ahead_text(ahead, p.locale), 50, INK, lines=1, min_size=30)]
+    if wait:
+        rest.append(Line(wait, 50, INK, lines=1, min_size=30))
     if p.portrait:
         p.stack(number + rest, inner, gap=18)
         return
@@ -599,9 +610,12 @@ def ticket_panel(p: Painter, ticket: dict[str, Any], box: pygame.Rect) -> None:
     p.stack(rest, right, gap=22)
 
 
-def _where_to_go(p: Painter, window: str, width: int) -> Line:
-    """ "请到 3号窗口" on one line when it fits large; else the window's name on a line of its own, never split."""
+def _where_to_go(p: Painter, window: str | None, width: int) -> Line:
+    """ "请到 3号窗口" on one line when it fits large; else the window's name on a line of its own, never split.
+    A ticket in its service's shared queue names no window: "请留意叫号"."""
     size = 92
+    if window is None:
+        return Line(say(p.locale, "watch"), size, ORANGE, bold=True, lines=2, min_size=50)
     text = say(p.locale, "go", window)
     if p.type.width(text, p.u(size * 0.75), p.locale, True) <= width:
         return Line(text, size, INK, bold=True, lines=1, min_size=size * 0.75)
@@ -692,6 +706,25 @@ def notice(p: Painter, scene: Scene, body: pygame.Rect) -> None:
     area = pygame.Rect(pad, body.top, p.w - 2 * pad, button.top - body.top - pad)
     _sign_and_words(p, area, ORANGE, "!", say(p.locale, title), say(p.locale, hint))
     p.button(button, say(p.locale, "back"), "done", size=56)
+
+
+def closed(p: Painter, scene: Scene, body: pygame.Rect) -> None:
+    """Outside the hall's hours: no tickets, when they are issued again and today's hours; nothing to tap."""
+    shut = scene.view.closed or flow.Closed(None)
+    title, back, hours = closed_texts(shut, scene.now, p.locale)
+    pad = p.u(60)
+    area = pygame.Rect(pad, body.top, p.w - 2 * pad, body.height - pad)
+    radius = min(p.u(120), area.height * 16 // 100)
+    top = area.top + p.u(40) + area.height // 10
+    p.sign((area.centerx, top + radius), radius, BLUE, "clock")
+    lines = [
+        Line(title, 88, BLUE, bold=True, lines=2, min_size=48),
+        Line(back, 64, INK, bold=True, lines=2, min_size=36),
+    ]
+    if hours:
+        lines.append(Line(hours, 44, MUTED, lines=2, min_size=28))
+    words = pygame.Rect(area.left, top + 2 * radius + p.u(60), area.width, area.bottom - top - 2 * radius - p.u(60))
+    p.stack(lines, pygame.Rect(words.left, words.top, words.width, min(words.height, p.u(520))), gap=30, valign="top")
 
 
 def fault(p: Painter, scene: Scene, body: pygame.Rect) -> None:

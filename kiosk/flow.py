@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from onewindow.drivers.printer import PrinterStatus, TicketLayout
@@ -20,7 +21,8 @@ PRINTING = "printing"
 RESULT = "result"
 PRINT_FAILED = "print_failed"
 NOTICE = "notice"  # a tap issued nothing: service just became unavailable, core refused or away
-# Screens a fault puts in front of the choosing screens
+# Screens a fault (or the hall's hours) puts in front of the choosing screens
+CLOSED = "closed"  # outside the hall's hours: no tickets, and when to come back
 STARTING = "starting"
 CORE_AWAY = "core_away"
 PAPER_OUT = "paper_out"
@@ -66,11 +68,12 @@ class PrintFailed:
 
 @dataclass(frozen=True)
 class NotIssued:
-    """Nothing was issued. reason: paper_out, printer, core_away, unavailable or refused."""
+    """Nothing was issued. reason: paper_out, printer, core_away, unavailable, hall_closed or refused."""
 
     reason: str
     message: str
     status: PrinterStatus | None = None
+    next_opening: str | None = None  # hall_closed: when the core says tickets are issued again (ISO)
 
 
 Outcome = Printed | PrintFailed | NotIssued
@@ -88,10 +91,18 @@ class Card:
     available: bool
     why_not: str | None = None  # paused or closed, when not available
     pause_reason: str | None = None  # the clerks' reason when every window for it paused for the same one
+    staffed: int | None = None  # staffed windows serving it; None from a core that does not say
+
+    @property
+    def unstaffed(self) -> bool:
+        """Tickets are issued but nobody serves it now: they wait in its shared queue (请留意叫号)."""
+        return self.available and self.staffed == 0
 
 
 def cards(snapshot: dict[str, Any] | None) -> list[Card]:
-    """The hall's services as buttons, greyed with the reason when no window can take them."""
+    """The hall's services as buttons, greyed with the reason only when no ticket can be issued for them
+    (`available` false: every window serving them closed). A service whose windows are all paused or unstaffed
+    still takes tickets, into its shared queue; an older core that greys those says paused."""
     if not snapshot:
         return []
     out = []
@@ -116,9 +127,62 @@ def cards(snapshot: dict[str, Any] | None) -> list[Card]:
                 available=bool(s.get("available", True)),
                 why_not=why,
                 pause_reason=reason or None,
+                staffed=s["staffed"] if isinstance(s.get("staffed"), int) else None,
             )
         )
     return out
+
+
+def shown_window(ticket: dict[str, Any]) -> str | None:
+    """The window a ticket names, or None for a ticket in its service's shared queue (`"window": null`)."""
+    window = ticket.get("window")
+    if window is None:
+        return None
+    return str(ticket.get("window_name") or window)
+
+
+@dataclass(frozen=True)
+class Closed:
+    """Outside the hall's hours: when tickets are issued again, and today's hours as the core says them."""
+
+    next_opening: datetime | None
+    today: str = ""  # "08:30-12:00 14:00-17:30"; "" when closed all day or not known
+
+
+def parse_time(text: Any) -> datetime | None:
+    """An ISO time from the core (with its offset); None when absent or unreadable."""
+    if not isinstance(text, str):
+        return None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
+
+
+def today_hours(hours: Any) -> str:
+    """Today's hours as the snapshot's `hours` write them, "08:30-12:00 14:00-17:30"; "" when it says none."""
+    today = hours.get("today") if isinstance(hours, dict) else None
+    return today if isinstance(today, str) else ""
+
+
+def closed_by_hours(hours: Any, now: datetime | None) -> Closed | None:
+    """What the snapshot's `hours` say at the hall's `now`: Closed while no ticket is issued, else None.
+
+    The snapshot is fetched after events, so it may be minutes old when nothing happens in the hall: an opening
+    time already passed means open (the core decides at the tap), a last-ticket time passed means closed."""
+    if not isinstance(hours, dict):
+        return None  # a hall that never closes, or a core that does not say
+    today = today_hours(hours)
+    next_opening = parse_time(hours.get("next_opening"))
+    if hours.get("issuing") is False:
+        if next_opening is not None and now is not None and now >= next_opening:
+            return None
+        return Closed(next_opening, today)
+    last_ticket = parse_time(hours.get("last_ticket"))
+    if last_ticket is not None and now is not None and now >= last_ticket:
+        return Closed(next_opening if next_opening is not None and next_opening > now else None, today)
+    return None
 
 
 @dataclass(frozen=True)
@@ -132,6 +196,7 @@ class View:
     message: str = ""
     notice: str = ""  # NOTICE: unavailable, refused or core_away
     reprinting: bool = False
+    closed: Closed | None = None  # CLOSED: when to come back
 
 
 @dataclass
@@ -158,6 +223,9 @@ class Flow:
     was_connected: bool = False  # the event stream has been up at least once since the start
     printer: PrinterStatus | None = None
     issued: int = 0
+    hall_now: datetime | None = None  # the hall's time, which its hours are asked of
+    # the core answered hall_closed: the snapshot then and the next opening it named, until either is outdated
+    refusal: tuple[dict[str, Any] | None, datetime | None] | None = None
 
     def __post_init__(self) -> None:
         self.last_touch = self.changed_at = self.started_at - self.guard_s
@@ -170,13 +238,36 @@ class Flow:
         if self.snapshot is None or not self.connected:
             # the first snapshot comes a moment before the event stream: that moment is still "connecting"
             return STARTING if starting else CORE_AWAY
+        if self.closed() is not None:
+            return CLOSED  # before the printer: what a citizen needs to know then is when to come back
         if self.printer is not None and not self.printer.can_print:
             return PAPER_OUT if self.printer.paper == "out" else PRINTER_FAULT
         return None
 
+    def closed(self) -> Closed | None:
+        """Closed by the hall's hours, or by the core's last hall_closed answer while that still holds."""
+        hours = (self.snapshot or {}).get("hours")
+        by_hours = closed_by_hours(hours, self.hall_now)
+        if by_hours is not None or self.refusal is None or self._refusal_outdated():
+            return by_hours
+        return Closed(self.refusal[1], today_hours(hours))
+
+    def _refusal_outdated(self) -> bool:
+        """A hall_closed answer holds until its next opening, or until a snapshot fetched since says the hours
+        (a core that says no hours at all is believed only for a refusal that named no opening)."""
+        assert self.refusal is not None
+        then, next_opening = self.refusal
+        if next_opening is not None and self.hall_now is not None and self.hall_now >= next_opening:
+            return True
+        if self.snapshot is None or self.snapshot is then:
+            return False
+        return isinstance(self.snapshot.get("hours"), dict) or next_opening is None
+
     def view(self, now: float) -> View:
         if self.screen in CHOOSING:
             blocked = self.blocker(now)
+            if blocked == CLOSED:
+                return View(CLOSED, closed=self.closed())
             if blocked is not None:
                 return View(blocked, message=self.printer.message if self.printer else "")
         return View(
@@ -259,7 +350,10 @@ class Flow:
         else:
             if outcome.status is not None:
                 self.printer = outcome.status
-            if outcome.reason in ("paper_out", "printer"):
+            if outcome.reason == "hall_closed":
+                self.refusal = (self.snapshot, parse_time(outcome.next_opening))
+                self.home(now)  # the closed screen stands in front until the hall issues again
+            elif outcome.reason in ("paper_out", "printer"):
                 self.home(now)  # the fault screen stands in front until the printer is back
             else:
                 self.notice, self.message = outcome.reason, outcome.message
@@ -267,7 +361,9 @@ class Flow:
         self.reprinting = False
 
     def tick(self, now: float) -> None:
-        """Time passes: screens nobody touches go back home."""
+        """Time passes: screens nobody touches go back home; a hall_closed answer that no longer holds is dropped."""
+        if self.refusal is not None and self._refusal_outdated():
+            self.refusal = None
         untouched = now - self.last_touch
         limit = self.result_s if self.screen in (RESULT, NOTICE) else self.idle_s
         lane_gone = self.snapshot is not None and not self.snapshot.get("priority") and self.priority

@@ -16,7 +16,7 @@ from typing import Any
 from onewindow.client import CoreClient, CoreRefused, CoreUnreachable
 from onewindow.drivers.printer import Printer, PrinterError, PrinterStatus, TicketLayout
 
-from .flow import Command, NotIssued, Outcome, Printed, PrintFailed, Reprint, Take
+from .flow import Command, NotIssued, Outcome, Printed, PrintFailed, Reprint, Take, shown_window
 from .settings import ticket_url
 from .texts import locale_of
 from .ticket import ticket_layout
@@ -34,14 +34,14 @@ def layout_for(ticket: dict[str, Any], snapshot: dict[str, Any] | None, status_u
         issued_at = datetime.fromisoformat(ticket["issued_at"])
     except (KeyError, TypeError, ValueError):
         issued_at = datetime.now().astimezone()
-    window = ticket.get("window")
+    estimate = ticket.get("estimated_wait_s")
     return ticket_layout(
         hall_name=hall.get("name") or "",
         number=ticket["number"],
         service_name=ticket.get("service_name") or service.get("name") or ticket.get("service", ""),
-        window_name=ticket.get("window_name") or str(window),
+        window_name=shown_window(ticket),
         ahead=int(ticket.get("ahead") or 0),
-        estimated_wait_s=float(ticket.get("estimated_wait_s") or 0),
+        estimated_wait_s=None if estimate is None else float(estimate),
         issued_at=issued_at,
         status_url=status_url,
         locale=locale_of(snapshot),
@@ -145,10 +145,12 @@ class Dispenser:
             return NotIssued("core_away", str(exc))
         except CoreRefused as exc:
             log.warning("the core refused a ticket for %s: %s", command.service, exc)
+            if exc.code == "hall_closed":
+                return NotIssued("hall_closed", exc.message, next_opening=exc.details.get("next_opening"))
             return NotIssued("unavailable" if exc.code == "service_unavailable" else "refused", exc.message)
         url = ticket_url(self.ticket_url_template, self.core_url, ticket["id"])
         layout = layout_for(ticket, self.hall(), url)
-        log.info("issued %s for window %s", ticket.get("number"), ticket.get("window"))
+        log.info("issued %s for %s", ticket.get("number"), shown_window(ticket) or "the shared queue")
         return self._print(ticket, layout)
 
     def reprint(self, command: Reprint) -> Outcome:

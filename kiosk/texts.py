@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from .flow import Closed
 from .ticket import LOCALES, wait_minutes
 
 _WORDS: dict[str, dict[str, str]] = {
@@ -40,6 +41,19 @@ _WORDS: dict[str, dict[str, str]] = {
         "your_number": "您的号码",
         "go": "请到 {}",
         "take_ticket": "请取走号票，留意叫号",
+        "watch": "请留意叫号",
+        "unstaffed": "等候 {} 人  ·  请留意叫号",
+        "closed_over_title": "今日取号已结束",
+        "closed_day_title": "今日休息",
+        "closed_soon_title": "尚未开始取号",
+        "closed_break_title": "暂停取号",
+        "opens": "{} 开始取号",
+        "opens_unknown": "请咨询工作人员",
+        "today_hours": "今日办公时间 {}",
+        "at_today": "今天 {}",
+        "at_tomorrow": "明天 {}",
+        "at_weekday": "{weekday} {hm}",
+        "at_later": "{m}月{d}日 {weekday} {hm}",
         "done": "完成",
         "failed_title": "号票未能打印",
         "failed_hint": "您已取到号码，请记下号码和窗口，或点击重新打印",
@@ -89,6 +103,19 @@ _WORDS: dict[str, dict[str, str]] = {
         "your_number": "您的號碼",
         "go": "請到 {}",
         "take_ticket": "請取走號票，留意叫號",
+        "watch": "請留意叫號",
+        "unstaffed": "等候 {} 人  ·  請留意叫號",
+        "closed_over_title": "今日取號已結束",
+        "closed_day_title": "今日休息",
+        "closed_soon_title": "尚未開始取號",
+        "closed_break_title": "暫停取號",
+        "opens": "{} 開始取號",
+        "opens_unknown": "請諮詢工作人員",
+        "today_hours": "今日辦公時間 {}",
+        "at_today": "今天 {}",
+        "at_tomorrow": "明天 {}",
+        "at_weekday": "{weekday} {hm}",
+        "at_later": "{m}月{d}日 {weekday} {hm}",
         "done": "完成",
         "failed_title": "號票未能打印",
         "failed_hint": "您已取到號碼，請記下號碼和窗口，或點擊重新打印",
@@ -139,6 +166,19 @@ _WORDS: dict[str, dict[str, str]] = {
         "your_number": "Your number",
         "go": "Please go to {}",
         "take_ticket": "Please take your ticket and listen for your number",
+        "watch": "Please watch for your number",
+        "unstaffed": "{} waiting  ·  watch for your number",
+        "closed_over_title": "No more tickets today",
+        "closed_day_title": "Closed today",
+        "closed_soon_title": "Tickets are not issued yet",
+        "closed_break_title": "No tickets right now",
+        "opens": "Tickets from {}",
+        "opens_unknown": "Please ask staff",
+        "today_hours": "Today's hours: {}",
+        "at_today": "{} today",
+        "at_tomorrow": "{} tomorrow",
+        "at_weekday": "{weekday} {hm}",
+        "at_later": "{weekday} {d} {month} {hm}",
         "done": "Done",
         "failed_title": "Your ticket could not be printed",
         "failed_hint": "You have a number: please note the number and the window, or print it again",
@@ -205,3 +245,37 @@ def clock_text(now: datetime, locale: str) -> str:
         hh=f"{now.hour:02d}",
         mm=f"{now.minute:02d}",
     )
+
+
+def opening_text(when: datetime, now: datetime, locale: str) -> str:
+    """When the hall issues again, as a citizen says it: "明天 08:30", "星期一 08:30", "10月8日 星期四 08:30"."""
+    w = words(locale)
+    when = when.astimezone(now.tzinfo) if now.tzinfo is not None else when
+    hm = f"{when.hour:02d}:{when.minute:02d}"
+    days = (when.date() - now.date()).days
+    if days <= 0:
+        return w["at_today"].format(hm)
+    if days == 1:
+        return w["at_tomorrow"].format(hm)
+    weekday = w["weekdays"].split()[when.weekday()]
+    if days < 7:
+        return w["at_weekday"].format(weekday=weekday, hm=hm)
+    return w["at_later"].format(m=when.month, d=when.day, month=_MONTHS[when.month - 1], weekday=weekday, hm=hm)
+
+
+def closed_texts(closed: Closed, now: datetime, locale: str) -> tuple[str, str, str]:
+    """The closed screen's title, when to come back, and today's hours ("" when there are none to show)."""
+    w = words(locale)
+    when = closed.next_opening
+    first_start = closed.today.split("-", 1)[0].strip()
+    if not closed.today.strip():
+        title = "closed_day_title"
+    elif when is None or when.astimezone(now.tzinfo).date() != now.date():
+        title = "closed_over_title"
+    elif first_start and f"{now.hour:02d}:{now.minute:02d}" < first_start:
+        title = "closed_soon_title"
+    else:
+        title = "closed_break_title"
+    back = w["opens"].format(opening_text(when, now, locale)) if when is not None else w["opens_unknown"]
+    hours = w["today_hours"].format(closed.today) if closed.today.strip() else ""
+    return w[title], back, hours

@@ -13,6 +13,7 @@ _WORDS = {
     "zh-Hans": {
         "service": "业务：{}",
         "go": "请到 {}",
+        "watch": "请留意叫号",
         "priority": "绿色通道",
         "ahead": "您前面还有 {} 人等候",
         "nobody_ahead": "您前面没有人等候",
@@ -26,6 +27,7 @@ _WORDS = {
     "zh-Hant": {
         "service": "業務：{}",
         "go": "請到 {}",
+        "watch": "請留意叫號",
         "priority": "綠色通道",
         "ahead": "您前面還有 {} 人等候",
         "nobody_ahead": "您前面沒有人等候",
@@ -39,6 +41,7 @@ _WORDS = {
     "en": {
         "service": "Service: {}",
         "go": "Please go to {}",
+        "watch": "Please watch for your number",
         "priority": "Priority",
         "ahead": "{} people ahead of you",
         "nobody_ahead": "Nobody ahead of you",
@@ -77,11 +80,14 @@ def wait_minutes(estimated_wait_s: float) -> int:
     return 10 * math.floor(minutes / 10 + 0.5)
 
 
-def wait_text(estimated_wait_s: float, ahead: int, locale: str) -> str:
-    """ "预计等候约 15 分钟", or "无需等候…" when nobody is ahead and the window is free."""
+def wait_text(estimated_wait_s: float | None, ahead: int, locale: str, *, at_window: bool = True) -> str:
+    """ "预计等候约 15 分钟"; "无需等候…" when nobody is ahead and the window named on the ticket is free; "" when
+    no wait can be promised: no estimate (nobody staffed for the service), or no window to go straight to."""
     w = _words(locale)
+    if estimated_wait_s is None:
+        return ""
     if estimated_wait_s <= 0 and ahead <= 0:
-        return w["no_wait"]
+        return w["no_wait"] if at_window else ""
     minutes = wait_minutes(max(0.0, estimated_wait_s))
     if minutes < 60:
         span = w["minutes"].format(minutes)
@@ -90,6 +96,12 @@ def wait_text(estimated_wait_s: float, ahead: int, locale: str) -> str:
     else:
         span = w["hours_minutes"].format(minutes // 60, minutes % 60)
     return w["wait"].format(span)
+
+
+def where_text(window_name: str | None, locale: str) -> str:
+    """ "请到 3号窗口"; "请留意叫号" for a ticket in its service's shared queue (no window was staffed for it)."""
+    w = _words(locale)
+    return w["watch"] if window_name is None else w["go"].format(window_name)
 
 
 def ahead_text(ahead: int, locale: str) -> str:
@@ -106,9 +118,9 @@ def ticket_layout(
     hall_name: str,
     number: str,
     service_name: str,
-    window_name: str,
+    window_name: str | None,
     ahead: int,
-    estimated_wait_s: float,
+    estimated_wait_s: float | None,
     issued_at: datetime,
     status_url: str,
     locale: str,
@@ -118,6 +130,8 @@ def ticket_layout(
     """The printed ticket: hall, number (huge), service, window, people ahead, estimated wait, time, the
     service's guide, and the QR code of the ticket's status page; then a cut.
 
+    `window_name` None: the ticket waits in its service's shared queue, and says 请留意叫号 where the window would
+    be, with no "no wait" (nobody is there to go straight to); `estimated_wait_s` None prints no wait line.
     `issued_at` is printed in its own time zone: pass it in the hall's.
     """
     w = _words(locale)
@@ -127,11 +141,13 @@ def ticket_layout(
         blocks.append(Text(w["priority"], size="large", bold=True))
     blocks += [
         Text(w["service"].format(service_name)),
-        Text(w["go"].format(window_name), size="large", bold=True),
+        Text(where_text(window_name, locale), size="large", bold=True),
         Text(ahead_text(ahead, locale)),
-        Text(wait_text(estimated_wait_s, ahead, locale)),
-        Text(issued_at.strftime("%Y-%m-%d %H:%M")),
     ]
+    wait = wait_text(estimated_wait_s, ahead, locale, at_window=window_name is not None)
+    if wait:
+        blocks.append(Text(wait))
+    blocks.append(Text(issued_at.strftime("%Y-%m-%d %H:%M")))
     if guide.strip():
         blocks += [Rule(), Text(guide.strip(), align="left")]
     blocks += [Rule(), QR(status_url), Text(w["scan"]), Cut()]

@@ -39,14 +39,14 @@ def cmd_core(args: argparse.Namespace) -> int:
 
     hall = load_hall(args.config)
     try:
-        store = Store(args.db)
+        store = Store(args.db, audit_key=args.audit_key)
         store.claim(hall.name, str(Path(args.config).resolve()))
         core = Core(hall, store)
     except StoreError as exc:
         print(f"onewindow core: {exc}", file=sys.stderr)
         return 1
     try:
-        return run(core, args.host, args.port, heartbeat_s=args.heartbeat)
+        return run(core, args.host, args.port, heartbeat_s=args.heartbeat, behind_tls=args.behind_tls)
     except OSError as exc:
         print(f"onewindow core: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
@@ -102,14 +102,13 @@ def cmd_new_token(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    from onewindow.dispatch.store import Store, StoreError, verify_audit
+    from onewindow.dispatch.store import StoreError, verify_copy
 
     if "://" not in args.db and not Path(args.db).exists():
         print(f"no database at {args.db}", file=sys.stderr)
         return 1
     try:
-        store = Store(args.db)
-        ok, message = verify_audit(store)
+        ok, message = verify_copy(args.db, args.audit_key)
     except StoreError as exc:
         print(f"onewindow audit: {exc}", file=sys.stderr)
         return 1
@@ -153,14 +152,62 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from datetime import datetime
 
     from onewindow.dispatch.backup import BackupError, restore
+    from onewindow.dispatch.store import StoreError, restart_anchor
 
+    now = datetime.now()
     try:
-        kept = restore(Path(args.backup), args.db, datetime.now())
-    except BackupError as exc:
+        kept = restore(Path(args.backup), args.db, now)
+        anchor = restart_anchor(args.db, os.environ.get("ONEWINDOW_AUDIT_KEY"), f"before-restore-{now:%Y%m%d-%H%M%S}")
+    except (BackupError, StoreError, OSError) as exc:
         print(f"onewindow restore: {exc}", file=sys.stderr)
         return 1
     print(f"restored {args.db} from {args.backup}" + (f"; the database it replaced is kept as {kept}" if kept else ""))
+    if anchor is not None:
+        print(f"the operation log's anchor starts again from the backup; the one before is kept as {anchor}")
     print(f"check its operation log: onewindow audit verify --db {args.db}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    import json
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from onewindow.dispatch.city import city_rows
+    from onewindow.dispatch.reports import KINDS, BadRange, report_range
+    from onewindow.dispatch.sheets import as_file
+    from onewindow.dispatch.store import StoreError
+
+    if args.kind not in KINDS:
+        print(f"onewindow report: there is no report {args.kind!r}; there are: {', '.join(KINDS)}", file=sys.stderr)
+        return 1
+    try:
+        zone = ZoneInfo(args.timezone) if args.timezone else None
+    except (ZoneInfoNotFoundError, ValueError):
+        print(f"onewindow report: {args.timezone!r} is not a time zone this machine knows", file=sys.stderr)
+        return 1
+    try:
+        first, last = report_range(args.first, args.last)
+        rows = city_rows(args.kind, first, last, args.databases, zone)
+    except (BadRange, StoreError) as exc:
+        print(f"onewindow report: {exc}", file=sys.stderr)
+        return 1
+    columns = ("hall", *KINDS[args.kind].columns)
+    if args.format == "json":
+        body = (
+            json.dumps(
+                {"kind": args.kind, "from": first, "to": last, "columns": columns, "rows": rows},
+                ensure_ascii=False,
+                indent=1,
+            ).encode()
+            + b"\n"
+        )
+    else:
+        body = as_file(args.format, columns, rows, f"{args.kind} {first} {last}")
+    if args.out:
+        Path(args.out).write_bytes(body)
+    else:
+        sys.stdout.buffer.write(body)
+        sys.stdout.flush()
     return 0
 
 
@@ -202,6 +249,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--host", default="0.0.0.0", help="address to listen on (default 0.0.0.0)")
     p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
+    p.add_argument(
+        "--audit-key",
+        default=os.environ.get("ONEWINDOW_AUDIT_KEY"),
+        metavar="FILE",
+        help="the operation log's key, made at first start with mode 0600 (default $ONEWINDOW_AUDIT_KEY, else "
+        "PATH.audit-key beside a SQLite database; required with a database URL); its anchor is FILE.anchor",
+    )
+    p.add_argument(
+        "--behind-tls",
+        action="store_true",
+        default=os.environ.get("ONEWINDOW_BEHIND_TLS", "").lower() in ("1", "yes", "true"),
+        help="browsers come through an HTTPS proxy on this machine (docs/deployment.md): the session cookie is "
+        "Secure and the proxy's X-Forwarded-For is believed (default: ONEWINDOW_BEHIND_TLS=yes in the environment)",
+    )
     p.add_argument("--heartbeat", type=float, default=15.0, help=argparse.SUPPRESS)
     p.set_defaults(run=cmd_core)
 
@@ -272,10 +333,41 @@ def _database_commands(sub: Any) -> None:
     p.add_argument("--db", default=DEFAULT_DB, metavar="PATH")
     p.set_defaults(run=cmd_restore)
 
+    p = sub.add_parser(
+        "report",
+        help="a report over several halls' databases (a city's), each row with its hall",
+        description="The rows of one kind of report (as GET /api/v1/reports/KIND gives one hall's) for the days "
+        "--from to --to, over each hall's database in turn, with the hall's name first. Each database is a SQLite "
+        "file or a URL such as postgresql://city@db/halls?schema=hall_a (one schema per hall).",
+    )
+    p.add_argument("--kind", required=True, help="windows, clerks, services or hours")
+    p.add_argument("--from", dest="first", required=True, metavar="YYYY-MM-DD", help="the first day")
+    p.add_argument("--to", dest="last", required=True, metavar="YYYY-MM-DD", help="the last day (included)")
+    p.add_argument("--format", choices=("csv", "xlsx", "json"), default="csv", help="default csv (UTF-8 with BOM)")
+    p.add_argument("--out", metavar="FILE", help="write here instead of to standard output")
+    p.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="the zone for --kind hours (default: each hall's, from its hall file when readable here, else this "
+        "machine's)",
+    )
+    p.add_argument("databases", nargs="+", metavar="DB", help="each hall's database: a SQLite file or a URL")
+    p.set_defaults(run=cmd_report)
+
     p = sub.add_parser("audit", help="the operation log", description="Check the operation log.")
     audit_sub = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    v = audit_sub.add_parser("verify", help="check the hash chain and report the first altered entry")
+    v = audit_sub.add_parser(
+        "verify",
+        help="check the keyed chain and its anchor; report the first entry altered, removed or added",
+        description="Check the operation log without writing to the database (a read-only copy will do).",
+    )
     v.add_argument("--db", default=DEFAULT_DB, metavar="PATH or URL")
+    v.add_argument(
+        "--audit-key",
+        default=os.environ.get("ONEWINDOW_AUDIT_KEY"),
+        metavar="FILE",
+        help="the log's key (default $ONEWINDOW_AUDIT_KEY, else PATH.audit-key); FILE.anchor beside it",
+    )
     v.set_defaults(run=cmd_audit_verify)
 
 

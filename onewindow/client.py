@@ -29,9 +29,10 @@ class CoreUnreachable(Exception):
 class CoreRefused(Exception):
     """The core answered with an error: status, code and a message meant for a person."""
 
-    def __init__(self, status: int, code: str, message: str):
+    def __init__(self, status: int, code: str, message: str, details: dict[str, Any] | None = None):
         super().__init__(f"{status} {code}: {message}")
         self.status, self.code, self.message = status, code, message
+        self.details = details or {}  # the code's own fields beside code and message, e.g. next_opening
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,9 @@ class CoreClient:
         status, data, _ = self.request(method, path, body, headers, timeout)
         if status not in ok:
             error = data.get("error", {}) if isinstance(data, dict) else {}
-            raise CoreRefused(status, error.get("code", "error"), error.get("message", f"HTTP {status}"))
+            error = error if isinstance(error, dict) else {}
+            details = {k: v for k, v in error.items() if k not in ("code", "message")}
+            raise CoreRefused(status, error.get("code", "error"), error.get("message", f"HTTP {status}"), details)
         return data
 
     # --- reading ------------------------------------------------------------------------------

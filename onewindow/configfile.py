@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import math
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Sequence
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 REQUIRED: Any = object()
+# no onewindow file nests deeper than a few levels; far deeper is a mistake or an attack on the parser's recursion
+MAX_DEPTH = 32
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*(\]\]?)\s*(#.*)?$")
 _KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_\-]+|"[^"]*"|'[^']*'))*)\s*=""")
@@ -104,6 +107,27 @@ def _strip_comment(line: str) -> str:
     return "".join(out)
 
 
+def _shape_problem(data: dict[str, Any]) -> str | None:
+    """Nesting too deep or a whole number too large for anything to use, found without recursion."""
+    stack: list[tuple[Any, tuple[str, ...]]] = [(data, ())]
+    while stack:
+        item, path = stack.pop()
+        if len(path) > MAX_DEPTH:
+            return f"{_dotted(path[:3])}…: arrays or tables nested more than {MAX_DEPTH} deep"
+        if isinstance(item, int) and not isinstance(item, bool) and item.bit_length() > 64:
+            # Python would not even print it back (4300 digits at most)
+            return f"{_dotted(path)}: a whole number far too large (more than 19 digits)"
+        if isinstance(item, dict):
+            stack.extend((v, (*path, str(k))) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, (*path, f"[{i + 1}]")) for i, v in enumerate(item))
+    return None
+
+
+def _dotted(path: tuple[str, ...]) -> str:
+    return ".".join(path).replace(".[", "[")
+
+
 def show(value: Any) -> str:
     """A value as the technician wrote it in TOML."""
     if isinstance(value, str):
@@ -144,16 +168,30 @@ class ConfigFile:
         self.readable = text is not None
         self.lines = _LineIndex(text or "")
         if text is not None:
-            try:
-                self.data = tomllib.loads(text)
-            except tomllib.TOMLDecodeError as exc:
-                message = str(exc)
-                where = re.search(r"\(at line (\d+), column (\d+)\)", message)
-                line = where.group(1) if where else str(max(1, len(text.splitlines())))
-                message = message.replace("(at end of document)", "(the file ends too early)")
-                message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
-                self.error(int(line), "", f"not valid TOML: {message}")
-                self.readable = False
+            self._parse(text)
+
+    def _parse(self, text: builtins.str) -> None:
+        try:
+            self.data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            message = str(exc)
+            where = re.search(r"\(at line (\d+), column (\d+)\)", message)
+            line = where.group(1) if where else str(max(1, len(text.splitlines())))
+            message = message.replace("(at end of document)", "(the file ends too early)")
+            message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+            self.error(int(line), "", f"not valid TOML: {message}")
+        except RecursionError:
+            self.error(None, "", f"not valid here: arrays or tables nested far too deeply (at most {MAX_DEPTH})")
+        except ValueError:
+            # tomllib turns digits into int() and Python refuses more than 4300 of them
+            self.error(None, "", "not valid here: a number with far too many digits")
+        else:
+            problem = _shape_problem(self.data)
+            if problem is None:
+                return
+            self.error(None, "", f"not valid here: {problem}")
+        self.data = {}
+        self.readable = False
 
     @property
     def valid_toml(self) -> bool:
@@ -366,6 +404,8 @@ class Table:
         above: builtins.float | None = None,
     ) -> Any:
         def check(value: builtins.float) -> builtins.str | None:
+            if not math.isfinite(value):
+                return f"{show(value)} is not allowed (must be a finite number)"
             if above is not None and not value > above:
                 return f"{show(value)} is not allowed (must be above {above:g})"
             return _bounds(value, minval, maxval)

@@ -16,6 +16,16 @@ from .hours import WEEKDAYS, Day, HallHours, HoursError, read_day
 LOCALES = ("zh-Hans", "zh-Hant", "en")
 DEVICE_KINDS = ("kiosk", "display", "caller", "evaluator")
 USER_ROLES = ("manager", "technician", "auditor")
+SERVICE_CLASSES = ("handle", "review", "approve")  # 经办类, 经办后需审核, 经办、审核后需审批 (SPEC §10)
+DUTIES = ("window", "review", "approve")
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit behind the counters (医疗保障, 就业服务中心, …), who reviews and approves its own business."""
+
+    id: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -26,6 +36,14 @@ class Service:
     minutes: float
     share: float | None = None
     guide: str = ""
+    kind: str = "handle"  # the hall file's `class`: handle, review or approve
+    unit: str | None = None
+    limit_min: int | None = None  # 办结时限: minutes from the window's finish to the case's end
+
+    @property
+    def opens_case(self) -> bool:
+        """Whether finishing this service at a window leaves it to its unit to review (and approve)."""
+        return self.kind != "handle"
 
 
 @dataclass(frozen=True)
@@ -43,6 +61,12 @@ class Clerk:
     id: str
     name: str
     pin_hash: str
+    duties: tuple[str, ...] = ("window",)
+    units: tuple[str, ...] = ()  # whose cases this person reviews or approves
+
+    def decides(self, duty: str, unit: str) -> bool:
+        """Whether this clerk has `duty` (review or approve) for `unit`'s cases."""
+        return duty in self.duties and unit in self.units
 
 
 @dataclass(frozen=True)
@@ -71,6 +95,7 @@ class HallConfig:
     require_sign_in: bool = True
     priority: bool = True
     hours: HallHours | None = None  # None: the hall never closes
+    units: tuple[Unit, ...] = ()
     services: tuple[Service, ...] = ()
     windows: tuple[WindowSpec, ...] = ()
     clerks: tuple[Clerk, ...] = ()
@@ -81,6 +106,9 @@ class HallConfig:
 
     def __post_init__(self) -> None:
         self._by_id.update({s.id: s for s in self.services})
+
+    def unit(self, unit_id: str) -> Unit | None:
+        return next((u for u in self.units if u.id == unit_id), None)
 
     def service(self, service_id: str) -> Service:
         return self._by_id[service_id]
@@ -150,7 +178,9 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
         hall.finish()
 
     hours = _read_hours(file)
-    services = _read_services(file)
+    units = _read_units(file)
+    unit_ids = list(dict.fromkeys(_named(file, "unit", "id", str)))
+    services = _read_services(file, unit_ids)
     # references are checked against every entry that names itself, even one with other mistakes,
     # so that one error does not cascade into many
     service_ids = _named(file, "service", "id", str)
@@ -164,7 +194,7 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
     for entry in file.tables("service"):
         if entry.data.get("id") in service_ids and entry.data["id"] not in served:
             entry.error("id", f"no [[window]] serves {show(entry.data['id'])}: add it to some window's services")
-    clerks = _read_clerks(file)
+    clerks = _read_clerks(file, unit_ids)
     users = _read_users(file)
     devices = _read_devices(file, window_numbers)
     file.finish()
@@ -180,6 +210,7 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
         require_sign_in=require_sign_in,
         priority=priority,
         hours=hours,
+        units=tuple(units),
         services=tuple(services),
         windows=tuple(windows),
         clerks=tuple(clerks),
@@ -310,7 +341,32 @@ def _date(item: Any) -> date | None:
         return None
 
 
-def _read_services(file: ConfigFile) -> list[Service]:
+def _read_units(file: ConfigFile) -> list[Unit]:
+    ids = _Unique()
+    out = []
+    for t in file.tables("unit"):
+        t.name_by("id")
+        uid = t.str("id", pattern=SLUG, pattern_help="lower-case letters, digits, - and _, starting with a letter")
+        name = t.str("name", max_length=40)
+        t.finish()
+        if ids.check(t, "id", uid) and t.ok and uid is not None and name is not None:
+            out.append(Unit(id=uid, name=name))
+    return out
+
+
+def _read_case_rules(t: Table, unit_ids: list[str]) -> tuple[str | None, str | None, int | None]:
+    """A service's `class`, `unit` and `limit_min`: review and approve business names the unit that decides it."""
+    kind = t.str("class", "handle", choices=SERVICE_CLASSES)
+    unit = t.str("unit", None)
+    limit_min = t.int("limit_min", None, minval=1, maxval=60 * 24 * 30)
+    if unit is not None and unit not in unit_ids:
+        t.error("unit", f"unknown unit {show(unit)} (known: {known(unit_ids) if unit_ids else 'none: add [[unit]]'})")
+    elif unit is None and kind in ("review", "approve"):
+        t.error(None, f'class = "{kind}" needs `unit`, the [[unit]] that reviews and approves it')
+    return kind, unit, limit_min
+
+
+def _read_services(file: ConfigFile, unit_ids: list[str]) -> list[Service]:
     entries = file.tables("service")
     if not entries and "service" not in file.data:
         file.error(None, "[[service]]", "the hall needs at least one service")
@@ -321,14 +377,28 @@ def _read_services(file: ConfigFile) -> list[Service]:
         sid = t.str("id", pattern=SLUG, pattern_help="lower-case letters, digits, - and _, starting with a letter")
         name = t.str("name", max_length=40)
         prefix = t.str("prefix", pattern=r"[A-Z]{1,2}", pattern_help="one or two capital letters")
-        minutes = t.float("minutes", above=0, maxval=480)
+        # at least half a minute: the wait estimates learn from it and divide by what it implies
+        minutes = t.float("minutes", above=0, minval=0.5, maxval=480)
         share = t.float("share", None, minval=0, maxval=1)
         guide = t.str("guide", "", max_length=2000)
+        kind, unit, limit_min = _read_case_rules(t, unit_ids)
         t.finish()
         if not (ids.check(t, "id", sid) & prefixes.check(t, "prefix", prefix, "by another service")):
             continue
         if None not in (sid, name, prefix, minutes) and t.ok:
-            out.append(Service(id=sid, name=name, prefix=prefix, minutes=minutes, share=share, guide=guide or ""))
+            out.append(
+                Service(
+                    id=sid,
+                    name=name,
+                    prefix=prefix,
+                    minutes=minutes,
+                    share=share,
+                    guide=guide or "",
+                    kind=kind or "handle",
+                    unit=unit,
+                    limit_min=limit_min,
+                )
+            )
     return out
 
 
@@ -365,7 +435,7 @@ def _read_windows(file: ConfigFile, service_ids: list[str]) -> list[WindowSpec]:
     return sorted(out, key=lambda w: w.number)
 
 
-def _read_clerks(file: ConfigFile) -> list[Clerk]:
+def _read_clerks(file: ConfigFile, unit_ids: list[str]) -> list[Clerk]:
     ids = _Unique()
     out = []
     for t in file.tables("clerk"):
@@ -373,10 +443,31 @@ def _read_clerks(file: ConfigFile) -> list[Clerk]:
         cid = t.str("id", pattern=IDENT, pattern_help="letters, digits, '.', '-' and '_'")
         name = t.str("name", max_length=20)
         pin_hash = t.get("pin_hash", kind=str, kind_name="a string", check=hash_format_problem)
+        duties, units = _read_duties(t, unit_ids)
         t.finish()
         if ids.check(t, "id", cid) and t.ok:
-            out.append(Clerk(id=cid, name=name, pin_hash=pin_hash))
+            out.append(Clerk(id=cid, name=name, pin_hash=pin_hash, duties=duties, units=units))
     return out
+
+
+def _read_duties(t: Table, unit_ids: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A clerk's `duties` and, for review and approve, the `units` whose cases they decide."""
+    duties = t.list("duties", ["window"]) or []
+    for duty in duties:
+        if duty not in DUTIES:
+            t.error("duties", f"{show(duty)} is not allowed (must be one of: {', '.join(DUTIES)})")
+    if len(set(duties)) != len(duties):
+        t.error("duties", "a duty is listed twice")
+    deciding = [d for d in duties if d in ("review", "approve")]
+    units = t.list("units", [])
+    if deciding and not t.has("units"):
+        t.error(None, f"duties {show(deciding)} need `units`, the [[unit]] ids whose cases this clerk decides")
+    elif t.has("units") and not deciding:
+        t.error("units", "only a clerk with the review or approve duty decides a unit's cases")
+    for unit in units or []:
+        if unit not in unit_ids:
+            t.error("units", f"unknown unit {show(unit)} (known: {known(unit_ids) if unit_ids else 'none'})")
+    return tuple(duties), tuple(units or ())
 
 
 def _read_users(file: ConfigFile) -> list[User]:

@@ -8,7 +8,10 @@
 #   sudo systemd/install.sh display display-1.toml                 # a display Pi
 #   sudo systemd/install.sh caller  caller-keypads.toml keypads    # a caller process named "keypads"
 #   sudo systemd/install.sh kiosk                                  # an update, keeping /etc/onewindow/kiosk.toml
+#   sudo systemd/install.sh --bundle onewindow-0.1.0-kiosk.tar.gz kiosk kiosk-1.toml   # offline, from a bundle
 #
+#   --bundle FILE  install from an offline bundle (`make bundle`) instead of this checkout: its wheels only, no
+#                PyPI (pip --no-index); the same happens when this script is run from an unpacked bundle
 #   --dry-run    print the steps instead of taking them
 #   --root DIR   install into DIR instead of / (tests): no packages, users, udev or systemd are touched; what
 #                they would be asked is appended to DIR/system.log, and DIR/active lists the units "running"
@@ -20,11 +23,13 @@
 # installed one, which is kept beside it as .old.
 set -euo pipefail
 
-dry="" root=""
+dry="" root="" bundle=""
 args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --dry-run) dry=1 ;;
+    --bundle) [ $# -ge 2 ] || { echo "install.sh: --bundle needs an archive" >&2; exit 1; }
+              bundle=$(realpath "$2"); shift ;;
     --root) [ $# -ge 2 ] || { echo "install.sh: --root needs a folder" >&2; exit 1; }
             root=$(realpath -m "$2"); shift ;;
     *) args+=("$1") ;;
@@ -37,6 +42,8 @@ for a in "${args[@]:1}"; do
   if [[ "$a" == *.toml || -f "$a" ]]; then file=$a; else name=$a; fi
 done
 repo=$(cd "$(dirname "$0")/.." && pwd)
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
 
 die() { echo "install.sh: $*" >&2; exit 1; }
 say() { echo "install.sh: $*"; }
@@ -59,8 +66,10 @@ running() {
   fi
 }
 
-# what SDL's KMSDRM video driver loads at run time (pygame-ce's wheel carries SDL itself, not these)
-SDL="libdrm2 libgbm1 libegl1 libgles2"
+# what SDL's KMSDRM video driver loads at run time (pygame-ce's wheel carries SDL itself, not these); GBM and EGL
+# load the GPU's own driver (v3d on a Pi 4 and 5) from libgl1-mesa-dri, which nothing else pulls in without
+# recommends: the Pi check showed EGL missing its driver before it was listed here
+SDL="libdrm2 libgbm1 libegl1 libgles2 libgl1-mesa-dri"
 also="" timer=""
 case "$role" in
   core)    extra=postgres lock=core packages="python3-venv sqlite3"
@@ -75,7 +84,7 @@ case "$role" in
            extra=caller lock=caller packages="python3-venv python3-dev gcc linux-libc-dev"
            [ -n "$name" ] || die "a caller needs a name for its process: install.sh caller FILE NAME"
            unit="onewindow-caller@$name.service" shipped="onewindow-caller@.service" target="caller-$name.toml" ;;
-  *) die "usage: install.sh core|kiosk|display|caller [FILE] [NAME] [--dry-run] [--root DIR]" ;;
+  *) die "usage: install.sh core|kiosk|display|caller [FILE] [NAME] [--bundle FILE] [--dry-run] [--root DIR]" ;;
 esac
 
 opt=$root/opt/onewindow
@@ -89,7 +98,26 @@ defaults=$root/etc/default/onewindow
 [ -z "$file" ] || [ -f "$file" ] || die "no file $file"
 [ -n "$dry$root" ] || [ "$(id -u)" = 0 ] || die "run as root (sudo)"
 config=${file:-$etc/$target}
-say "the onewindow $role ($unit) from $repo${root:+ into $root}"
+
+# --- an offline bundle: everything below comes from it (wheels, lock, units, rules), and pip asks no index ----
+if [ -n "$bundle" ]; then
+  [ -f "$bundle" ] || die "no bundle $bundle"
+  mkdir "$stage/bundle"
+  tar -C "$stage/bundle" -xzf "$bundle" || die "$bundle is not a bundle (make bundle writes them)"
+  repo=$(echo "$stage"/bundle/onewindow-*)
+  [ -f "$repo/bundle.txt" ] || die "$bundle is not a bundle (make bundle writes them)"
+elif [ -f "$repo/bundle.txt" ]; then
+  bundle=$repo
+fi
+offline=()
+if [ -n "$bundle" ]; then
+  made_for=$(sed -n 's/^role=//p' "$repo/bundle.txt")
+  [ "$made_for" = "$role" ] || die "$bundle is the $made_for's bundle, not the $role's"
+  (cd "$repo" && sha256sum --quiet --strict -c SHA256SUMS) || die "$bundle is damaged: a file differs from SHA256SUMS"
+  # --isolated: no pip.conf (Raspberry Pi OS's names piwheels) adds an index or a folder to the bundle's wheels
+  offline=(--isolated --no-index --find-links "$repo/wheels")
+fi
+say "the onewindow $role ($unit) from ${bundle:-$repo}${root:+ into $root}"
 [ -z "$root" ] || mkdir -p "$root"
 
 missing=$(for p in $packages; do dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || echo "$p"; done)
@@ -104,8 +132,6 @@ run install -d -m 0750 "$root/var/lib/onewindow"
 [ -x "$venv/bin/python" ] || run python3 -m venv "$venv"
 
 # --- what changed: the package (file by file), the locked versions, the unit, the rules, the role file --------
-stage=$(mktemp -d)
-trap 'rm -rf "$stage"' EXIT
 changed=()
 is_changed() { [[ " ${changed[*]} " == *" $1 "* ]]; }
 mark() { is_changed "$1" || changed+=("$1"); }
@@ -114,12 +140,17 @@ if [ -n "$dry" ]; then
   changed=(package unit rules config)
   have_extra=""
 else
-  # a clean copy: setuptools would pack leftovers of the checkout's build/ into the wheel
-  mkdir "$stage/src" "$stage/state"
-  tar -C "$repo" --exclude=./.venv --exclude=./build --exclude=./var --exclude=./.git --exclude='*.egg-info' \
-    --exclude=./tests -cf - . | tar -C "$stage/src" -xf -
-  "$venv/bin/python" -m pip wheel -q --no-deps -w "$stage/wheel" "$stage/src"
-  wheel=$(echo "$stage"/wheel/onewindow-*.whl)
+  mkdir "$stage/state"
+  if [ -n "$bundle" ]; then
+    wheel=$(echo "$repo"/wheels/onewindow-*.whl)
+  else
+    # a clean copy: setuptools would pack leftovers of the checkout's build/ into the wheel
+    mkdir "$stage/src"
+    tar -C "$repo" --exclude=./.venv --exclude=./build --exclude=./var --exclude=./dist --exclude=./.git \
+      --exclude='*.egg-info' --exclude=./tests -cf - . | tar -C "$stage/src" -xf -
+    "$venv/bin/python" -m pip wheel -q --no-deps -w "$stage/wheel" "$stage/src"
+    wheel=$(echo "$stage"/wheel/onewindow-*.whl)
+  fi
   # the wheel's RECORD lists every file with its hash: the same code gives the same list
   "$venv/bin/python" -c 'import sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])
@@ -158,8 +189,8 @@ done
 [ ${#stopped[@]} -eq 0 ] || sctl stop "${stopped[@]}"
 
 if is_changed package; then
-  run "$venv/bin/python" -m pip install -q -c "$repo/requirements/$lock.txt" "${wheel:-onewindow.whl}[$extra]"
-  run "$venv/bin/python" -m pip install -q --no-deps --force-reinstall "${wheel:-onewindow.whl}"
+  run "$venv/bin/python" -m pip install -q "${offline[@]}" -c "$repo/requirements/$lock.txt" "${wheel:-onewindow.whl}[$extra]"
+  run "$venv/bin/python" -m pip install -q "${offline[@]}" --no-deps --force-reinstall "${wheel:-onewindow.whl}"
   run mkdir -p "$opt/installed"
   [ -n "$dry" ] || cp "$stage/state/package" "$stage/state/$extra" "$opt/installed/"
 fi

@@ -64,10 +64,16 @@ def pty(tmp_path: Path) -> Iterator[PtyPair]:
     pair.close()
 
 
-def opening_frames() -> list[bytes]:
-    """What the boards show once the display has the hall: names over the windows, then the main board's welcome
-    (window boards go first on a shared line)."""
-    return [soh.encode(n, WINDOW_NAMES[n]) for n in range(1, 6)] + [soh.encode(0, "欢迎光临")]
+def opening_frames(*staffed: int) -> list[bytes]:
+    """What the boards show once the display has the hall: names over the windows whose clerks signed in,
+    暂停服务 over the others (nobody will serve there), then the main board's welcome (window boards go first on
+    a shared line)."""
+    return [soh.encode(n, idle_text(n, staffed)) for n in range(1, 6)] + [soh.encode(0, "欢迎光临")]
+
+
+def idle_text(window: int, staffed: tuple[int, ...]) -> str:
+    """A window board with nobody at the counter: its name while its clerk is signed in, else 暂停服务."""
+    return WINDOW_NAMES[window] if window in staffed else "暂停服务"
 
 
 def frames_in(received: bytes) -> list[bytes]:
@@ -103,7 +109,7 @@ def test_a_call_puts_the_number_on_its_window_board_and_the_sentence_on_the_main
     sign_in(hall, 1, 2, 3)
     issue(hall, "general", "general", "general")  # A003 goes to window 3
     with running(hall, tmp_path, role_text(hall.url, pty.port)) as app:
-        expected = b"".join(opening_frames())
+        expected = b"".join(opening_frames(1, 2, 3))
         assert pty.wait_for(lambda got: len(got) >= len(expected))
         assert pty.received == expected
         pty.clear()
@@ -120,17 +126,19 @@ def test_a_paused_window_shows_zanting_fuwu_and_its_name_again_on_resume(hall, p
     sign_in(hall, 1)
     issue(hall, "general", "general", "general", "general")
     with running(hall, tmp_path, role_text(hall.url, pty.port)):
-        assert pty.wait_for(lambda got: len(got) >= len(b"".join(opening_frames())))
+        assert pty.wait_for(lambda got: len(got) >= len(b"".join(opening_frames(1))))
         act(hall, 1, "call")
         assert pty.wait_for(lambda got: got.endswith(soh.encode(0, "请A001号到1号窗口")))
         act(hall, 1, "finish")  # a window pauses only once its citizen is dealt with (SPEC §3 Staffing)
         assert pty.wait_for(lambda got: got.endswith(soh.encode(1, "1号窗口")))
         pty.clear()
         act(hall, 1, "pause", {"reason": "meeting"})
-        assert pty.wait_for(lambda got: got == soh.encode(1, "暂停服务"))
+        # the main board drops the paused window's call: it would send someone to an empty counter
+        paused = soh.encode(1, "暂停服务") + soh.encode(0, "欢迎光临")
+        assert pty.wait_for(lambda got: got == paused)
         assert soh.encode(1, "暂停服务") == bytes.fromhex("01 01 d4dd cda3 b7fe cef1 07")
-        act(hall, 1, "resume")  # nobody at the window: its board shows the window's name
-        assert pty.wait_for(lambda got: got == soh.encode(1, "暂停服务") + soh.encode(1, "1号窗口"))
+        act(hall, 1, "resume")  # nobody at the window: its board shows the window's name, the old call stays gone
+        assert pty.wait_for(lambda got: got == paused + soh.encode(1, "1号窗口"))
 
 
 def test_the_next_call_replaces_the_number_without_the_windows_name_between(hall, tmp_path):
@@ -156,7 +164,7 @@ def test_the_main_board_shows_the_three_newest_calls_newest_first(hall, pty, tmp
     sign_in(hall, 1, 2, 3)
     issue(hall, "general", "general", "general", "general")
     with running(hall, tmp_path, role_text(hall.url, pty.port)):
-        assert pty.wait_for(lambda got: len(got) >= len(b"".join(opening_frames())))
+        assert pty.wait_for(lambda got: len(got) >= len(b"".join(opening_frames(1, 2, 3))))
         for window in (1, 2, 3):
             act(hall, window, "call")
             hall.clock.advance(5)
@@ -211,7 +219,7 @@ def test_an_adapter_pulled_out_and_put_back_gets_every_board_again(hall, pty, tm
     sign_in(hall, 1, 2)
     issue(hall, "general", "general")  # A002 goes to window 2
     with running(hall, tmp_path, role_text(hall.url, pty.port)) as app:
-        assert pty.wait_for(lambda got: len(got) >= len(b"".join(opening_frames())))
+        assert pty.wait_for(lambda got: len(got) >= len(b"".join(opening_frames(1, 2))))
         assert app.health()["parts"]["led-1"]["state"] == "ok"
         pty.unplug()
         assert wait_until(lambda: app.health()["parts"]["led-1"]["state"] == "fault", 20)
@@ -222,7 +230,7 @@ def test_an_adapter_pulled_out_and_put_back_gets_every_board_again(hall, pty, tm
         pty.clear()
         pty.plug()
         assert wait_until(lambda: app.health()["parts"]["led-1"]["state"] == "ok", 20)
-        after = [soh.encode(n, "A002" if n == 2 else WINDOW_NAMES[n]) for n in range(1, 6)]
+        after = [soh.encode(n, "A002" if n == 2 else idle_text(n, (1, 2))) for n in range(1, 6)]
         after.append(soh.encode(0, "请A002号到2号窗口"))
         assert pty.wait_for(lambda got: len(got) >= len(b"".join(after)), 20)
         assert sorted(frames_in(pty.received)) == sorted(after)
@@ -233,7 +241,7 @@ def test_a_callers_refused_press_shows_on_its_window_board_for_notice_s(hall, pt
     issue(hall, "general", "general", "general")
     text = role_text(hall.url, pty.port, display="notice_s = 1.0")
     with running(hall, tmp_path, text) as app, hall.client("caller-1") as caller:
-        assert pty.wait_for(lambda got: len(got) >= len(b"".join(opening_frames())))
+        assert pty.wait_for(lambda got: len(got) >= len(b"".join(opening_frames(1, 2, 3))))
         caller.act(3, "call")
         assert pty.wait_for(lambda got: got.endswith(soh.encode(0, "请A003号到3号窗口")))
         pty.clear()
@@ -264,10 +272,35 @@ def test_a_main_board_narrower_than_its_text_is_scrolled_by_the_display(hall, pt
     issue(hall, "general", "general", "general")
     text = role_text(hall.url, pty.port, display="led_step_s = 0.1", main_width="width = 16")
     with running(hall, tmp_path, text):
-        assert pty.wait_for(lambda got: soh.encode(5, WINDOW_NAMES[5]) in got)
+        assert pty.wait_for(lambda got: soh.encode(5, "暂停服务") in got)  # nobody signed in at window 5
         act(hall, 3, "call")
         sentence = "请A003号到3号窗口"  # 22 cells on a board 16 wide
         steps = [soh.encode(0, marquee(sentence, 16, k)) for k in range(40)]
         assert pty.wait_for(lambda got: sum(f in steps for f in frames_in(got)) >= 4, 20)
     shown = [steps.index(f) for f in frames_in(pty.received) if f in steps]
     assert shown[0] == 0 and shown == sorted(shown) and len(set(shown)) == len(shown)  # one way, step by step
+
+
+def test_a_board_over_a_window_its_clerk_left_says_zanting_fuwu_never_its_name(hall, tmp_path):
+    line = FakeLedLine("fake")
+    sign_in(hall, 1, 2)
+    issue(hall, "general", "general")
+    with running(hall, tmp_path, role_text(hall.url, "fake"), led_lines={"fake": line}):
+        assert wait_until(lambda: line.boards.get(0) == "欢迎光临")
+        assert [line.boards[n] for n in range(1, 6)] == ["1号窗口", "2号窗口", "暂停服务", "暂停服务", "暂停服务"]
+        act(hall, 1, "call")
+        act(hall, 2, "call")
+        assert wait_until(lambda: line.boards.get(0) == "请A002号到2号窗口  请A001号到1号窗口")
+        act(hall, 2, "finish")
+        act(hall, 2, "sign-out")
+        assert wait_until(lambda: line.boards.get(2) == "暂停服务")
+        # the main board no longer sends anyone to window 2: its last call went with its clerk
+        assert wait_until(lambda: line.boards.get(0) == "请A001号到1号窗口")
+        sign_in(hall, 3)  # the next clerk arrives: that window's name, ready for its first citizen
+        assert wait_until(lambda: line.boards.get(3) == "3号窗口")
+    # a role file's own words for a window nobody serves are those of a closed one
+    line = FakeLedLine("fake")
+    text = role_text(hall.url, "fake", display='led_closed = "{name} 未开放"')
+    with running(hall, tmp_path, text, led_lines={"fake": line}):
+        assert wait_until(lambda: line.boards.get(2) == "2号窗口 未开放")
+        assert line.boards[1] == "A001" and line.boards[3] == "3号窗口"

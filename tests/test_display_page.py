@@ -27,7 +27,7 @@ from onewindow.credentials import token_sha256  # noqa: E402
 from onewindow.display.page import AWAY, FLASH, PANEL, Page, type_heights  # noqa: E402
 from onewindow.display.screen import Screen, physical_rect  # noqa: E402
 from onewindow.display.settings import PageOptions, ScreenSettings  # noqa: E402
-from onewindow.display.state import HallState, Scene, parse_time, with_calls  # noqa: E402
+from onewindow.display.state import HallState, HoursShown, Scene, parse_time, with_calls  # noqa: E402
 from onewindow.hallfile import load_hall  # noqa: E402
 from tests.support.hall import EXAMPLES, PINS, hall_toml, serve, token  # noqa: E402
 
@@ -179,7 +179,7 @@ def check_page(page: Page, scene: Scene) -> None:
 @pytest.mark.parametrize("locale", ["zh-Hans", "en"])
 def test_a_quiet_hall(quiet, locale):
     scene = quiet[f"{locale}-quiet"]
-    assert scene.calls == () and {w.state for w in scene.windows} == {"idle"}
+    assert scene.calls == () and [w.state for w in scene.windows] == ["idle"] * 3 + ["unstaffed"] * 2
     page = Page((1920, 1080), PageOptions(notice=NOTICE[locale]))
     save(page.render(scene), f"quiet-{locale}-1920x1080")
     check_page(page, scene)
@@ -225,6 +225,36 @@ def test_a_paused_window(quiet, locale):
     page = Page((1920, 1080), PageOptions(notice=NOTICE[locale]))
     save(page.render(scene), f"paused-{locale}-1920x1080")
     check_page(page, scene)
+
+
+TODAY = "08:30-12:00 14:00-17:30"
+
+
+@pytest.mark.parametrize(
+    ("locale", "open_line", "closed_line"),
+    [
+        ("zh-Hans", f"今日办公时间 {TODAY}", f"今日办公时间 {TODAY} · 星期一 08:30 开始取号"),
+        ("en", f"Open today {TODAY}", f"Open today {TODAY} · tickets from Monday 08:30"),
+    ],
+)
+def test_the_notice_line_shows_todays_hours_and_after_closing_the_next_opening(quiet, locale, open_line, closed_line):
+    scene = quiet[f"{locale}-quiet"]  # windows 4 and 5 with nobody signed in: 暂停服务, never 空闲
+    assert [w.state for w in scene.windows[3:]] == ["unstaffed", "unstaffed"]
+    page = Page((1920, 1080), PageOptions())  # no notice in the role file: the hours alone make the line
+    assert page.layout(scene).regions["notice"].height == 0  # a hall without hours: no line, as before
+    assert page.notice_text(replace(scene, hours=HoursShown(True, True, TODAY, None))) == open_line
+    friday_evening = parse_time("2026-11-27T17:10:00+08:00")
+    monday = parse_time("2026-11-30T08:30:00+08:00")
+    evening = replace(scene, hours=HoursShown(True, False, TODAY, monday), hall_now=friday_evening)
+    assert page.notice_text(evening) == closed_line
+    save(page.render(evening), f"hours-closed-{locale}-1920x1080")
+    check_page(page, evening)
+    assert page.layout(evening).regions["notice"].height > 0
+    with_notice = Page((1920, 1080), PageOptions(notice=NOTICE[locale]))
+    assert with_notice.notice_text(evening) == f"{closed_line}    {NOTICE[locale]}"
+    save(with_notice.render(evening), f"hours-closed-notice-{locale}-1920x1080")
+    holiday = replace(evening, hours=HoursShown(False, False, "", monday))
+    assert page.notice_text(holiday).startswith("今日休息 · " if locale == "zh-Hans" else "Closed today · ")
 
 
 @pytest.mark.parametrize("locale", ["zh-Hans", "en"])

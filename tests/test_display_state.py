@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from onewindow.client import CoreClient, Event, EventFollower
-from onewindow.display.state import HallState
+from onewindow.display.state import HallState, HoursShown, parse_time
 from tests.support.hall import PINS, serve, token
 from tests.support.pty_pair import wait_until
 
@@ -83,8 +83,8 @@ def test_a_snapshot_shows_every_window_and_the_calls_of_the_tickets_at_them(hall
         (1, "called", "A001"),
         (2, "paused", None),
         (3, "called", "A003"),
-        (4, "idle", None),
-        (5, "idle", None),
+        (4, "unstaffed", None),  # nobody signed in there: never shown as free
+        (5, "unstaffed", None),
     ]
     # the newest call first; learned from a snapshot, so nothing flashes
     assert [(c.number, c.window, c.seen, c.fresh) for c in scene.calls] == [
@@ -248,3 +248,88 @@ def test_a_display_for_some_windows_shows_only_theirs_in_its_order(hall):
     calls = [state.apply(e) for e in hall.recorder.until(before, "ticket.called")]
     assert [w.number for w in state.scene().windows] == [3, 1]
     assert calls[-1] is None and state.scene().calls == ()  # window 2's call is not this display's
+
+
+def test_a_window_nobody_is_signed_in_at_is_never_shown_free_and_its_clerk_leaving_shows_at_once(hall):
+    kiosk, caller = hall.client("kiosk-1"), hall.client("caller-1")
+    kiosk.issue("general")  # before any clerk: A001 waits in the shared queue, at no window
+    sign_in(caller, 1)
+    state = state_for(hall)
+    state.load(hall.client().hall())
+    assert [(w.number, w.state) for w in state.scene().windows] == [
+        (1, "idle"),
+        (2, "unstaffed"),
+        (3, "unstaffed"),
+        (4, "unstaffed"),
+        (5, "unstaffed"),
+    ]
+    # who waits for a service counts its shared queue too
+    assert {s.id: s.waiting for s in state.scene().services}["general"] == 1
+    before = len(hall.recorder.wait(2))  # A001 issued, c01 signed in (A001 stays shared: window 1 calls it)
+    sign_in(caller, 2)
+    caller.act(2, "sign-out")
+    events = hall.recorder.until(before, "window.signed_out")
+    seen = []
+    for event in events:
+        state.apply(event)  # the events alone, before any snapshot
+        seen.append((event.type, state.scene().window(2).state))
+    assert seen == [("window.signed_in", "idle"), ("window.signed_out", "unstaffed")]
+
+
+def test_a_core_that_does_not_say_who_is_staffed_shows_its_open_windows_as_before():
+    snapshot = {
+        "name": "旧大厅",
+        "locale": "zh-Hans",
+        "require_sign_in": True,
+        "services": [],
+        "windows": [{"number": 1, "name": "1号窗口", "services": [], "state": "open", "waiting": 0}],
+        "seq": 0,
+    }
+    state = HallState()
+    state.load(snapshot)
+    assert state.scene().window(1).state == "idle" and state.scene().hours is None
+
+
+def test_the_halls_hours_come_with_the_snapshot():
+    snapshot = {
+        "name": "大厅",
+        "now": "2026-11-27T17:10:00+08:00",
+        "services": [],
+        "windows": [],
+        "seq": 0,
+        "hours": {
+            "open": True,
+            "issuing": False,
+            "today": "08:30-12:00 14:00-17:30",
+            "next_opening": "2026-11-30T08:30:00+08:00",
+            "last_ticket": "2026-11-27T17:00:00+08:00",
+        },
+    }
+    state = HallState()
+    state.load(snapshot)
+    hours = state.scene().hours
+    assert hours == HoursShown(True, False, "08:30-12:00 14:00-17:30", parse_time("2026-11-30T08:30:00+08:00"))
+    state.load({**snapshot, "hours": None})  # [hours] taken out of the hall file: a hall that never closes
+    assert state.scene().hours is None
+
+
+def test_the_calls_of_a_window_that_stopped_serving_are_dropped_and_stay_dropped(hall):
+    kiosk, caller = hall.client("kiosk-1"), hall.client("caller-1")
+    sign_in(caller, 1, 2)
+    kiosk.issue("general")
+    kiosk.issue("general")
+    state = state_for(hall)
+    state.load(hall.client().hall())
+    before = len(hall.recorder.wait(4))
+    caller.act(1, "call")
+    caller.act(2, "call")
+    caller.act(1, "finish")
+    caller.act(1, "pause", {"reason": "lunch"})
+    caller.act(1, "resume")
+    for event in hall.recorder.until(before, "window.resumed"):
+        state.apply(event)
+        if event.type == "window.paused":
+            assert [(c.number, c.window) for c in state.scene().calls] == [("A002", 2)]
+    assert [(c.number, c.window) for c in state.scene().calls] == [("A002", 2)]  # back from lunch: not again
+    state.load(hall.client().hall())
+    assert [(c.number, c.window) for c in state.scene().calls] == [("A002", 2)]

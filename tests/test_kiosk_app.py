@@ -19,7 +19,7 @@ from onewindow.drivers.printer.gb18030 import encode_gb18030
 from onewindow.drivers.printer.preview import render
 from onewindow.drivers.printer.raster import encode_raster, render_layout
 from tests.support.fake_printer import FINE, NEAR_END, OUT, NetworkPrinter
-from tests.support.hall import basic, raw_request, serve, token
+from tests.support.hall import PINS, basic, raw_request, serve, token
 from tests.support.kiosk_rig import (
     ARTIFACTS,
     LANDSCAPE,
@@ -53,6 +53,14 @@ def device_status(core, device: str = "kiosk-1") -> dict | None:
     return core.core.read(lambda hall: hall.devices[device].status)
 
 
+def sign_in(core, *windows: int) -> None:
+    """Clerks c0N sign in at windows N: only then are tickets sent there."""
+    callers = {1: "caller-1", 2: "caller-1", 3: "caller-1", 4: "caller-4", 5: "caller-5"}
+    for n in windows:
+        with core.client(callers[n]) as caller:
+            caller.act(n, "sign-in", {"clerk": f"c0{n}", "pin": PINS[f"c0{n}"]})
+
+
 def qr_texts(image) -> list[str]:
     import zxingcpp
 
@@ -64,6 +72,7 @@ def test_a_tap_issues_one_ticket_and_the_printer_prints_it(tmp_path, printer):
         serve(tmp_path, config=hall_config(tmp_path, "zh-Hans")) as core,
         running_kiosk(tmp_path, core.url, network_printer(printer.address)) as kiosk,
     ):
+        sign_in(core, 1, 2)
         kiosk.ready()
         kiosk.tap("service", "general")
         assert kiosk.showing == "printing"
@@ -106,6 +115,7 @@ def test_a_gb18030_printer_reads_back_line_for_line_with_a_public_status_address
             kiosk='ticket_url = "https://shebao.example.gov.cn/t/{id}"',
         ) as kiosk,
     ):
+        sign_in(core, 3, 4)
         kiosk.ready()
         with core.client("kiosk-2") as other_kiosk:
             other_kiosk.issue("card")
@@ -116,6 +126,7 @@ def test_a_gb18030_printer_reads_back_line_for_line_with_a_public_status_address
         layout = kiosk.app.flow.layout
         assert printer.received == b"".join(encode_gb18030(layout, 384, "partial"))
         paper = render(printer.received, 384)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
         paper.image.save(ARTIFACTS / "ticket-zh-Hant-gb18030.png")
         printed = "".join(paper.lines).replace(" ", "")
         # E001 went to window 3, the shorter queue is window 4's
@@ -219,6 +230,7 @@ def test_a_ticket_lost_mid_print_shows_number_and_window_and_reprints(tmp_path, 
         serve(tmp_path, config=hall_config(tmp_path)) as core,
         running_kiosk(tmp_path, core.url, network_printer(printer.address)) as kiosk,
     ):
+        sign_in(core, 1)
         kiosk.ready()
         printer.close_after = 300  # the printer loses power 300 bytes into the ticket
         kiosk.tap("service", "general")
@@ -282,6 +294,8 @@ def test_with_the_core_away_the_kiosk_pauses_issues_nothing_and_comes_back_by_it
 
 
 def test_a_service_no_window_can_take_is_greyed_with_the_reason_and_takes_no_tap(tmp_path, printer):
+    """Greyed only when no ticket can be issued at all (its windows closed for the day): a service whose only
+    window paused for lunch still takes tickets, into its shared queue, and says 请留意叫号 instead of a wait."""
     with (
         serve(tmp_path, config=hall_config(tmp_path)) as core,
         running_kiosk(tmp_path, core.url, network_printer(printer.address)) as kiosk,
@@ -300,22 +314,54 @@ def test_a_service_no_window_can_take_is_greyed_with_the_reason_and_takes_no_tap
                 {**basic("manager"), "Content-Type": "application/json"},
             )
             assert status == 200
-        kiosk.until(
-            lambda: not kiosk.app.flow.card("injury").available and not kiosk.app.flow.card("card").available,
-            what="both services unavailable",
-        )
+        kiosk.until(lambda: not kiosk.app.flow.card("card").available, what="the card service unavailable")
         injury, card = kiosk.app.flow.card("injury"), kiosk.app.flow.card("card")
-        assert (injury.why_not, injury.pause_reason, card.why_not) == ("paused", "午休", "closed")
+        assert (injury.available, injury.staffed, injury.estimated_wait_s) == (True, 0, None)
+        assert card.why_not == "closed"
         kiosk.save("home-greyed-zh-Hans")
-        assert kiosk.app.target("service", "injury") is None and kiosk.app.target("service", "card") is None
-        kiosk.until(lambda: kiosk.app.target("guide", "injury"), what="the guide still open")
+        assert kiosk.app.target("service", "card") is None and kiosk.app.target("service", "injury") is not None
+        kiosk.until(lambda: kiosk.app.target("guide", "card"), what="the guide still open")
         # a tap where the greyed button is does nothing
-        kiosk.touch(kiosk.to_panel(kiosk.app.target("guide", "injury").rect.move(-400, 0).center))
+        kiosk.touch(kiosk.to_panel(kiosk.app.target("guide", "card").rect.move(-400, 0).center))
         kiosk.step(2)
         assert kiosk.showing == "home" and tickets(core) == []
+        # the lunch-paused service issues into its shared queue: no window, no wait promised
+        kiosk.tap("service", "injury")
+        kiosk.show("result")
+        [ticket] = tickets(core)
+        assert (ticket["number"], ticket["window"]) == ("C001", None)
+        texts = kiosk.app.flow.layout.texts()
+        assert "请留意叫号" in texts and not any(t.startswith("请到") or "无需等候" in t for t in texts)
+        assert "None" not in "".join(texts)
+        kiosk.tap("done")
         with core.client("caller-5") as caller:
             caller.act(5, "resume")
-        kiosk.until(lambda: kiosk.app.target("service", "injury"), what="the service back")
+        kiosk.until(lambda: kiosk.app.flow.card("injury").staffed == 1, what="the window back")
+
+
+def test_a_ticket_nobody_is_staffed_for_prints_and_shows_watch_for_your_number(tmp_path, printer):
+    """Before the clerks sign in: the ticket waits in the shared queue, in each of the hall's languages."""
+    for locale, watch in (("zh-Hans", "请留意叫号"), ("zh-Hant", "請留意叫號"), ("en", "Please watch for your number")):
+        folder = tmp_path / locale
+        folder.mkdir()
+        with (
+            serve(folder, config=hall_config(folder, locale)) as core,
+            running_kiosk(folder, core.url, network_printer(printer.address)) as kiosk,
+        ):
+            kiosk.ready()
+            general = kiosk.app.flow.card("general")
+            assert (general.available, general.staffed, general.estimated_wait_s) == (True, 0, None)
+            start = len(printer.received)
+            kiosk.tap("service", "general")
+            kiosk.show("result")
+            assert kiosk.app.shown.ticket["window"] is None
+            texts = kiosk.app.flow.layout.texts()
+            assert watch in texts and "None" not in "".join(texts)
+            assert not any("无需等候" in t or "無需等候" in t or "No wait" in t for t in texts)
+            paper = render(printer.received[start:], 576)
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            paper.image.save(ARTIFACTS / f"ticket-shared-{locale}.png")
+            kiosk.save(f"result-shared-{locale}")
 
 
 def test_priority_lane_when_the_hall_offers_it(tmp_path, printer):

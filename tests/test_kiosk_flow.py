@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from onewindow.client import CoreRefused
 from onewindow.drivers.printer import PrinterStatus, Text, TicketLayout
 from onewindow.kiosk import flow
 from onewindow.kiosk.flow import Flow, NotIssued, Printed, PrintFailed, Reprint, Take, cards
-from onewindow.kiosk.texts import clock_text, locale_of, short_wait
+from onewindow.kiosk.issuing import Dispenser
+from onewindow.kiosk.texts import clock_text, closed_texts, locale_of, short_wait
 from onewindow.kiosk.touch import drawn_size, rotation_for, taps, to_drawn
 
 READY = PrinterStatus(online=True, paper="ok", message="ready")
@@ -272,3 +276,145 @@ def test_the_picture_is_turned_only_when_the_panel_does_not_have_the_asked_shape
     assert rotation_for("landscape", (1920, 1080), None) == 0
     assert rotation_for("landscape", (1080, 1920), None) == 90
     assert rotation_for("portrait", (1920, 1080), 270) == 270
+
+
+def test_a_service_nobody_is_staffed_for_still_takes_tickets_and_says_watch_for_your_number():
+    """The core's `available` alone greys a button: a service whose only window paused for lunch issues into its
+    shared queue, and its button says 请留意叫号 instead of a wait."""
+    lunch = hall(
+        services=[
+            {
+                "id": "injury",
+                "name": "工伤认定",
+                "waiting": 2,
+                "estimated_wait_s": None,
+                "available": True,
+                "staffed": 0,
+            }
+        ]
+    )
+    [injury] = cards(lunch)
+    assert injury.available and injury.unstaffed and injury.why_not is None
+    f = ready_flow()
+    f.snapshot = lunch
+    assert isinstance(f.tap("service", "injury", 101.0), Take)
+    # an older core that does not count staffed windows: no 请留意叫号, the estimate as it says
+    [old] = cards(hall(services=[{"id": "general", "name": "通办业务", "waiting": 3, "available": True}]))
+    assert old.staffed is None and not old.unstaffed
+
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+FRIDAY_EVENING = datetime(2026, 11, 27, 17, 10, tzinfo=BEIJING)
+HOURS = "08:30-12:00 14:00-17:30"
+
+
+def closed_hall(issuing: bool = False, next_opening: str | None = "2026-11-30T08:30:00+08:00", **more) -> dict:
+    hours = {"open": True, "issuing": issuing, "today": HOURS, "next_opening": next_opening, "last_ticket": None}
+    return hall(hours={**hours, **more})
+
+
+def test_outside_the_hours_the_kiosk_issues_nothing_and_says_when_to_come_back():
+    f = ready_flow()
+    f.snapshot, f.hall_now = closed_hall(), FRIDAY_EVENING
+    view = f.view(101.0)
+    assert view.screen == flow.CLOSED
+    assert view.closed == flow.Closed(datetime(2026, 11, 30, 8, 30, tzinfo=BEIJING), HOURS)
+    assert f.tap("service", "general", 101.0) is None
+    # Monday 08:30 comes before the next snapshot (nothing happens in a closed hall): the core decides at the tap
+    f.hall_now = datetime(2026, 11, 30, 8, 30, tzinfo=BEIJING)
+    assert f.view(102.0).screen == flow.HOME
+    # the day's last ticket time passes with the snapshot still saying "issuing": closed at once
+    f.snapshot = closed_hall(True, "2026-11-27T14:00:00+08:00", last_ticket="2026-11-27T11:30:00+08:00")
+    f.hall_now = datetime(2026, 11, 27, 11, 30, tzinfo=BEIJING)
+    assert f.view(103.0).closed == flow.Closed(datetime(2026, 11, 27, 14, 0, tzinfo=BEIJING), HOURS)
+    # a hall without [hours], or a core that does not say: never closed
+    f.snapshot = hall(hours=None)
+    assert f.view(104.0).screen == flow.HOME
+    f.snapshot = hall()
+    assert f.view(104.0).screen == flow.HOME
+
+
+def test_a_hall_closed_answer_closes_the_kiosk_until_the_hours_say_otherwise():
+    f = ready_flow()
+    f.hall_now = FRIDAY_EVENING
+    f.tap("service", "general", 101.0)
+    f.done(NotIssued("hall_closed", "the hall is closed", next_opening="2026-11-30T08:30:00+08:00"), 102.0)
+    view = f.view(102.0)
+    assert view.screen == flow.CLOSED and view.closed.next_opening == datetime(2026, 11, 30, 8, 30, tzinfo=BEIJING)
+    assert f.issued == 0
+    f.tick(103.0)
+    assert f.view(103.0).screen == flow.CLOSED  # the snapshot it was refused under still says nothing new
+    f.snapshot = closed_hall(issuing=True)  # fetched since: the core issues again (its hours were changed)
+    f.tick(104.0)
+    assert f.view(104.0).screen == flow.HOME and f.refusal is None
+    # a core that names no hours in its snapshot: the refusal holds until the opening it named
+    f.done(NotIssued("hall_closed", "closed", next_opening="2026-11-30T08:30:00+08:00"), 105.0)
+    f.snapshot = hall()
+    assert f.view(106.0).screen == flow.CLOSED
+    f.hall_now = datetime(2026, 11, 30, 8, 30, 1, tzinfo=BEIJING)
+    f.tick(107.0)
+    assert f.view(107.0).screen == flow.HOME
+
+
+@pytest.mark.parametrize(
+    ("now", "next_opening", "today", "expected"),
+    [
+        (FRIDAY_EVENING, (2026, 11, 30, 8, 30), HOURS, ("今日取号已结束", "星期一 08:30 开始取号")),
+        ((2026, 11, 26, 17, 10), (2026, 11, 27, 8, 30), HOURS, ("今日取号已结束", "明天 08:30 开始取号")),
+        ((2026, 11, 27, 12, 5), (2026, 11, 27, 14, 0), HOURS, ("暂停取号", "今天 14:00 开始取号")),
+        ((2026, 11, 27, 7, 45), (2026, 11, 27, 8, 30), HOURS, ("尚未开始取号", "今天 08:30 开始取号")),
+        ((2026, 10, 1, 9, 0), (2026, 10, 9, 8, 30), "", ("今日休息", "10月9日 星期五 08:30 开始取号")),
+        ((2026, 10, 1, 9, 0), None, "", ("今日休息", "请咨询工作人员")),
+    ],
+)
+def test_when_to_come_back_in_the_halls_words(now, next_opening, today, expected):
+    at = now if isinstance(now, datetime) else datetime(*now, tzinfo=BEIJING)
+    when = datetime(*next_opening, tzinfo=BEIJING) if next_opening else None
+    title, back, hours = closed_texts(flow.Closed(when, today), at, "zh-Hans")
+    assert (title, back) == expected
+    assert hours == (f"今日办公时间 {today}" if today else "")
+
+
+def test_when_to_come_back_in_traditional_chinese_and_english():
+    closed = flow.Closed(datetime(2026, 11, 30, 8, 30, tzinfo=BEIJING), HOURS)
+    assert closed_texts(closed, FRIDAY_EVENING, "zh-Hant") == (
+        "今日取號已結束",
+        "星期一 08:30 開始取號",
+        "今日辦公時間 08:30-12:00 14:00-17:30",
+    )
+    assert closed_texts(closed, FRIDAY_EVENING, "en") == (
+        "No more tickets today",
+        "Tickets from Mon 08:30",
+        "Today's hours: 08:30-12:00 14:00-17:30",
+    )
+    tomorrow = flow.Closed(datetime(2026, 11, 28, 8, 30, tzinfo=BEIJING), HOURS)
+    assert closed_texts(tomorrow, FRIDAY_EVENING, "en")[1] == "Tickets from 08:30 tomorrow"
+
+
+class RefusingClient:
+    """The core's answer outside the hall's hours, as the client raises it."""
+
+    def issue(self, *args, **kwargs):
+        raise CoreRefused(409, "hall_closed", "the hall is closed", {"next_opening": "2026-11-30T08:30:00+08:00"})
+
+
+class ReadyPrinter:
+    where = "test"
+    last_status = READY
+
+    def status(self):
+        return READY
+
+
+def test_the_worker_passes_on_when_the_closed_hall_opens_again():
+    dispenser = Dispenser(
+        RefusingClient(),
+        ReadyPrinter(),
+        core_url="http://core",
+        ticket_url_template="",
+        hall=lambda: None,
+        on_outcome=lambda _: None,
+        on_printer=lambda _: None,
+    )
+    outcome = dispenser.take(Take("general", False, "k" * 32))
+    assert outcome == NotIssued("hall_closed", "the hall is closed", next_opening="2026-11-30T08:30:00+08:00")

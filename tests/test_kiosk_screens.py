@@ -11,7 +11,7 @@ import pytest
 
 from onewindow.kiosk.flow import NotIssued
 from tests.support.fake_printer import FINE, OUT, NetworkPrinter
-from tests.support.hall import serve
+from tests.support.hall import PINS, serve
 from tests.support.kiosk_rig import LANDSCAPE, PORTRAIT, hall_config, network_printer, running_kiosk
 
 CASES = [
@@ -21,6 +21,21 @@ CASES = [
     ("en", LANDSCAPE),
     ("zh-Hant", PORTRAIT),
 ]
+
+
+# the hall's hours as the core describes them after the day's last ticket (a Friday: next opening Monday)
+CLOSED_TONIGHT = {
+    "open": True,
+    "issuing": False,
+    "today": "08:30-12:00 14:00-17:30",
+    "next_opening": "2026-11-30T08:30:00+08:00",
+    "last_ticket": "2026-11-27T17:00:00+08:00",
+}
+
+
+def paused(kiosk, window: int) -> bool:
+    snapshot = kiosk.app.flow.snapshot or {}
+    return any(w["number"] == window and w["state"] == "paused" for w in snapshot.get("windows", []))
 
 
 def actions(kiosk) -> list[tuple[str, str | None]]:
@@ -45,7 +60,12 @@ def test_every_screen(tmp_path, locale, size):
                 size=size,
             ) as kiosk,
         ):
-            # a morning with people waiting; the injury window paused for lunch
+            # a morning with people waiting; the injury window paused for lunch: its tickets wait for it
+            with core.client("caller-1") as caller:
+                for n in (1, 2, 3):
+                    caller.act(n, "sign-in", {"clerk": f"c0{n}", "pin": PINS[f"c0{n}"]})
+            with core.client("caller-4") as caller:
+                caller.act(4, "sign-in", {"clerk": "c04", "pin": PINS["c04"]})
             with core.client("kiosk-2") as other:
                 for service in ["general"] * 7 + ["card"] * 2:
                     other.issue(service)
@@ -53,9 +73,10 @@ def test_every_screen(tmp_path, locale, size):
                 caller.act(5, "sign-in", {"clerk": "c05", "pin": "5555"})
                 caller.act(5, "pause", {"reason": {"en": "lunch"}.get(locale, "午休")})
             kiosk.ready()
-            kiosk.until(lambda: not kiosk.app.flow.card("injury").available, what="injury paused")
+            kiosk.until(lambda: paused(kiosk, 5) and kiosk.app.flow.card("general").waiting == 7, what="5 paused")
+            assert kiosk.app.flow.card("injury").unstaffed
             kiosk.save(f"{name}-home")
-            assert ("priority", None) in actions(kiosk) and ("service", "injury") not in actions(kiosk)
+            assert ("priority", None) in actions(kiosk) and ("service", "injury") in actions(kiosk)
 
             kiosk.tap("guide", "general")
             kiosk.show("guide")
@@ -76,6 +97,12 @@ def test_every_screen(tmp_path, locale, size):
             kiosk.tap("service", "general")
             kiosk.show("result")
             kiosk.save(f"{name}-result")
+            kiosk.tap("done")
+
+            kiosk.tap("service", "injury")  # nobody at its window: the shared queue
+            kiosk.show("result")
+            assert kiosk.app.shown.ticket["window"] is None
+            kiosk.save(f"{name}-result-shared")
             kiosk.tap("done")
 
             printer.close_after = len(printer.received) + 500
@@ -107,6 +134,14 @@ def test_every_screen(tmp_path, locale, size):
             kiosk.show("notice")
             kiosk.save(f"{name}-notice-unavailable")
             kiosk.tap("done")
+            kiosk.show("home")
+
+            # the hall's hours: past the last ticket, the kiosk says when to come back and takes no tap
+            kiosk.app.live.snapshot = {**kiosk.app.live.snapshot, "hours": CLOSED_TONIGHT}
+            kiosk.show("closed")
+            kiosk.save(f"{name}-closed")
+            assert actions(kiosk) == []
+            kiosk.app.live.refresh()  # the core (which has no hours) says the hall issues
             kiosk.show("home")
 
             # last: the event stream goes quiet for good, as when the core is away

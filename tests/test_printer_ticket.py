@@ -121,6 +121,19 @@ def test_nobody_ahead():
 
 
 @pytest.mark.parametrize(
+    ("locale", "watch"), [("zh-Hans", "请留意叫号"), ("zh-Hant", "請留意叫號"), ("en", "Please watch for your number")]
+)
+def test_a_ticket_in_the_shared_queue_names_no_window_and_promises_no_wait(locale, watch):
+    """Issued while nobody is staffed for its service: 请留意叫号 where the window would be, no wait line."""
+    texts = ticket(locale, window_name=None, ahead=0, estimated_wait_s=None).texts()
+    assert texts[3] == watch and texts[5] == "2026-11-27 09:03"
+    assert not any("None" in t or "无需等候" in t or "無需等候" in t or "No wait" in t for t in texts)
+    # staffed again, its estimate known: a wait, still no window, and never "go straight there"
+    assert "预计等候约 15 分钟" in ticket("zh-Hans", window_name=None, estimated_wait_s=900).texts()
+    assert wait_text(0, 0, "zh-Hans", at_window=False) == "" and wait_text(None, 3, "en") == ""
+
+
+@pytest.mark.parametrize(
     ("seconds", "minutes"),
     [
         (1, 1),

@@ -36,5 +36,6 @@ def test_mypy_finds_nothing():
         "bench",
         "simulator",
         "demo",
+        "tools",
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -7,8 +7,6 @@ import json
 import random
 import shutil
 import sqlite3
-import subprocess
-import tempfile
 import threading
 import time
 from datetime import datetime
@@ -20,7 +18,9 @@ from onewindow.client import CoreClient, CoreRefused, CoreUnreachable
 from onewindow.dispatch.core import Core
 from onewindow.dispatch.store import SCHEMA_VERSION, Store, StoreError, verify_audit
 from onewindow.hallfile import load_hall
+from tests.support.cases import case_hall_toml
 from tests.support.hall import PINS, TZ, Clock, basic, bearer, raw_request, serve, token, write_hall
+from tests.support.postgres import throwaway_cluster
 from tests.support.process import CoreProcess
 
 DATA = Path(__file__).parent / "data"
@@ -105,6 +105,48 @@ def test_a_database_from_release_0_1_still_opens_and_continues(tmp_path):
     t, _ = core.execute(lambda hall: hall.issue("general", False, "device:kiosk-1"))
     assert t.number == "A001" and t.day == "2026-11-28"
     core.close()
+
+
+def test_a_database_from_the_release_before_cases_upgrades_and_keeps_its_cases(tmp_path):
+    """tests/data/schema-2.sqlite (with its operation log's key and anchor) was written by the release before
+    cases (schema 2, tests/data/make_schema2.py); it upgrades, and a case made on it survives a restart."""
+    db = tmp_path / "hall.sqlite"
+    for suffix in ("", ".audit-key", ".audit-key.anchor"):
+        shutil.copy(DATA / f"schema-2.sqlite{suffix}", tmp_path / f"hall.sqlite{suffix}")
+    config = load_hall(write_cases_hall(tmp_path))
+    clock = Clock(datetime(2026, 11, 27, 11, 0, tzinfo=TZ))
+    store = Store(str(db))
+    assert store.schema_version() == SCHEMA_VERSION and verify_audit(store)[0]
+    core = Core(config, store, clock=clock)
+    assert sorted(t.number for t in store.tickets_of("2026-11-27")) == ["A001", "A002", "C001", "E001"]
+    assert [r.reasons for r in store.ratings_of()] == [("等候太久",)]
+    assert core.read(lambda hall: hall.open_cases()) == []  # finished before cases existed: none opened
+    t, _ = core.execute(lambda hall: hall.issue("injury", False, "device:kiosk-1"))
+    core.execute(lambda hall: hall.call(5, "device:caller-5"))
+    core.execute(lambda hall: hall.finish(5, "device:caller-5"))
+    case = core.read(lambda hall: hall.case_of(t.id))
+    core.execute(lambda hall: hall.decide(case.id, "review", "r1", "return", "缺材料", "clerk:r1"))
+    core.execute(lambda hall: hall.resubmit(case.id, 5, "clerk:c05@5"))
+    core.execute(lambda hall: hall.decide(case.id, "review", "r1", "pass", "", "clerk:r1"))
+    core.close()
+    core = Core(config, Store(str(db)), clock=clock)
+    again = core.read(lambda hall: hall.case_of(t.id))
+    assert again is not None and again.id == case.id and again.status == "in_approval" and again.returns == 1
+    assert [(s.action, s.decision, s.note) for s in again.steps] == [
+        ("opened", None, ""),
+        ("reviewed", "return", "缺材料"),
+        ("resubmitted", None, ""),
+        ("reviewed", "pass", ""),
+    ]
+    core.execute(lambda hall: hall.decide(case.id, "approve", "r2", "pass", "", "clerk:r2"))
+    assert core.read(lambda hall: hall.case_of(t.id).status) == "done" and verify_audit(core.store)[0]
+    core.close()
+
+
+def write_cases_hall(folder: Path) -> Path:
+    path = folder / "hall.toml"
+    path.write_text(case_hall_toml(), encoding="utf-8")
+    return path
 
 
 def test_a_database_from_a_newer_release_is_refused_plainly(tmp_path):
@@ -210,61 +252,10 @@ def test_killed_at_random_moments_it_loses_no_acknowledged_ticket_and_repeats_no
 # --- PostgreSQL -----------------------------------------------------------------------------------------
 
 
-def _postgres_bin() -> Path | None:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    return found[-1].parent if found else None
-
-
 @pytest.fixture
-def postgres(tmp_path):
-    """A throwaway PostgreSQL cluster on a free port, run as the `postgres` user."""
-    import os
-    import pwd
-
-    from tests.support.process import free_port
-
-    binaries = _postgres_bin()
-    assert binaries is not None, "PostgreSQL is not installed: `make test` installs it (Debian package postgresql)"
-    # outside pytest's private temporary folder, which the postgres user cannot enter
-    base = Path(tempfile.mkdtemp(prefix="onewindow-pg-"))
-    data, sock_dir = base / "data", base / "sock"
-    data.mkdir()
-    sock_dir.mkdir()
-    run_as: list[str] = []
-    if os.geteuid() == 0:
-        user = pwd.getpwnam("postgres")
-        for path in (base, data, sock_dir):
-            os.chown(path, user.pw_uid, user.pw_gid)
-        run_as = ["runuser", "-u", "postgres", "--"]
-    port = free_port()
-    subprocess.run(
-        [*run_as, str(binaries / "initdb"), "-D", str(data), "-A", "trust", "-U", "hall"],
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run(
-        [
-            *run_as,
-            str(binaries / "pg_ctl"),
-            "-D",
-            str(data),
-            "-w",
-            "-l",
-            str(base / "pg.log"),
-            "-o",
-            f"-p {port} -k {sock_dir} -c listen_addresses=127.0.0.1 -c fsync=off",
-            "start",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    try:
-        yield f"postgresql://hall@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(
-            [*run_as, str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], capture_output=True
-        )
-        shutil.rmtree(base, ignore_errors=True)
+def postgres():
+    with throwaway_cluster() as url:
+        yield url
 
 
 def test_postgresql_by_url_runs_the_same_hall_and_survives_a_restart(tmp_path, postgres):

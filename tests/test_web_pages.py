@@ -135,10 +135,12 @@ def test_soft_caller_a_clerks_morning(pages, api):
     page = pages.open("/caller")
     expect(page.locator("[data-view=sign-in] h2")).to_have_text("窗口登录")
     sign_in(page, 1, "c01", "9999")
-    expect(page.locator("#sign-in-error")).to_have_text("密码错误")
+    expect(page.locator("#sign-in-error")).to_have_text("工号或密码错误")
     expect(page.locator("#pin")).to_have_value("")
     sign_in(page, 1, "nobody", "1111")
-    expect(page.locator("#sign-in-error")).to_have_text("没有这个工号")
+    expect(page.locator("#sign-in-error")).to_have_text(
+        "工号或密码错误"
+    )  # an unknown id answers as a wrong PIN (issue 12)
     sign_in(page, 1, "c01", "1111")
     expect(page.locator("#desk-window")).to_have_text("1号窗口")
     expect(page.locator("#desk-clerk")).to_have_text("职员1")
@@ -238,7 +240,7 @@ def test_soft_caller_pin_attempts_are_rate_limited(pages, api):
     page = pages.open("/caller")
     for _ in range(5):
         sign_in(page, 2, "c02", "0000")
-        expect(page.locator("#sign-in-error")).to_have_text("密码错误")
+        expect(page.locator("#sign-in-error")).to_have_text("工号或密码错误")
     sign_in(page, 2, "c02", "2222")  # the right PIN, too late: the core answers 429
     expect(page.locator("#sign-in-error")).to_have_text(re.compile(r"尝试次数过多，请 \d+ 秒后再试"))
     expect(page.locator("#sign-in-button")).to_be_disabled()

@@ -22,18 +22,25 @@ def audit_log() -> dict[str, Any]:
     raw_limit = request.args.get("limit", "100")
     limit = min(int(raw_limit), 1000) if raw_limit.isdigit() and len(raw_limit) < 6 else 100
     entries = app_state().core.store.audit_page(before, max(1, limit))
-    return {
-        "entries": [
-            {
-                "seq": e["seq"],
-                "actor": e["actor"],
-                "action": e["action"],
-                "data": json.loads(e["data"]),
-                "hash": e["hash"],
-            }
-            for e in entries
-        ]
-    }
+    return {"entries": [_entry(e) for e in entries]}
+
+
+def _entry(row: dict[str, Any]) -> dict[str, Any]:
+    """An entry as JSON, whatever its row holds: a damaged field is shown as damaged, never a failure."""
+    entry: dict[str, Any] = {name: _plain(row[name]) for name in ("seq", "actor", "action", "hash")}
+    try:
+        entry["data"] = json.loads(row["data"]) if isinstance(row["data"], str) else None
+    except ValueError:
+        entry["data"] = None
+    if entry["data"] is None or any(entry[name] is None for name in ("seq", "actor", "action", "hash")):
+        entry["damaged"] = True
+    return entry
+
+
+def _plain(value: Any) -> int | str | None:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    return value
 
 
 @audit.get("/api/v1/audit/verify")

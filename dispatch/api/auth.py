@@ -1,17 +1,19 @@
-"""Who is asking and what they may do: a device by its token, a person by password or by the session's cookie."""
+"""Who is asking and what they may do: a device by its token, a person by password or by their page's session."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 from dataclasses import dataclass
+from typing import Any
 
-from flask import g, request, session
+from flask import g, request
 
-from onewindow.credentials import same_digest, token_sha256, verify_secret
+from onewindow.credentials import same_digest, token_sha256, unknown_hash, verify_secret
 from onewindow.hallfile import Device
 
 from .errors import ApiError
+from .signins import COOKIES, KINDS
 from .state import app_state
 
 
@@ -53,7 +55,7 @@ def principal_or_none() -> Principal | None:
     header = request.headers.get("Authorization", "")
     if header:
         found = _authorization(header)
-    elif "clerk" in session or "user" in session or "device" in session:
+    else:
         found = _session_principal()
         if found is not None and request.method not in ("GET", "HEAD") and not request.is_json:
             raise ApiError(400, "json_required", "send the body as application/json")
@@ -85,27 +87,70 @@ def basic_user(value: str) -> Principal:
     except (binascii.Error, UnicodeDecodeError):
         raise ApiError(401, "bad_credentials", "malformed basic credentials") from None
     state = app_state()
-    state.attempts.check(f"user:{name}")
+    # counted per user from this address, and per address: a stranger's guesses slow the stranger and never lock
+    # the user out at their own PC
+    address = request.remote_addr or "?"
+    reservation = state.attempts.reserve(f"user:{name}@{address}", f"addr:{address}")
     user = state.users.get(name)
-    if user is None or not verify_secret(password, user.password_hash):
-        state.attempts.fail(f"user:{name}")
+    # an unknown name costs the same scrypt as a known one, so the time taken does not tell which names exist
+    if not verify_secret(password, user.password_hash if user is not None else unknown_hash()) or user is None:
         raise ApiError(401, "bad_credentials", "wrong user name or password")
+    state.attempts.give_back(reservation, clear=(f"user:{name}@{address}",))
     return Principal("user", user.name, role=user.role)
 
 
+def page_session() -> tuple[str, str] | None:
+    """The kind and id of the session this request carries: its page's own (the pages send their kind in
+    `X-Onewindow-Session`, so a browser signed in at /caller and at /manage keeps both apart), or else the one
+    session cookie it has."""
+    present = [kind for kind in KINDS if request.cookies.get(COOKIES[kind])]
+    wanted = request.headers.get("X-Onewindow-Session")
+    if wanted in KINDS:
+        present = [wanted] if wanted in present else []
+    if not present:
+        return None
+    return present[0], request.cookies[COOKIES[present[0]]]
+
+
 def _session_principal() -> Principal | None:
+    carried = page_session()
+    if carried is None:
+        return None
+    kind, sid = carried
     state = app_state()
-    if "device" in session:
+    fields = state.signins.find(kind, sid)
+    found = _live(kind, fields) if fields is not None else None
+    if found is None:
+        state.signins.end(sid)
+        raise ApiError(401, "session_ended", SESSION_ENDED[kind])
+    return found
+
+
+SESSION_ENDED = {
+    "clerk": "you were signed out of this window; sign in again",
+    "user": "your session ended; sign in again",
+    "device": "this page's session ended or its device token changed; sign the page in again",
+}
+
+
+def _live(kind: str, fields: dict[str, Any]) -> Principal | None:
+    """Who a live session is, if what it was opened for still holds."""
+    state = app_state()
+    if kind == "device":
         # a tablet evaluator or a browser display signed in once with its device token
-        device = next((d for d in state.core.config.devices if d.id == session["device"]), None)
-        if device is None or not same_digest(device.token_sha256, str(session.get("token_sha256", ""))):
-            session.clear()
-            raise ApiError(401, "session_ended", "this device's token changed; sign the page in again")
+        device = next((d for d in state.core.config.devices if d.id == fields["device"]), None)
+        if device is None or not same_digest(device.token_sha256, fields["token_sha256"]):
+            return None
         return Principal("device", device.id, device=device)
-    if "user" in session:
-        user = state.users.get(session["user"])
+    if kind == "user":
+        user = state.users.get(fields["user"])
         return Principal("user", user.name, role=user.role) if user else None
-    clerk, window, since = session.get("clerk"), session.get("window"), session.get("since")
+    if fields.get("station") == "review":  # a reviewer or approver at a review station, at no window
+        found = next((c for c in state.core.config.clerks if c.id == fields.get("clerk")), None)
+        if found is None or not {"review", "approve"} & set(found.duties):
+            return None
+        return Principal("clerk", found.id)
+    clerk, window, since = fields["clerk"], fields["window"], fields["since"]
     valid = state.core.read(
         lambda hall: (
             window in hall.windows
@@ -113,10 +158,7 @@ def _session_principal() -> Principal | None:
             and hall.windows[window].signed_in_at == since
         )
     )
-    if not valid or not isinstance(clerk, str):
-        session.clear()
-        raise ApiError(401, "session_ended", "you were signed out of this window; sign in again")
-    return Principal("clerk", clerk, window=window)
+    return Principal("clerk", clerk, window=window) if valid else None
 
 
 def require_user(*roles: str) -> Principal:
@@ -151,33 +193,32 @@ def window_actor(n: int, action: str) -> Principal:
 
 
 def check_pin(n: int, clerk_id: str, pin: str, actor: str) -> None:
-    """A clerk's PIN, before they sign in at window `n`. Wrong guesses count against that window and that clerk,
-    never the device or address: a caller Pi or a PC serves several windows, and one clerk's typos must not lock
-    the others. A refusal, and the lock-out it may start, goes to the operation log."""
+    """A clerk's PIN, before they sign in at window `n`. Each attempt is counted against that window and that clerk
+    before the PIN is checked (given back when right), never the device or address: a caller Pi or a PC serves
+    several windows, and one clerk's typos must not lock the others. A refusal, and the lock-out it may start, goes
+    to the operation log."""
     state = app_state()
     clerk = next((c for c in state.core.config.clerks if c.id == clerk_id), None)
-    # an unknown id counts against the window only, so made-up ids never pile up in the counts
-    keys = (f"window:{n}", f"clerk:{clerk_id}") if clerk is not None else (f"window:{n}",)
-    state.attempts.check(*keys)
-    if clerk is not None and verify_secret(pin, clerk.pin_hash):
-        state.attempts.clear(*keys)
+    # an unknown id is counted, checked and answered like a known one, so no answer tells which ids exist; the
+    # capped table keeps made-up ids from piling up
+    keys = (f"window:{n}", f"clerk:{clerk_id}")
+    reservation = state.attempts.reserve(*keys)
+    if verify_secret(pin, clerk.pin_hash if clerk is not None else unknown_hash()) and clerk is not None:
+        state.attempts.give_back(reservation, clear=keys)
         return
-    locked = state.attempts.fail(*keys)
     reason = "wrong_pin" if clerk is not None else "unknown_clerk"
-    state.core.execute(lambda hall: hall.sign_in_refused(n, clerk_id, reason, locked, actor))
-    if clerk is None:
-        raise ApiError(400, "unknown_clerk", f"no clerk {clerk_id!r} in the hall file")
-    raise ApiError(401, "wrong_pin", "wrong PIN")
+    state.core.execute(lambda hall: hall.sign_in_refused(n, clerk_id, reason, reservation.locked, actor))
+    raise ApiError(401, "wrong_pin", "wrong staff id or PIN")
 
 
 def check_device_token(device_id: str, token: str) -> Device:
     """The device a page signs in as with its token; wrong guesses count against the device and address."""
     attempts = app_state().attempts
-    keys = (f"device:{device_id}", f"addr:{request.remote_addr}")
+    keys = (f"device:{device_id}@{request.remote_addr}", f"addr:{request.remote_addr}")
+    reservation = attempts.reserve(*keys)
     digest = token_sha256(token)
     device = next((d for d in app_state().core.config.devices if d.id == device_id), None)
-    attempts.check(*keys)
     if device is None or not same_digest(digest, device.token_sha256):
-        attempts.fail(*keys)
         raise ApiError(401, "bad_token", "wrong device or token")
+    attempts.give_back(reservation, clear=keys[:1])
     return device

@@ -21,10 +21,14 @@ def _reject_constant(name: str) -> Any:
 
 def _parsed() -> dict[str, Any]:
     """The request's body as a JSON object; an empty body is an empty object."""
+    too_large = ApiError(413, "body_too_large", f"the body is larger than {MAX_BODY} bytes")
     try:
         raw = request.get_data(cache=True)
     except RequestEntityTooLarge:
-        raise ApiError(413, "body_too_large", f"the body is larger than {MAX_BODY} bytes") from None
+        raise too_large from None
+    if request.content_length is None and len(raw) >= MAX_BODY:
+        # a chunked body is read up to the limit and cut there: one that reaches it went on past it
+        raise too_large
     if not raw.strip():
         body: Any = {}
     else:

@@ -31,6 +31,14 @@ CSP = (
 )
 
 
+def no_framing(response: Response) -> Response:
+    """Every answer refuses to be framed (clickjacking a manager's buttons); pages of web/ carry the full CSP,
+    the rest (/manage, its files, JSON) at least frame-ancestors."""
+    response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+    response.headers["X-Frame-Options"] = "DENY"
+    return response
+
+
 def _page(name: str, status: int = 200, private: bool = False) -> Response:
     """A page of web/ in the hall's locale."""
     core = app_state().core

@@ -8,18 +8,21 @@ from typing import Any
 from onewindow.hallfile import default_window_name
 from onewindow.hours import closing, day_text, is_issuing, is_open, last_ticket, next_opening
 
+from ..cases import age_s, overdue
 from ..domain import Hall
-from ..model import SCORES, Rating, Ticket, Window
+from ..model import SCORES, Case, Rating, Ticket, Window
 
 
 def ticket_view(hall: Hall, t: Ticket) -> dict[str, Any]:
     ahead, wait = hall.estimate(t)
+    case = hall.case_of(t.id)
     return {
         "id": t.id,
         "number": t.number,
         "service": t.service,
         "window": t.window,
-        "status": t.status,
+        # finished at the window with its unit still to decide: in_review, in_approval, returned, then done
+        "status": t.status if case is None else case.status,
         "priority": t.priority,
         "ahead": ahead,
         "estimated_wait_s": wait,
@@ -29,6 +32,39 @@ def ticket_view(hall: Hall, t: Ticket) -> dict[str, Any]:
         "window_name": window_name(hall, hall.windows[t.window]) if t.window in hall.windows else None,
         "printed_window": t.printed_window,
         "recalls": t.recalls,
+        "case": None if case is None else {"status": case.status, "window": case.window, "unit": case.unit},
+    }
+
+
+def case_view(hall: Hall, case: Case) -> dict[str, Any]:
+    """A case for the review station and the window's clerk (never on the public event stream)."""
+    spec = hall.config.service(case.service) if hall.config.has_service(case.service) else None
+    unit = hall.config.unit(case.unit)
+    now = hall.clock()
+    return {
+        "id": case.id,
+        "number": case.number,
+        "service": case.service,
+        "service_name": spec.name if spec else case.service,
+        "unit": case.unit,
+        "unit_name": unit.name if unit else case.unit,
+        "class": case.kind,
+        "window": case.window,
+        "clerk": case.clerk,
+        "status": case.status,
+        "opened_at": hall.iso(case.opened_at),
+        "age_s": round(age_s(case, now)),
+        "limit_min": spec.limit_min if spec else None,
+        "overdue": overdue(case, spec, now),
+        "reviewer": case.reviewer,
+        "approver": case.approver,
+        "done_at": hall.iso(case.done_at),
+        "returns": case.returns,
+        "note": case.note,
+        "steps": [
+            {"action": s.action, "clerk": s.clerk, "at": hall.iso(s.at), "decision": s.decision, "note": s.note}
+            for s in case.steps
+        ],
     }
 
 

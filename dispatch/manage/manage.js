@@ -14,7 +14,7 @@ const TEXT = {
     number: "号码", score: "评价", at: "时间", note: "整改情况", record: "记录", done: "已整改",
     nothing: "无", device: "设备", kind: "类型", state: "状态", last_seen: "最后联系", message: "说明",
     seq: "序号", actor: "操作人", action: "操作", detail: "内容", chain_ok: "校验通过", chain_bad: "校验失败",
-    wrong: "用户名或密码错误", only_managers: "仅管理人员可操作",
+    wrong: "用户名或密码错误", session_lost: "登录已失效，请重新登录", only_managers: "仅管理人员可操作",
     hours: "办理时间", closed_all_day: "今日不办公", end_day: "结束今日",
     end_day_confirm: "结束今日：所有等候中的号将被取消，所有窗口人员签退。确定结束吗？",
     day_ended: (n, m) => `今日已结束：取消 ${n} 个号，${m} 个窗口签退`,
@@ -33,7 +33,7 @@ const TEXT = {
     number: "號碼", score: "評價", at: "時間", note: "整改情況", record: "記錄", done: "已整改",
     nothing: "無", device: "設備", kind: "類型", state: "狀態", last_seen: "最後聯繫", message: "說明",
     seq: "序號", actor: "操作人", action: "操作", detail: "內容", chain_ok: "校驗通過", chain_bad: "校驗失敗",
-    wrong: "使用者或密碼錯誤", only_managers: "僅管理人員可操作",
+    wrong: "使用者或密碼錯誤", session_lost: "登入已失效，請重新登入", only_managers: "僅管理人員可操作",
     hours: "辦理時間", closed_all_day: "今日不辦公", end_day: "結束今日",
     end_day_confirm: "結束今日：所有等候中的號將被取消，所有窗口人員簽退。確定結束嗎？",
     day_ended: (n, m) => `今日已結束：取消 ${n} 個號，${m} 個窗口簽退`,
@@ -52,7 +52,7 @@ const TEXT = {
     not_rated: "Not rated", mean: "Mean", number: "Number", score: "Rating", at: "Time", note: "Follow-up",
     record: "Record", done: "done", nothing: "none", device: "Device", kind: "Kind", state: "State",
     last_seen: "Last seen", message: "Message", seq: "#", actor: "Who", action: "What", detail: "Details",
-    chain_ok: "chain intact", chain_bad: "ALTERED", wrong: "Wrong user or password",
+    chain_ok: "chain intact", chain_bad: "ALTERED", wrong: "Wrong user or password", session_lost: "Your session ended; please sign in again",
     only_managers: "managers only",
     hours: "Hours", closed_all_day: "closed today", end_day: "End the day",
     end_day_confirm: "End the day: every waiting ticket is cancelled and every clerk signed out. End it?",
@@ -78,13 +78,27 @@ const el = (tag, attrs = {}, ...children) => {
   return e;
 };
 
+// The page's own session: a browser signed in at /caller as well keeps the two apart (X-Onewindow-Session).
 async function api(method, path, body) {
-  const opts = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
+  const opts = { method, headers: { Accept: "application/json", "X-Onewindow-Session": "user" }, credentials: "same-origin" };
   if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
   const r = await fetch(path, opts);
   const data = r.status === 204 ? null : await r.json().catch(() => null);
-  if (!r.ok) throw Object.assign(new Error(data?.error?.message || r.status), { status: r.status, data });
+  if (!r.ok) {
+    // a session ended (logged out elsewhere, the core restarted): back to the sign-in form, saying why
+    if (me && r.status === 401 && path !== "/api/v1/session") {
+      lostSession();
+    }
+    throw Object.assign(new Error(data?.error?.message || r.status), { status: r.status, data });
+  }
   return data;
+}
+
+function lostSession() {
+  me = null;
+  if (source) { source.close(); source = null; }
+  showLogin();
+  $("#login-error").textContent = t.session_lost;
 }
 
 function translate() {
@@ -206,13 +220,14 @@ async function renderAudit() {
 async function refresh() {
   hall = await api("GET", "/api/v1/hall");
   renderHall();
-  await Promise.all([renderStats(), renderRatings(), renderDevices(), renderAudit()]).catch((e) => {
-    if (e.status === 401) showLogin();
-  });
+  await Promise.all([renderStats(), renderRatings(), renderDevices(), renderAudit()]).catch(() => null);
 }
 
+let source = null;
+
 function follow() {
-  const source = new EventSource(`/api/v1/events?after=${hall.seq}`);
+  if (source) source.close();
+  source = new EventSource(`/api/v1/events?after=${hall.seq}`);
   source.onopen = () => { $("#live").className = "live"; $("#live").textContent = t.online; };
   source.onerror = () => { $("#live").className = "live off"; $("#live").textContent = t.offline; };
   source.onmessage = () => {};
@@ -236,7 +251,14 @@ async function start() {
   document.documentElement.lang = hall.locale;
   translate();
   $("#hall-name").textContent = hall.name;
-  const session = await api("GET", "/api/v1/session");
+  let session;
+  try {
+    session = await api("GET", "/api/v1/session");
+  } catch (err) {
+    if (err.status !== 401) throw err;
+    session = { signed_in: false };
+    $("#login-error").textContent = t.session_lost;  // a cookie the core no longer knows: say why
+  }
   if (!session.signed_in || session.kind !== "user") { showLogin(); return; }
   me = session;
   $("#who").textContent = `${session.id} (${session.role})`;

@@ -2,6 +2,8 @@
 // marks no-shows, transfers and pauses from this page, by mouse or by the keys of the clerk's numpad.
 "use strict";
 
+const PAGE_SESSION = "clerk"; // this page's own session cookie (common.js request)
+
 const REASONS = ["reason_break", "reason_meeting", "reason_away", "reason_system"];
 const STORE = { window: "onewindow.caller.window", clerk: "onewindow.caller.clerk" };
 

@@ -8,9 +8,12 @@ const EVENT_TYPES = [
 ];
 
 /** A request to the core. Resolves to {status, body}; rejects with {status, code, message} on an error
- * (status 0: the core did not answer). Writes always send JSON, as cookie-signed-in pages must. */
+ * (status 0: the core did not answer). Writes always send JSON, as cookie-signed-in pages must. A page that
+ * signs in names its kind of session in PAGE_SESSION ("clerk", "device"), sent with every request, so that
+ * the same browser signed in on another page keeps the two apart. */
 async function request(method, path, body) {
   const options = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
+  if (typeof PAGE_SESSION !== "undefined") options.headers["X-Onewindow-Session"] = PAGE_SESSION;
   if (method !== "GET") {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body || {});

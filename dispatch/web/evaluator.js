@@ -2,6 +2,8 @@
 // core arms the window (a ticket finished there), sends the citizen's one rating, thanks, and goes idle.
 "use strict";
 
+const PAGE_SESSION = "device"; // this page's own session cookie (common.js request)
+
 const STORE = { device: "onewindow.evaluator.device", token: "onewindow.evaluator.token", window: "onewindow.evaluator.window" };
 const SCORES = [5, 4, 3, 2, 1];
 const COLOURS = { 5: "#1a9850", 4: "#7cc35b", 3: "#f2b705", 2: "#f46d43", 1: "#d73027" };
@@ -83,7 +85,9 @@ async function setUp(event) {
   try {
     await request("POST", "/api/v1/session", { device, token });
   } catch (error) {
-    $("#setup-error").textContent = error.status === 401 ? t("bad_token") : refusal(error);
+    // 403: the core refuses a caller's token for any page
+    const text = error.status === 401 ? t("bad_token") : error.status === 403 ? t("not_an_evaluator") : refusal(error);
+    $("#setup-error").textContent = text;
     return;
   }
   const session = await currentSession();

@@ -160,7 +160,9 @@ def serve(
     config = config or load_hall(write_hall(folder, **options))
     clock = clock or Clock()
     db = db or str(folder / "hall.sqlite")
-    core = Core(config, Store(db), clock=clock, policy=policy)
+    # a database URL keeps the operation log's key in the test's folder; a SQLite file keeps it beside itself
+    audit_key = folder / "hall.audit-key" if "://" in db else None
+    core = Core(config, Store(db, audit_key=audit_key), clock=clock, policy=policy)
     server = make_server(core, "127.0.0.1", 0, heartbeat_s=heartbeat_s)
     server.prepare()
     thread = threading.Thread(target=server.serve, daemon=True)
