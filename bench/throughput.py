@@ -330,7 +330,10 @@ def measure(versions: list[Version], args: argparse.Namespace) -> dict[str, dict
                 runs[v.name].setdefault(name, []).append(found)
                 shown = [_brief(s) for s in found] if name == "growing" else _brief(found)
                 print(f"round {round_ + 1}", v.name, name, shown, flush=True)
-    return {v: {name: _median(name, found) for name, found in by.items()} for v, by in runs.items()}
+    medians = {v: {name: _median(name, found) for name, found in by.items()} for v, by in runs.items()}
+    for name, by in runs.items():
+        medians[name]["rounds_8"] = by["issue_8"]  # round by round, for the table of rounds
+    return medians
 
 
 def _median(name: str, runs: list[Any]) -> Any:
@@ -373,6 +376,8 @@ def report(found: dict[str, dict[str, Any]], floor: dict[str, float], args: argp
     ]
     ratio = {n: found[n]["growing"][-1]["per_s"] / max(1e-9, found[n]["growing"][0]["per_s"]) for n in names}
     return BODY.format(
+        rounds_table=rounds_table({n: found[n]["rounds_8"] for n in names}),
+        calmest=calmest({n: found[n]["rounds_8"] for n in names}),
         verdict=_verdict(found[names[-1]], ratio[names[-1]]),
         flat=table(head, rows),
         slices=table(slice_head, slices),
@@ -382,6 +387,34 @@ def report(found: dict[str, dict[str, Any]], floor: dict[str, float], args: argp
         seconds=args.seconds,
         floor=_floor_table(floor),
     )
+
+
+def rounds_table(rounds: dict[str, list[dict[str, float]]]) -> str:
+    """8 clients issuing, round by round: each version's rate, CPU per issue and p99, and the CPU of the last
+    version over the first's, which moves far less with the machine's load than either does."""
+    names = list(rounds)
+    head = ["round"] + [f"{n}: {what}" for n in names for what in ("issues/s", "CPU ms/issue", "p99 ms")]
+    if len(names) > 1:
+        head.append("CPU, last over first")
+    rows: list[list[object]] = []
+    for i in range(min(len(r) for r in rounds.values())):
+        cells: list[object] = [i + 1]
+        for n in names:
+            r = rounds[n][i]
+            cells += [f"{r['per_s']:.0f}", f"{r['cpu_ms']:.2f}", f"{r['p99_ms']:.1f}"]
+        if len(names) > 1:
+            cells.append(f"{rounds[names[-1]][i]['cpu_ms'] / rounds[names[0]][i]['cpu_ms']:.2f}")
+        rows.append(cells)
+    return table(head, rows)
+
+
+def calmest(rounds: dict[str, list[dict[str, float]]]) -> str:
+    """The round in which the first version ran fastest (the least load around it), in words."""
+    names = list(rounds)
+    i = max(range(min(len(r) for r in rounds.values())), key=lambda k: rounds[names[0]][k]["per_s"])
+    said = [f"{n} {rounds[n][i]['per_s']:.0f} issues/s at {rounds[n][i]['cpu_ms']:.2f} ms, p99 "
+            f"{rounds[n][i]['p99_ms']:.1f} ms" for n in names]  # fmt: skip
+    return f"In the calmest round ({i + 1}): " + "; ".join(said) + "."
 
 
 def _verdict(found: dict[str, Any], ratio: float) -> str:
@@ -438,6 +471,13 @@ server's floor is a kiosk asking `GET /api/v1/device`: its token checked and a s
 database, which is what every request costs before the hall's rules begin.
 
 {flat}
+
+8 clients issuing, round by round (the rounds ran in this order; the load around the benchmark changes from one
+to the next, for every version alike):
+
+{rounds_table}
+
+{calmest}
 
 The queue growing: 8 clients issuing flat out with nothing called, in slices (last slice's rate over the first:
 {ratios}).

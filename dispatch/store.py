@@ -601,10 +601,10 @@ class Store:
         encoded: dict[int, str] = {}  # an event and its log entry share their data: encoded once
 
         def encode(data: dict[str, Any]) -> str:
-            text = encoded.get(id(data))
-            if text is None:
-                text = encoded[id(data)] = canonical(data)
-            return text
+            found = encoded.get(id(data))
+            if found is None:
+                found = encoded[id(data)] = canonical(data)
+            return found
 
         events_rows = [(e.seq, e.at, e.type, encode(e.data)) for b in batches for e in b.stored]
         audit = [a for b in batches for a in b.audit]
