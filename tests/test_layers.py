@@ -4,44 +4,17 @@ from __future__ import annotations
 
 import ast
 import shutil
-import subprocess
-import sys
-import tomllib
 from pathlib import Path
 
+from tools.layers import lint_imports, mirror
+
 ROOT = Path(__file__).resolve().parents[1]
-LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 PRODUCT = ("onewindow", "dispatch", "kiosk", "display", "caller", "drivers", "simulator", "demo")
 LONGEST = 80  # lines; a longer function says why in a comment that contains "long because"
 
 
-def mirror(into: Path) -> Path:
-    """A tree of links shaped like the installed package (the folders install as onewindow.<folder>)."""
-    folders = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
-    package = into / "onewindow"
-    package.mkdir()
-    for name, folder in folders.items():
-        if name == "onewindow":
-            for source in (ROOT / folder).glob("*.py"):
-                (package / source.name).symlink_to(source)
-        else:
-            package.joinpath(*name.split(".")[1:]).symlink_to(ROOT / folder, target_is_directory=True)
-    return into
-
-
-def lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
-    # import-linter finds the root package from its working directory, so it reads the mirror, not the checkout
-    return subprocess.run(
-        [str(LINT_IMPORTS), "--config", str(ROOT / "pyproject.toml"), "--no-cache"],
-        cwd=tree,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
 def test_every_layering_contract_is_kept(tmp_path):
-    result = lint_imports(mirror(tmp_path))
+    result = lint_imports(mirror(tmp_path), "--no-cache")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Contracts: 5 kept, 0 broken." in result.stdout
 
@@ -52,7 +25,7 @@ def test_a_driver_reaching_up_into_a_role_breaks_the_contracts(tmp_path):
     drivers.unlink()
     shutil.copytree(ROOT / "drivers", drivers)
     (drivers / "shortcut.py").write_text('"""A driver that knows a ticket."""\n\nimport onewindow.kiosk.ticket\n')
-    result = lint_imports(tree)
+    result = lint_imports(tree, "--no-cache")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "onewindow.drivers.shortcut -> onewindow.kiosk.ticket" in result.stdout
     assert "Drivers import no role, no core, no demo and no simulator BROKEN" in " ".join(result.stdout.split())
