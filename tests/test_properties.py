@@ -195,6 +195,7 @@ ROUTES = [
     ("GET", "/api/v1/audit", "manager"), ("GET", "/api/v1/audit/verify", "manager"), ("GET", "/static/<id>", None),
     ("GET", "/", None), ("GET", "/caller", None), ("GET", "/caller/keys", None), ("GET", "/evaluator", None),
     ("GET", "/t/<id>", None), ("GET", "/t/<id>/windows", None), ("GET", "/manage", None), ("GET", "/manage/<id>", None),
+    ("GET", "/review", None),
 ]  # fmt: skip
 ACTIONS = ["call", "recall", "start", "finish", "no-show", "transfer", "pause", "resume", "sign-in", "sign-out",
            "close", "open", "rating"]  # fmt: skip

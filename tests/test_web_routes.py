@@ -42,7 +42,7 @@ def get(url: str, path: str) -> tuple[int, dict[str, str], str]:
         conn.close()
 
 
-@pytest.mark.parametrize("path", ["/", "/caller", "/caller/keys", "/evaluator"])
+@pytest.mark.parametrize("path", ["/", "/caller", "/caller/keys", "/review", "/evaluator"])
 def test_each_page_in_the_halls_locale_with_its_headers(hall, path):
     status, headers, body = get(hall.url, path)
     assert status == 200

@@ -1,4 +1,4 @@
-"""The web pages the core serves: the soft caller, the evaluator, a ticket's status page, and an index.
+"""The web pages the core serves: the soft caller, the review station, the evaluator, a ticket's status page, an index.
 
 The pages are plain HTML, CSS and JavaScript from `dispatch/web/` (no build step, nothing fetched from the internet: the
 hall's LAN has none). They speak the HTTP interface v1 like any device, follow the event stream, and take their
@@ -69,6 +69,12 @@ def caller_keys() -> Response:
     """The clerks' key card for the built-in numpad map, with the hall's services as the transfer digits count them;
     printed and put beside each keypad."""
     return _page("keys.html")
+
+
+@pages.get("/review")
+def review() -> Response:
+    """The review station (SPEC §10): a unit's reviewer or approver deciding the cases the windows handled."""
+    return _page("review.html", private=True)
 
 
 @pages.get("/evaluator")

@@ -108,7 +108,7 @@ def whois() -> dict[str, Any]:
     p = principal_or_none()
     if p is None:
         return {"signed_in": False}
-    return {
+    answer: dict[str, Any] = {
         "signed_in": True,
         "kind": p.kind,
         "id": p.id,
@@ -117,6 +117,18 @@ def whois() -> dict[str, Any]:
         "device_kind": p.device.kind if p.device else None,
         "windows": list(p.device.windows) if p.device else None,
     }
+    if p.kind == "clerk" and p.window is None:
+        answer.update(_station(p.id))
+    return answer
+
+
+def _station(clerk_id: str) -> dict[str, Any]:
+    """What a review station shows of the person signed in there after a reload: name, duties, units by name."""
+    config = app_state().core.config
+    clerk = next(c for c in config.clerks if c.id == clerk_id)
+    units = [{"id": u, "name": unit.name if (unit := config.unit(u)) else u} for u in clerk.units]
+    duties = [d for d in clerk.duties if d in ("review", "approve")]
+    return {"station": "review", "name": clerk.name, "duties": duties, "units": units}
 
 
 @sessions.delete("/api/v1/session")

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, request
 
 from ..stats import day_stats
-from .auth import require_user
+from .auth import principal, require_user
 from .body import read_body
 from .errors import ApiError
 from .state import app_state
@@ -22,7 +22,12 @@ DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 @stats.get("/api/v1/stats")
 def day_figures() -> dict[str, Any]:
-    require_user()
+    """The day's figures for users; a clerk signed in at a window gets their own row only (the soft caller's
+    figure of the day), never a colleague's."""
+    p = principal()
+    own = p.id if p.kind == "clerk" and p.window is not None else None
+    if own is None:
+        require_user()
     core = app_state().core
     raw = request.args.get("date")
     day = core.read(lambda hall: hall.day)
@@ -36,7 +41,10 @@ def day_figures() -> dict[str, Any]:
     tickets = core.store.tickets_of(day)
     ratings = core.store.ratings_of(day)
     calls = core.store.calls_of(day)
-    return core.read(lambda hall: day_stats(hall, day, tickets, ratings, calls))
+    figures = core.read(lambda hall: day_stats(hall, day, tickets, ratings, calls))
+    if own is None:
+        return figures
+    return {"date": day, "clerks": [row for row in figures["clerks"] if row["clerk"] == own]}
 
 
 @stats.get("/api/v1/ratings")

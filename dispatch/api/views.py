@@ -51,6 +51,8 @@ def case_view(hall: Hall, case: Case) -> dict[str, Any]:
         "class": case.kind,
         "window": case.window,
         "clerk": case.clerk,
+        "clerk_name": _clerk_name(hall, case.clerk),
+        "handlers": sorted(case.handlers),
         "status": case.status,
         "opened_at": hall.iso(case.opened_at),
         "age_s": round(age_s(case, now)),
@@ -62,10 +64,22 @@ def case_view(hall: Hall, case: Case) -> dict[str, Any]:
         "returns": case.returns,
         "note": case.note,
         "steps": [
-            {"action": s.action, "clerk": s.clerk, "at": hall.iso(s.at), "decision": s.decision, "note": s.note}
+            {
+                "action": s.action,
+                "clerk": s.clerk,
+                "name": _clerk_name(hall, s.clerk),
+                "at": hall.iso(s.at),
+                "decision": s.decision,
+                "note": s.note,
+            }
             for s in case.steps
         ],
     }
+
+
+def _clerk_name(hall: Hall, clerk_id: str | None) -> str | None:
+    clerk = hall.clerks.get(clerk_id) if clerk_id else None
+    return clerk.name if clerk else clerk_id
 
 
 def window_name(hall: Hall, w: Window) -> str:

@@ -1,5 +1,9 @@
-// The key card: the hall's services, numbered as the transfer key counts them.
+// The key card: the pad's keys in the hall's words, and the hall's services numbered as the transfer key counts
+// them (a number, then *), the same on the soft caller.
 "use strict";
+
+applyTexts();
+document.title = t("card_title");
 
 fetch("/api/v1/hall")
   .then((response) => response.json())
