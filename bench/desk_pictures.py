@@ -89,8 +89,9 @@ def morning(core: Core, clock: Clock) -> None:
         lambda h: h.decide(returned, "review", "r03", "return", "发票缺少医院收费专用章，请市民补充后重新提交", "r03")
     )
     clock.advance(6 * 60)
-    for _ in range(3):
+    for _ in range(6):
         core.execute(lambda h: h.issue("medical-remote", False, "pictures"))
+        clock.advance(40)
     core.execute(lambda h: h.call(24, "pictures"))
     clock.advance(60)
 
@@ -123,8 +124,7 @@ def review_sign_in(page: Any) -> None:
     page.fill("#clerk", "r03")
     page.fill("#pin", PIN)
     page.click("#sign-in-button")
-    page.wait_for_selector("#cases li.case")
-    page.keyboard.press("ArrowDown")  # the second, so the list shows one opened with its history
+    page.wait_for_selector("#cases li.case.selected .detail")  # the oldest it can decide, opened with its history
     page.wait_for_timeout(200)
 
 

@@ -380,7 +380,9 @@ function openTransfer() {
       ),
     ),
   );
-  const windows = state.hall.windows.filter((w) => w.number !== state.n && w.services.includes(current.service));
+  const windows = state.hall.windows
+    .filter((w) => w.number !== state.n && w.services.includes(current.service))
+    .sort((a, b) => Number(b.staffed) - Number(a.staffed)); // those that can take it first, in number order
   $("#transfer-windows").replaceChildren(...windows.map((w) => windowChoice(w, () => go({ window: w.number }))));
   $("#transfer-cancel").onclick = closeDialog;
   openDialog("#transfer", (event) => {
