@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from onewindow.hallfile import default_window_name
 from onewindow.hours import closing, day_text, is_issuing, is_open, last_ticket, next_opening
 
 from ..cases import age_s, overdue
 from ..domain import Hall
-from ..model import SCORES, Case, Rating, Ticket, Window
+from ..model import DONE, SCORES, Case, Rating, Ticket, Window
 
 
 def ticket_view(hall: Hall, t: Ticket) -> dict[str, Any]:
     ahead, wait = hall.estimate(t)
     case = hall.case_of(t.id)
+    rating = hall.ratings.get(t.id)
     return {
         "id": t.id,
         "number": t.number,
@@ -33,6 +35,9 @@ def ticket_view(hall: Hall, t: Ticket) -> dict[str, Any]:
         "printed_window": t.printed_window,
         "recalls": t.recalls,
         "case": None if case is None else {"status": case.status, "window": case.window, "unit": case.unit},
+        # one rating per ticket whichever channel gives it (the window's evaluator, the phone): the page shows which
+        "rating": None if rating is None else {"score": rating.score, "reasons": list(rating.reasons)},
+        "ratable": rating is None and t.status == DONE and t.served_window is not None and t.day == hall.day,
     }
 
 
@@ -72,6 +77,13 @@ def window_name(hall: Hall, w: Window) -> str:
     return w.name or default_window_name(w.number, hall.config.locale)
 
 
+def clerk_view(hall: Hall, clerk_id: str) -> dict[str, Any]:
+    """A clerk as the window shows them to citizens (亮明身份): name, 工号, and the photo's address if there is one."""
+    clerk = hall.clerks[clerk_id]
+    photo = f"/clerks/{quote(clerk.id)}/photo" if clerk.photo else None
+    return {"id": clerk.id, "name": clerk.name, "photo": photo}
+
+
 def window_view(hall: Hall, w: Window, queue: bool = False) -> dict[str, Any]:
     clerk = hall.clerks.get(w.clerk) if w.clerk else None
     current = w.current
@@ -83,7 +95,7 @@ def window_view(hall: Hall, w: Window, queue: bool = False) -> dict[str, Any]:
         "state": w.state,
         "staffed": hall.staffed(w),
         "pause_reason": w.pause_reason,
-        "clerk": {"id": clerk.id, "name": clerk.name} if clerk else None,
+        "clerk": None if clerk is None else clerk_view(hall, clerk.id),
         "current": None
         if current is None
         else {
@@ -136,6 +148,7 @@ def hall_view(hall: Hall, seq: int) -> dict[str, Any]:
         "recall_limit": cfg.recall_limit,
         "rating_window_s": cfg.rating_window_s,
         "require_sign_in": cfg.require_sign_in,
+        "rating_reasons": list(cfg.rating_reasons),
         "services": services,
         "windows": [window_view(hall, w) for w in hall.windows.values()],
         "hours": hours_view(hall),
