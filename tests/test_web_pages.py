@@ -302,6 +302,10 @@ def test_web_evaluator_five_faces_one_rating(pages, api):
     expect(page.locator("#windows button")).to_have_text(["1号窗口", "2号窗口", "3号窗口"])
     page.click("#windows button[data-window='1']")
     expect(page.locator("[data-view=idle] h1")).to_have_text("欢迎光临")
+    # nothing to rate and nobody at the window: no prompt to rate, the window says so
+    expect(page.locator("#idle-clerk")).to_have_text("本窗口暂无工作人员")
+    expect(page.locator("[data-view=rate]")).to_be_hidden()
+    expect(page.locator("[data-view=idle]")).not_to_contain_text("评价")
     shot(page, "evaluator-idle")
 
     finish_one(api, 1)
@@ -318,8 +322,16 @@ def test_web_evaluator_five_faces_one_rating(pages, api):
     assert [(r["window"], r["score"]) for r in api.ratings()] == [(1, 4)]
     expect(page.locator("[data-view=idle]")).to_be_visible(timeout=15_000)  # thanks, then idle
 
+    # idle again: who serves here (亮明身份), still no prompt to rate
+    expect(page.locator("#idle-clerk .name")).to_have_text("职员1")
+    expect(page.locator("#idle-clerk .id")).to_have_text("工号 c01")
+    expect(page.locator("#idle-clerk .photo")).to_have_text("职")  # no photo in the hall file: the name's first
+    expect(page.locator("[data-view=idle]")).not_to_contain_text("评价")
+
     page.reload()  # the tablet keeps its device and window
     expect(page.locator("[data-view=idle] .window-name")).to_have_text("1号窗口")
+    api("caller-1").act(1, "pause", {"reason": "午休"})
+    expect(page.locator("#idle-clerk")).to_have_text("本窗口暂停服务")  # a paused window shows nobody to rate
 
 
 def test_web_evaluator_a_poor_rating_and_a_closed_one(pages, api, hall):
@@ -327,9 +339,22 @@ def test_web_evaluator_a_poor_rating_and_a_closed_one(pages, api, hall):
     set_up_evaluator(page)
     expect(page.locator("[data-view=idle] .window-name")).to_have_text("2号窗口")
     finish_one(api, 2)
+    expect(page.locator("#rate-clerk")).to_have_text("职职员2 · 工号 c02")  # the initial, then name and 工号
     page.click(".face[data-score='1']")
+    # the press counts at once; then what went wrong, as chips (the test hall has no [rating]: the page's own)
+    expect(page.locator("#reasons-sub")).to_contain_text("已收到您的评价：非常不满意")
+    assert [(r["window"], r["score"], r["reasons"]) for r in api.ratings()] == [(2, 1, [])]
+    expect(page.locator("#reason-chips .reason")).to_have_count(6)
+    page.click("#reason-chips .reason:text-is('等候时间太长')")
+    page.click("#reason-chips .reason:text-is('业务不熟练')")
+    page.click("#reason-chips .reason:text-is('等候时间太长')")  # changed their mind
+    page.click("#reason-chips .reason:text-is('服务态度不好')")
+    shot(page, "evaluator-reasons")
+    page.click("#send-reasons")
     expect(page.locator("#thanks-sub")).to_have_text("我们会认真改进，感谢您的反馈")
-    assert [(r["window"], r["score"], r["flagged"]) for r in api.ratings()] == [(2, 1, True)]
+    assert [(r["window"], r["score"], r["flagged"], r["reasons"]) for r in api.ratings()] == [
+        (2, 1, True, ["业务不熟练", "服务态度不好"])
+    ]
 
     finish_one(api, 2)
     expect(page.locator("[data-view=rate]")).to_be_visible()
@@ -393,14 +418,17 @@ def test_ticket_page_live_status_move_and_cancel(pages, api):
     expect(page.locator("#service")).to_have_text("通办业务")
     expect(page.locator("#status")).to_have_text("等候中 · 排在 3号窗口")
     expect(page.locator("#ahead")).to_have_text("1 人")
-    expect(page.locator("#windows li .name")).to_have_text(["1号窗口", "2号窗口", "3号窗口"])
-    expect(page.locator("#windows li[data-window='3'] .here")).to_have_text("当前")
+    expect(page.locator("#open-move")).to_have_text("换个窗口（2）")  # one button, not a row per window
+    expect(page.locator("#windows")).to_be_hidden()
     shot(page, "ticket-waiting")
+    page.click("#open-move")
+    expect(page.locator("#windows li .name")).to_have_text(["3号窗口", "1号窗口", "2号窗口"])  # its own first
+    expect(page.locator("#windows li[data-window='3'] .here")).to_have_text("当前")
 
     caller.act(1, "call")  # window 1 calls its first: the page follows live
     expect(page.locator("#windows li[data-window='1'] .facts")).to_contain_text("前面还有 1 人")
     page.click("#windows li[data-window='1'] button")
-    expect(page.locator("#confirm-text")).to_have_text(re.compile(r"改到 1号窗口？预计等候 .+，前面 1 人。"))
+    expect(page.locator("#confirm-text")).to_have_text(re.compile(r"改到 1号窗口？前面 1 人，预计等候 约 \d+ 分钟。"))
     shot(page, "ticket-move")
     page.click("#confirm-yes")
     expect(page.locator("#status")).to_have_text("等候中 · 排在 1号窗口")

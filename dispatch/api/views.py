@@ -34,10 +34,25 @@ def ticket_view(hall: Hall, t: Ticket) -> dict[str, Any]:
         "window_name": window_name(hall, hall.windows[t.window]) if t.window in hall.windows else None,
         "printed_window": t.printed_window,
         "recalls": t.recalls,
-        "case": None if case is None else {"status": case.status, "window": case.window, "unit": case.unit},
+        "case": None if case is None else _case_stage(hall, case),
         # one rating per ticket whichever channel gives it (the window's evaluator, the phone): the page shows which
         "rating": None if rating is None else {"score": rating.score, "reasons": list(rating.reasons)},
         "ratable": rating is None and t.status == DONE and t.served_window is not None and t.day == hall.day,
+    }
+
+
+def _case_stage(hall: Hall, case: Case) -> dict[str, Any]:
+    """Where a citizen's business stands after the window (their ticket page): the stage, who decides, and where
+    to go back to when it was returned for correction (the return's note is the clerk's, not shown here)."""
+    unit = hall.config.unit(case.unit)
+    returned_to = hall.windows.get(case.window)
+    return {
+        "status": case.status,
+        "class": case.kind,
+        "window": case.window,
+        "window_name": window_name(hall, returned_to) if returned_to else None,
+        "unit": case.unit,
+        "unit_name": unit.name if unit else case.unit,
     }
 
 
