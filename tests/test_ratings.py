@@ -28,7 +28,7 @@ def png(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
-PHOTO_HALL = f'\n[rating]\nreasons = {json.dumps(REASONS, ensure_ascii=False)}\n'
+PHOTO_HALL = f"\n[rating]\nreasons = {json.dumps(REASONS, ensure_ascii=False)}\n"
 
 
 @pytest.fixture
@@ -74,7 +74,9 @@ def test_reasons_ticked_after_a_poor_press_on_the_evaluator_are_stored_with_it(h
     assert [(r["number"], r["score"], r["reasons"]) for r in listed] == [(ticket["number"], 1, REASONS[:2])]
     shown = get(hall, f"/api/v1/tickets/{ticket['id']}")[1]
     assert shown["rating"] == {"score": 1, "reasons": REASONS[:2]} and shown["ratable"] is False
-    assert any(e["action"] == "rating.reasons" for e in get(hall, "/api/v1/audit?limit=5", basic("auditor"))[1]["entries"])
+    assert any(
+        e["action"] == "rating.reasons" for e in get(hall, "/api/v1/audit?limit=5", basic("auditor"))[1]["entries"]
+    )
 
 
 def test_reasons_only_follow_a_two_or_a_one_and_only_while_its_time_lasts(hall):

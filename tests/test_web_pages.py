@@ -481,3 +481,91 @@ def test_ticket_page_in_english(browser, tmp_path):
             opened.close()
             api.close()
         assert opened.errors == []
+
+
+def reviewer(url: str) -> Any:
+    """A reviewer's browser-less session at the review station (r1 of the case hall), through the real API."""
+    import http.cookiejar
+    import json
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def send(method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json", "X-Onewindow-Session": "clerk"}
+        with opener.open(urllib.request.Request(url + path, data=data, method=method, headers=headers)) as answer:
+            return json.loads(answer.read() or b"null")
+
+    send("POST", "/api/v1/session", {"clerk": "r1", "pin": "7001", "station": "review"})
+    return send
+
+
+def test_ticket_page_from_waiting_to_called_to_reviewed_and_rated_once(browser, tmp_path):
+    from tests.support.cases import case_hall_toml
+
+    (tmp_path / "hall.toml").write_text(case_hall_toml(), encoding="utf-8")
+    with serve(tmp_path, config=load_hall(tmp_path / "hall.toml")) as running:
+        api, opened = Api(running.url), Pages(browser, running.url)
+        try:
+            caller = api("caller-4")
+            caller.act(4, "sign-in", {"clerk": "c04", "pin": "4444"})  # 社保卡 (review by the card unit) at 4 only
+            api("kiosk-1").issue("card")
+            caller.act(4, "call")  # the citizen before is at the counter
+            mine = api("kiosk-1").issue("card")
+            page = opened.open(f"/t/{mine['id']}", PHONE)
+            expect(page.locator("#status")).to_have_text("等候中 · 排在 4号窗口")
+            # nobody ahead, and still a wait: the page says why, in the kiosk's rounding
+            expect(page.locator("#ahead")).to_have_text("0 人")
+            expect(page.locator("#wait")).to_have_text(re.compile(r"^约 [1-9] 分钟$"))
+            expect(page.locator("#why")).to_have_text("您前面没有人等候；窗口正在为前一位市民办理，办完就叫您的号。")
+            expect(page.locator("#open-move")).to_be_hidden()  # no other staffed window serves 社保卡
+            expect(page.locator("#cancel")).to_be_in_viewport()
+            expect(page.locator("#guide")).to_have_attribute("open", "")
+            expect(page.locator("#guide-called")).to_have_text(re.compile("最多呼叫 3 次"))  # recall_limit 2, +1
+            shot(page, "ticket-nobody-ahead")
+
+            caller.act(4, "call")
+            expect(page.locator("#status")).to_have_text("请到 4号窗口 办理")
+            expect(page.locator("#cancel")).to_be_hidden()
+            expect(page.locator("#rating")).to_be_hidden()
+            caller.act(4, "finish")  # handled at the window: the card unit reviews it
+            expect(page.locator("#status")).to_have_text("审核中")
+            expect(page.locator("#steps li")).to_have_text(["窗口受理", "审核", "办结"])
+            expect(page.locator("#steps li.now")).to_have_text("审核")
+            expect(page.locator("#stage-text")).to_have_text("窗口已受理，社会保障卡服务中心正在审核，请在大厅稍候。")
+
+            expect(page.locator("#rating-title")).to_have_text("请为本次服务评价")
+            page.click(".score[data-score='2']")
+            expect(page.locator("#reasons .chip")).to_have_count(6)
+            page.click("#reasons .chip:text-is('等候时间太长')")
+            shot(page, "ticket-rating")
+            page.click("#send-rating")
+            expect(page.locator("#rated")).to_have_text("您已评价：不满意，感谢您的反馈（等候时间太长）")
+            assert [(r["number"], r["score"], r["reasons"]) for r in api.ratings()] == [
+                (mine["number"], 2, ["等候时间太长"])
+            ]
+            # the window's evaluator is still armed for this ticket: the core refuses a second rating
+            status, answer, _ = api("eval-4").request("POST", "/api/v1/windows/4/rating", {"score": 5})
+            assert (status, answer["error"]["code"]) == (409, "already_rated")
+
+            send = reviewer(running.url)
+            case = next(c for c in send("GET", "/api/v1/cases?unit=card")["cases"] if c["number"] == mine["number"])
+            send("POST", f"/api/v1/cases/{case['id']}/review", {"decision": "pass", "note": ""})
+            expect(page.locator("#status")).to_have_text("已办结，感谢您的光临")  # live, from the case's event
+            expect(page.locator("#steps li.now")).to_have_text("办结")
+            expect(page.locator("#rated")).to_be_visible()
+            shot(page, "ticket-done")
+        finally:
+            opened.close()
+            api.close()
+        assert opened.errors == []
+
+
+def test_a_ticket_rated_on_the_evaluator_shows_that_rating_on_the_phone(pages, api):
+    ticket = finish_one(api, 1)
+    page = pages.open(f"/t/{ticket['id']}", PHONE)
+    expect(page.locator("#rating-title")).to_have_text("请为本次服务评价")
+    assert api("eval-1").request("POST", "/api/v1/windows/1/rating", {"score": 4})[0] == 201
+    expect(page.locator("#rated")).to_have_text("您已评价：满意，感谢您的反馈")  # live, from rating.recorded
+    expect(page.locator("#scores .score")).to_have_count(0)
