@@ -60,6 +60,7 @@ def phone_pictures(browser: Any, url: str, core: Core, clock: Clock, out: Path) 
     page.click(".score[data-score='2']")
     for reason in ("等候时间太长", "一次告知不清"):
         page.click(f".chip:text-is('{reason}')")
+    page.locator("#send-rating").scroll_into_view_if_needed()  # as the citizen scrolls to send it
     after = shot(page, out / "web-ticket-served.png")
     page.close()
     return side_by_side([waiting, sheet, after])

@@ -569,3 +569,24 @@ def test_a_ticket_rated_on_the_evaluator_shows_that_rating_on_the_phone(pages, a
     assert api("eval-1").request("POST", "/api/v1/windows/1/rating", {"score": 4})[0] == 201
     expect(page.locator("#rated")).to_have_text("您已评价：满意，感谢您的反馈")  # live, from rating.recorded
     expect(page.locator("#scores .score")).to_have_count(0)
+
+
+def test_the_pages_round_and_word_waits_as_the_kiosk_prints_them(pages):
+    from onewindow.kiosk.ticket import wait_minutes
+
+    page = pages.open("/t/no-such-ticket-0000", PHONE)
+    expect(page.locator("[data-view=unknown]")).to_be_visible()
+    seconds = [0, 29, 30, 89, 90, 299, 569, 570, 599, 600, 749, 750, 1799, 3299, 3300, 3599, 3600, 5399, 5400, 9000]
+    assert page.evaluate("all => all.map(waitMinutes)", seconds) == [wait_minutes(s) for s in seconds]
+    facts = page.evaluate(
+        "cases => cases.map(([ahead, s, busy]) => waitFacts(ahead, s, busy))",
+        [[2, 180, False], [0, 180, True], [0, 180, False], [0, 0, False], [3, None, False], [1, 5400, False]],
+    )
+    assert facts == [
+        {"ahead": "2 人", "wait": "约 3 分钟", "why": ""},
+        {"ahead": "0 人", "wait": "约 3 分钟", "why": "窗口正在办理"},  # nobody ahead, a wait: say why
+        {"ahead": "0 人", "wait": "—", "why": ""},  # nobody ahead, a wait, no reason known: show none
+        {"ahead": "0 人", "wait": "无需等候", "why": ""},
+        {"ahead": "3 人", "wait": "—", "why": ""},  # nobody staffed for the service: no estimate
+        {"ahead": "1 人", "wait": "约 1 小时 30 分钟", "why": ""},
+    ]

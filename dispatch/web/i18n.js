@@ -618,14 +618,15 @@ function waitSpan(seconds) {
 }
 
 /** People ahead, the wait and, where the two would seem to disagree, why: {ahead, wait, why}.
- * No estimate (nobody staffed): no wait. Nobody ahead and a free window: 无需等候. Nobody ahead and the window
- * busy with the citizen at its counter: the wait, and that reason. Nobody ahead, no reason known: no wait. */
+ * No estimate (nobody staffed): no wait ("—"). Someone ahead: the wait. Nobody ahead and none left: 无需等候.
+ * Nobody ahead and the window busy with the citizen at its counter: the wait, and that reason. Nobody ahead,
+ * a wait left and no reason to give: no wait ("—"), never a figure the people ahead contradict. */
 function waitFacts(ahead, seconds, busy) {
   const facts = { ahead: t("ahead_n", { n: ahead === null || ahead === undefined ? "—" : ahead }), wait: "—", why: "" };
   if (seconds === null || seconds === undefined) return facts;
   if (ahead > 0) facts.wait = waitSpan(Math.max(0, seconds));
-  else if (seconds > 0 && busy) Object.assign(facts, { wait: waitSpan(seconds), why: t("why_busy") });
-  else facts.wait = t("no_wait");
+  else if (seconds <= 0) facts.wait = t("no_wait");
+  else if (busy) Object.assign(facts, { wait: waitSpan(seconds), why: t("why_busy") });
   return facts;
 }
 
