@@ -590,3 +590,37 @@ def test_the_pages_round_and_word_waits_as_the_kiosk_prints_them(pages):
         {"ahead": "3 人", "wait": "—", "why": ""},  # nobody staffed for the service: no estimate
         {"ahead": "1 人", "wait": "约 1 小时 30 分钟", "why": ""},
     ]
+
+
+def test_web_evaluator_shows_the_clerks_photo_and_sends_ticked_reasons_when_the_next_citizen_starts(browser, tmp_path):
+    from tests.test_ratings import png
+
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "c01.png").write_bytes(png(30, 40))
+    text = hall_toml(extra='\n[rating]\nreasons = ["排队太久", "态度生硬"]\n')
+    (tmp_path / "hall.toml").write_text(text.replace('name = "职员1"\n', 'name = "职员1"\nphoto = "photos/c01.png"\n'))
+    with serve(tmp_path, config=load_hall(tmp_path / "hall.toml")) as running:
+        api, opened = Api(running.url), Pages(browser, running.url)
+        try:
+            page = opened.open("/evaluator?window=1", TABLET)
+            set_up_evaluator(page)
+            first = finish_one(api, 1)
+            expect(page.locator("#rate-clerk img.photo")).to_have_attribute("src", "/clerks/c01/photo")
+            page.click(".face[data-score='2']")
+            expect(page.locator("#reason-chips .reason")).to_have_text(["排队太久", "态度生硬"])  # the hall's own
+            page.click("#reason-chips .reason:text-is('态度生硬')")
+            following = api("kiosk-1").issue("general")
+            api().move(following["id"], 1)
+            api("caller-1").act(1, "call")
+            api("caller-1").act(1, "start")  # the next citizen at the counter: the screen ends, sending what was ticked
+            expect(page.locator("#thanks-sub")).to_have_text("我们会认真改进，感谢您的反馈")
+            assert [(r["number"], r["reasons"]) for r in api.ratings()] == [(first["number"], ["态度生硬"])]
+            expect(page.locator("[data-view=idle]")).to_be_visible(timeout=15_000)
+            photo = page.locator("#idle-clerk img.photo")
+            expect(photo).to_be_visible()
+            assert photo.evaluate("img => img.complete && img.naturalWidth") == 30  # served by the core, loaded
+            shot(page, "evaluator-photo")
+        finally:
+            opened.close()
+            api.close()
+        assert opened.errors == []

@@ -275,7 +275,9 @@ async function tap(score) {
  * time is up with what was ticked; 不选了 or nothing ticked sends nothing. */
 function askReasons(score) {
   clearInterval(state.ticker);
-  state.reasons = { score, chosen: new Set(), left: REASONS_S };
+  // the core takes reasons until rating_window_s after the press: the screen ends a little before
+  const left = Math.max(3, Math.min(REASONS_S, state.hall.rating_window_s - 3));
+  state.reasons = { score, chosen: new Set(), left };
   show("reasons");
   $("#reasons-sub").textContent = t("reasons_sub", { label: t(`score_${score}`) });
   $("#reason-chips").replaceChildren(
