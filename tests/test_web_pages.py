@@ -431,7 +431,11 @@ def test_ticket_page_live_status_move_and_cancel(pages, api):
     expect(page.locator("#confirm-text")).to_have_text(re.compile(r"改到 1号窗口？前面 1 人，预计等候 约 \d+ 分钟。"))
     shot(page, "ticket-move")
     page.click("#confirm-yes")
+    expect(page.locator("#move-sheet")).to_be_hidden()
     expect(page.locator("#status")).to_have_text("等候中 · 排在 1号窗口")
+    page.click("#open-move")
+    page.mouse.click(195, 40)  # beside the sheet: it closes
+    expect(page.locator("#move-sheet")).to_be_hidden()
     assert api().ticket(mine["id"])["window"] == 1
 
     caller.act(1, "call")

@@ -21,6 +21,13 @@ async function start() {
   $("#cancel").addEventListener("click", cancel);
   $("#open-move").addEventListener("click", () => ($("#move-sheet").hidden = false));
   $("#close-move").addEventListener("click", () => ($("#move-sheet").hidden = true));
+  // a tap beside the sheet, or Esc, closes it as on any phone
+  $("#move-sheet").addEventListener("click", (event) => {
+    if (event.target === $("#move-sheet")) $("#move-sheet").hidden = true;
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && $("#confirm").hidden) $("#move-sheet").hidden = true;
+  });
   $("#send-rating").addEventListener("click", sendRating);
   try {
     state.hall = (await request("GET", "/api/v1/hall")).body;
