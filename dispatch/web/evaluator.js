@@ -181,7 +181,7 @@ function renderClerk() {
   const line = $("#rate-clerk");
   const open = !w || w.state === "open";
   if (!clerk || !open) {
-    const text = open ? t("window_unstaffed") : t("window_paused_idle");
+    const text = open ? t("evaluator_unstaffed") : t("evaluator_paused");
     idleCard.replaceChildren(el("p", { class: "no-clerk", text }));
     line.replaceChildren();
     return;
