@@ -778,6 +778,24 @@ class Hall:
             return Conflict("already_rated", f"ticket {t.number} is rated already")
         return Conflict("rating_closed", f"the rating of ticket {t.number} has closed")
 
+    def give_reasons(self, number: int, reasons: tuple[str, ...], actor: str) -> Rating:
+        """The reasons a citizen ticked on the window's evaluator after pressing 2 or 1 there: the press is recorded
+        at once (a citizen who walks away still leaves the rating), the reasons join it once, while its time lasts."""
+        w = self.window(number)
+        rating = self.ratings.get(w.armed_ticket) if w.armed_ticket else None
+        if rating is None or rating.window != number:
+            raise Conflict("not_rated", f"nothing was rated at window {number}")
+        if rating.score > 2:
+            raise Conflict("not_flagged", "reasons are given for a rating of 2 or 1")
+        if rating.reasons:
+            raise Conflict("reasons_given", f"the rating of ticket {rating.number} has its reasons")
+        if self.clock() >= rating.at + self.config.rating_window_s:
+            raise Conflict("rating_closed", f"the rating of ticket {rating.number} has closed")
+        rating.reasons = reasons
+        self.changes.ratings.append(rating)
+        self._record(actor, "rating.reasons", {"number": rating.number, "window": number, "reasons": list(reasons)})
+        return rating
+
     def rate_ticket(self, ticket_id: str, score: int, actor: str, reasons: tuple[str, ...] = ()) -> Rating:
         """A citizen rates their own finished ticket from its page (the QR code), until the end of its day."""
         t = self.ticket(ticket_id)

@@ -63,6 +63,7 @@ class Clerk:
     pin_hash: str
     duties: tuple[str, ...] = ("window",)
     units: tuple[str, ...] = ()  # whose cases this person reviews or approves
+    photo: str | None = None  # a picture file shown beside the name on the window's evaluator (亮明身份)
 
     def decides(self, duty: str, unit: str) -> bool:
         """Whether this clerk has `duty` (review or approve) for `unit`'s cases."""
@@ -99,6 +100,8 @@ class HallConfig:
     services: tuple[Service, ...] = ()
     windows: tuple[WindowSpec, ...] = ()
     clerks: tuple[Clerk, ...] = ()
+    # what a citizen may tick after a rating of 2 or 1 (差评原因); empty: the pages' own list in the hall's locale
+    rating_reasons: tuple[str, ...] = ()
     users: tuple[User, ...] = ()
     devices: tuple[Device, ...] = ()
     path: str = ""
@@ -195,6 +198,7 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
         if entry.data.get("id") in service_ids and entry.data["id"] not in served:
             entry.error("id", f"no [[window]] serves {show(entry.data['id'])}: add it to some window's services")
     clerks = _read_clerks(file, unit_ids)
+    rating_reasons = _read_rating_reasons(file)
     users = _read_users(file)
     devices = _read_devices(file, window_numbers)
     file.finish()
@@ -214,6 +218,7 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
         services=tuple(services),
         windows=tuple(windows),
         clerks=tuple(clerks),
+        rating_reasons=rating_reasons,
         users=tuple(users),
         devices=tuple(devices),
         path=str(file.path),
@@ -444,10 +449,47 @@ def _read_clerks(file: ConfigFile, unit_ids: list[str]) -> list[Clerk]:
         name = t.str("name", max_length=20)
         pin_hash = t.get("pin_hash", kind=str, kind_name="a string", check=hash_format_problem)
         duties, units = _read_duties(t, unit_ids)
+        photo = t.str("photo", None, max_length=500)
+        if photo is not None:
+            photo = _photo_path(t, Path(file.path).parent, photo)
         t.finish()
         if ids.check(t, "id", cid) and t.ok:
-            out.append(Clerk(id=cid, name=name, pin_hash=pin_hash, duties=duties, units=units))
+            out.append(Clerk(id=cid, name=name, pin_hash=pin_hash, duties=duties, units=units, photo=photo))
     return out
+
+
+PHOTO_TYPES = (".jpg", ".jpeg", ".png", ".webp")
+
+
+def _photo_path(t: Table, folder: Path, given: str) -> str | None:
+    """A clerk's photo: a picture file, relative to the hall file's folder; the core serves it (the LAN has no web)."""
+    path = folder / given
+    if path.suffix.lower() not in PHOTO_TYPES:
+        t.error("photo", f"{show(given)} is not a picture file ({', '.join(PHOTO_TYPES)})")
+        return None
+    if not path.is_file():
+        t.error("photo", f"{show(given)}: there is no file {path}")
+        return None
+    return str(path.resolve())
+
+
+def _read_rating_reasons(file: ConfigFile) -> tuple[str, ...]:
+    """`[rating] reasons`: the short reasons a citizen may tick after a rating of 2 or 1."""
+    t = file.table("rating")
+    if t is None:
+        return ()
+    reasons = t.list("reasons", [])
+    t.finish()
+    if reasons is None:
+        return ()
+    for reason in reasons:
+        if not reason.strip() or len(reason) > 20:
+            t.error("reasons", f"{show(reason)} is not allowed (each reason 1-20 characters)")
+            return ()
+    if len(reasons) > 8:
+        t.error("reasons", f"{len(reasons)} reasons are too many for one screen (at most 8)")
+        return ()
+    return tuple(reasons)
 
 
 def _read_duties(t: Table, unit_ids: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:

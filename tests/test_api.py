@@ -91,7 +91,7 @@ def test_a_morning_kiosk_issues_clerk_calls_citizen_moves_and_rates(hall):
     general = next(s for s in state["services"] if s["id"] == "general")
     assert general["waiting"] == 2 and general["available"] is True
     w1 = next(w for w in state["windows"] if w["number"] == 1)
-    assert w1["clerk"] == {"id": "c01", "name": "职员1"} and w1["waiting"] == 1 and w1["current"] is None
+    assert w1["clerk"] == {"id": "c01", "name": "职员1", "photo": None} and w1["waiting"] == 1 and w1["current"] is None
     assert "pin_hash" not in json.dumps(state) and token("kiosk-1") not in json.dumps(state)
 
 

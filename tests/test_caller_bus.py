@@ -246,6 +246,35 @@ def test_evaluator_pads_on_their_own_line(hall, api, tmp_path, pty):
     assert sorted((r["window"], r["score"]) for r in body["ratings"]) == [(1, 4), (2, 1)]
 
 
+def test_a_pads_rating_and_the_phones_are_one_rating_per_ticket(hall, api, tmp_path, pty):
+    outcomes, line = Outcomes(), Line(pty)
+    caller, phone = api("caller-1"), api()
+    caller.act(1, "sign-in", {"clerk": "c01", "pin": "1111"})
+    caller.act(2, "sign-in", {"clerk": "c02", "pin": "2222"})
+    first, second = (api("kiosk-1").issue("general") for _ in range(2))
+    phone.move(first["id"], 1)
+    phone.move(second["id"], 2)
+    with station(role_file(tmp_path, hall.url, "eval-1", pty.port, {33: 1, 34: 2}), outcomes) as st:
+        ready(st)
+        for n in (1, 2):
+            caller.act(n, "call")
+            caller.act(n, "finish")
+        pty.write(ff68.score_frame(33, 5))  # window 1's pad first ...
+        assert outcomes.wait(1) == [(1, "score", "ok")]
+        status, answer, _ = phone.request("POST", f"/api/v1/tickets/{first['id']}/rating", {"score": 1})
+        assert (status, answer["error"]["code"]) == (409, "already_rated")  # ... so its phone is refused
+        status, _, _ = phone.request("POST", f"/api/v1/tickets/{second['id']}/rating", {"score": 2})
+        assert status == 201  # window 2's citizen rates on the phone first ...
+        pty.write(ff68.score_frame(34, 5))
+        assert outcomes.wait(2)[1] == (2, "score", "already_rated")  # ... so the pad is refused
+        assert wait_until(lambda: line.beeps() == [34])  # and beeps: the citizen hears it did not count
+    import base64
+
+    secret = base64.b64encode(f"manager:{PASSWORDS['manager']}".encode()).decode()
+    _, body, _ = api().request("GET", "/api/v1/ratings", headers={"Authorization": f"Basic {secret}"})
+    assert [(r["number"], r["score"]) for r in body["ratings"]] == [(first["number"], 5), (second["number"], 2)]
+
+
 def test_pads_go_dark_while_the_core_is_away_and_show_again_after(tmp_path, pty):
     outcomes, line = Outcomes(), Line(pty)
     with CoreProcess(tmp_path, require_sign_in=False) as core:  # an open window is staffed: the ticket goes to 1

@@ -294,6 +294,32 @@ def test_the_evaluator_rates_only_what_the_core_armed(hall, api, tmp_path):
     assert [(r["window"], r["score"], r["flagged"]) for r in ratings] == [(1, 2, True)]
 
 
+def test_one_rating_per_ticket_between_the_keypad_and_the_phone_whichever_comes_first(hall, api, tmp_path):
+    keypads, outcomes = Keypads(), Outcomes()
+    caller, phone = api("caller-1"), api()
+    caller.act(1, "sign-in", {"clerk": "c01", "pin": "1111"})
+    first, second = (api("kiosk-1").issue("general") for _ in range(2))
+    for ticket in (first, second):
+        phone.move(ticket["id"], 1)
+    with station(role_file(tmp_path, hall.url, "eval-1", {1: "faces"}), keypads, outcomes) as st:
+        ready(st)
+        caller.act(1, "call")
+        caller.act(1, "finish")  # A001 done: the keypad is armed for it, its phone page may rate it too
+        keypads[1].press("F2")  # 满意, on the keypad
+        assert outcomes.wait(1) == [(1, "score", "ok")]
+        status, answer, _ = phone.request("POST", f"/api/v1/tickets/{first['id']}/rating", {"score": 1})
+        assert (status, answer["error"]["code"]) == (409, "already_rated")
+        caller.act(1, "call")
+        caller.act(1, "finish")  # A002 done: this time the phone is first
+        status, answer, _ = phone.request("POST", f"/api/v1/tickets/{second['id']}/rating", {"score": 3})
+        assert status == 201 and answer["number"] == second["number"]
+        keypads[1].press("F1")  # 非常满意 on the keypad, for a ticket its phone has rated
+        assert outcomes.wait(2)[1] == (1, "score", "already_rated")
+        assert st.health()["parts"]["window-1"]["message"] == "已评价"
+    ratings = api.as_manager("/api/v1/ratings")["ratings"]
+    assert [(r["number"], r["score"]) for r in ratings] == [(first["number"], 4), (second["number"], 3)]
+
+
 def test_the_evaluator_follows_the_cores_arming_and_a_late_press_is_told_so(hall, api, tmp_path):
     keypads, outcomes = Keypads(), Outcomes()
     caller = api("caller-1")

@@ -302,6 +302,10 @@ def test_web_evaluator_five_faces_one_rating(pages, api):
     expect(page.locator("#windows button")).to_have_text(["1号窗口", "2号窗口", "3号窗口"])
     page.click("#windows button[data-window='1']")
     expect(page.locator("[data-view=idle] h1")).to_have_text("欢迎光临")
+    # nothing to rate and nobody at the window: no prompt to rate, the window says so
+    expect(page.locator("#idle-clerk")).to_have_text("本窗口暂无工作人员")
+    expect(page.locator("[data-view=rate]")).to_be_hidden()
+    expect(page.locator("[data-view=idle]")).not_to_contain_text("评价")
     shot(page, "evaluator-idle")
 
     finish_one(api, 1)
@@ -318,8 +322,16 @@ def test_web_evaluator_five_faces_one_rating(pages, api):
     assert [(r["window"], r["score"]) for r in api.ratings()] == [(1, 4)]
     expect(page.locator("[data-view=idle]")).to_be_visible(timeout=15_000)  # thanks, then idle
 
+    # idle again: who serves here (亮明身份), still no prompt to rate
+    expect(page.locator("#idle-clerk .name")).to_have_text("职员1")
+    expect(page.locator("#idle-clerk .id")).to_have_text("工号 c01")
+    expect(page.locator("#idle-clerk .photo")).to_have_text("职")  # no photo in the hall file: the name's first
+    expect(page.locator("[data-view=idle]")).not_to_contain_text("评价")
+
     page.reload()  # the tablet keeps its device and window
     expect(page.locator("[data-view=idle] .window-name")).to_have_text("1号窗口")
+    api("caller-1").act(1, "pause", {"reason": "午休"})
+    expect(page.locator("#idle-clerk")).to_have_text("本窗口暂停服务")  # a paused window shows nobody to rate
 
 
 def test_web_evaluator_a_poor_rating_and_a_closed_one(pages, api, hall):
@@ -327,9 +339,22 @@ def test_web_evaluator_a_poor_rating_and_a_closed_one(pages, api, hall):
     set_up_evaluator(page)
     expect(page.locator("[data-view=idle] .window-name")).to_have_text("2号窗口")
     finish_one(api, 2)
+    expect(page.locator("#rate-clerk")).to_have_text("职职员2 · 工号 c02")  # the initial, then name and 工号
     page.click(".face[data-score='1']")
+    # the press counts at once; then what went wrong, as chips (the test hall has no [rating]: the page's own)
+    expect(page.locator("#reasons-sub")).to_contain_text("已收到您的评价：非常不满意")
+    assert [(r["window"], r["score"], r["reasons"]) for r in api.ratings()] == [(2, 1, [])]
+    expect(page.locator("#reason-chips .reason")).to_have_count(6)
+    page.click("#reason-chips .reason:text-is('等候时间太长')")
+    page.click("#reason-chips .reason:text-is('业务不熟练')")
+    page.click("#reason-chips .reason:text-is('等候时间太长')")  # changed their mind
+    page.click("#reason-chips .reason:text-is('服务态度不好')")
+    shot(page, "evaluator-reasons")
+    page.click("#send-reasons")
     expect(page.locator("#thanks-sub")).to_have_text("我们会认真改进，感谢您的反馈")
-    assert [(r["window"], r["score"], r["flagged"]) for r in api.ratings()] == [(2, 1, True)]
+    assert [(r["window"], r["score"], r["flagged"], r["reasons"]) for r in api.ratings()] == [
+        (2, 1, True, ["业务不熟练", "服务态度不好"])
+    ]
 
     finish_one(api, 2)
     expect(page.locator("[data-view=rate]")).to_be_visible()
@@ -393,17 +418,24 @@ def test_ticket_page_live_status_move_and_cancel(pages, api):
     expect(page.locator("#service")).to_have_text("通办业务")
     expect(page.locator("#status")).to_have_text("等候中 · 排在 3号窗口")
     expect(page.locator("#ahead")).to_have_text("1 人")
-    expect(page.locator("#windows li .name")).to_have_text(["1号窗口", "2号窗口", "3号窗口"])
-    expect(page.locator("#windows li[data-window='3'] .here")).to_have_text("当前")
+    expect(page.locator("#open-move")).to_have_text("换个窗口（2）")  # one button, not a row per window
+    expect(page.locator("#windows")).to_be_hidden()
     shot(page, "ticket-waiting")
+    page.click("#open-move")
+    expect(page.locator("#windows li .name")).to_have_text(["3号窗口", "1号窗口", "2号窗口"])  # its own first
+    expect(page.locator("#windows li[data-window='3'] .here")).to_have_text("当前")
 
     caller.act(1, "call")  # window 1 calls its first: the page follows live
     expect(page.locator("#windows li[data-window='1'] .facts")).to_contain_text("前面还有 1 人")
     page.click("#windows li[data-window='1'] button")
-    expect(page.locator("#confirm-text")).to_have_text(re.compile(r"改到 1号窗口？预计等候 .+，前面 1 人。"))
+    expect(page.locator("#confirm-text")).to_have_text(re.compile(r"改到 1号窗口？前面 1 人，预计等候 约 \d+ 分钟。"))
     shot(page, "ticket-move")
     page.click("#confirm-yes")
+    expect(page.locator("#move-sheet")).to_be_hidden()
     expect(page.locator("#status")).to_have_text("等候中 · 排在 1号窗口")
+    page.click("#open-move")
+    page.mouse.click(195, 40)  # beside the sheet: it closes
+    expect(page.locator("#move-sheet")).to_be_hidden()
     assert api().ticket(mine["id"])["window"] == 1
 
     caller.act(1, "call")
@@ -449,6 +481,149 @@ def test_ticket_page_in_english(browser, tmp_path):
             shot(page, "ticket-en")
             caller_page = opened.open("/caller")
             expect(caller_page.locator("[data-view=sign-in] h2")).to_have_text("Sign in at a window")
+        finally:
+            opened.close()
+            api.close()
+        assert opened.errors == []
+
+
+def reviewer(url: str) -> Any:
+    """A reviewer's browser-less session at the review station (r1 of the case hall), through the real API."""
+    import http.cookiejar
+    import json
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def send(method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        headers = {"Content-Type": "application/json", "X-Onewindow-Session": "clerk"}
+        with opener.open(urllib.request.Request(url + path, data=data, method=method, headers=headers)) as answer:
+            return json.loads(answer.read() or b"null")
+
+    send("POST", "/api/v1/session", {"clerk": "r1", "pin": "7001", "station": "review"})
+    return send
+
+
+def test_ticket_page_from_waiting_to_called_to_reviewed_and_rated_once(browser, tmp_path):
+    from tests.support.cases import case_hall_toml
+
+    (tmp_path / "hall.toml").write_text(case_hall_toml(), encoding="utf-8")
+    with serve(tmp_path, config=load_hall(tmp_path / "hall.toml")) as running:
+        api, opened = Api(running.url), Pages(browser, running.url)
+        try:
+            caller = api("caller-4")
+            caller.act(4, "sign-in", {"clerk": "c04", "pin": "4444"})  # 社保卡 (review by the card unit) at 4 only
+            api("kiosk-1").issue("card")
+            caller.act(4, "call")  # the citizen before is at the counter
+            mine = api("kiosk-1").issue("card")
+            page = opened.open(f"/t/{mine['id']}", PHONE)
+            expect(page.locator("#status")).to_have_text("等候中 · 排在 4号窗口")
+            # nobody ahead, and still a wait: the page says why, in the kiosk's rounding
+            expect(page.locator("#ahead")).to_have_text("0 人")
+            expect(page.locator("#wait")).to_have_text(re.compile(r"^约 [1-9] 分钟$"))
+            expect(page.locator("#why")).to_have_text("您前面没有人等候；窗口正在为前一位市民办理，办完就叫您的号。")
+            expect(page.locator("#open-move")).to_be_hidden()  # no other staffed window serves 社保卡
+            expect(page.locator("#cancel")).to_be_in_viewport()
+            expect(page.locator("#guide")).to_have_attribute("open", "")
+            expect(page.locator("#guide-called")).to_have_text(re.compile("最多呼叫 3 次"))  # recall_limit 2, +1
+            shot(page, "ticket-nobody-ahead")
+
+            caller.act(4, "call")
+            expect(page.locator("#status")).to_have_text("请到 4号窗口 办理")
+            expect(page.locator("#cancel")).to_be_hidden()
+            expect(page.locator("#rating")).to_be_hidden()
+            caller.act(4, "finish")  # handled at the window: the card unit reviews it
+            expect(page.locator("#status")).to_have_text("审核中")
+            expect(page.locator("#steps li")).to_have_text(["窗口受理", "审核", "办结"])
+            expect(page.locator("#steps li.now")).to_have_text("审核")
+            expect(page.locator("#stage-text")).to_have_text("窗口已受理，社会保障卡服务中心正在审核，请在大厅稍候。")
+
+            expect(page.locator("#rating-title")).to_have_text("请为本次服务评价")
+            page.click(".score[data-score='2']")
+            expect(page.locator("#reasons .chip")).to_have_count(6)
+            page.click("#reasons .chip:text-is('等候时间太长')")
+            shot(page, "ticket-rating")
+            page.click("#send-rating")
+            expect(page.locator("#rated")).to_have_text("您已评价：不满意，感谢您的反馈（等候时间太长）")
+            assert [(r["number"], r["score"], r["reasons"]) for r in api.ratings()] == [
+                (mine["number"], 2, ["等候时间太长"])
+            ]
+            # the window's evaluator is still armed for this ticket: the core refuses a second rating
+            status, answer, _ = api("eval-4").request("POST", "/api/v1/windows/4/rating", {"score": 5})
+            assert (status, answer["error"]["code"]) == (409, "already_rated")
+
+            send = reviewer(running.url)
+            case = next(c for c in send("GET", "/api/v1/cases?unit=card")["cases"] if c["number"] == mine["number"])
+            send("POST", f"/api/v1/cases/{case['id']}/review", {"decision": "pass", "note": ""})
+            expect(page.locator("#status")).to_have_text("已办结，感谢您的光临")  # live, from the case's event
+            expect(page.locator("#steps li.now")).to_have_text("办结")
+            expect(page.locator("#rated")).to_be_visible()
+            shot(page, "ticket-done")
+        finally:
+            opened.close()
+            api.close()
+        assert opened.errors == []
+
+
+def test_a_ticket_rated_on_the_evaluator_shows_that_rating_on_the_phone(pages, api):
+    ticket = finish_one(api, 1)
+    page = pages.open(f"/t/{ticket['id']}", PHONE)
+    expect(page.locator("#rating-title")).to_have_text("请为本次服务评价")
+    assert api("eval-1").request("POST", "/api/v1/windows/1/rating", {"score": 4})[0] == 201
+    expect(page.locator("#rated")).to_have_text("您已评价：满意，感谢您的反馈")  # live, from rating.recorded
+    expect(page.locator("#scores .score")).to_have_count(0)
+
+
+def test_the_pages_round_and_word_waits_as_the_kiosk_prints_them(pages):
+    from onewindow.kiosk.ticket import wait_minutes
+
+    page = pages.open("/t/no-such-ticket-0000", PHONE)
+    expect(page.locator("[data-view=unknown]")).to_be_visible()
+    seconds = [0, 29, 30, 89, 90, 299, 569, 570, 599, 600, 749, 750, 1799, 3299, 3300, 3599, 3600, 5399, 5400, 9000]
+    assert page.evaluate("all => all.map(waitMinutes)", seconds) == [wait_minutes(s) for s in seconds]
+    facts = page.evaluate(
+        "cases => cases.map(([ahead, s, busy]) => waitFacts(ahead, s, busy))",
+        [[2, 180, False], [0, 180, True], [0, 180, False], [0, 0, False], [3, None, False], [1, 5400, False]],
+    )
+    assert facts == [
+        {"ahead": "2 人", "wait": "约 3 分钟", "why": ""},
+        {"ahead": "0 人", "wait": "约 3 分钟", "why": "窗口正在办理"},  # nobody ahead, a wait: say why
+        {"ahead": "0 人", "wait": "—", "why": ""},  # nobody ahead, a wait, no reason known: show none
+        {"ahead": "0 人", "wait": "无需等候", "why": ""},
+        {"ahead": "3 人", "wait": "—", "why": ""},  # nobody staffed for the service: no estimate
+        {"ahead": "1 人", "wait": "约 1 小时 30 分钟", "why": ""},
+    ]
+
+
+def test_web_evaluator_shows_the_clerks_photo_and_sends_ticked_reasons_when_the_next_citizen_starts(browser, tmp_path):
+    from tests.test_ratings import png
+
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "c01.png").write_bytes(png(30, 40))
+    text = hall_toml(extra='\n[rating]\nreasons = ["排队太久", "态度生硬"]\n')
+    (tmp_path / "hall.toml").write_text(text.replace('name = "职员1"\n', 'name = "职员1"\nphoto = "photos/c01.png"\n'))
+    with serve(tmp_path, config=load_hall(tmp_path / "hall.toml")) as running:
+        api, opened = Api(running.url), Pages(browser, running.url)
+        try:
+            page = opened.open("/evaluator?window=1", TABLET)
+            set_up_evaluator(page)
+            first = finish_one(api, 1)
+            expect(page.locator("#rate-clerk img.photo")).to_have_attribute("src", "/clerks/c01/photo")
+            page.click(".face[data-score='2']")
+            expect(page.locator("#reason-chips .reason")).to_have_text(["排队太久", "态度生硬"])  # the hall's own
+            page.click("#reason-chips .reason:text-is('态度生硬')")
+            following = api("kiosk-1").issue("general")
+            api().move(following["id"], 1)
+            api("caller-1").act(1, "call")
+            api("caller-1").act(1, "start")  # the next citizen at the counter: the screen ends, sending what was ticked
+            expect(page.locator("#thanks-sub")).to_have_text("我们会认真改进，感谢您的反馈")
+            assert [(r["number"], r["reasons"]) for r in api.ratings()] == [(first["number"], ["态度生硬"])]
+            expect(page.locator("[data-view=idle]")).to_be_visible(timeout=15_000)
+            photo = page.locator("#idle-clerk img.photo")
+            expect(photo).to_be_visible()
+            assert photo.evaluate("img => img.complete && img.naturalWidth") == 30  # served by the core, loaded
+            shot(page, "evaluator-photo")
         finally:
             opened.close()
             api.close()

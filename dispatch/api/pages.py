@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, send_file
 
 from ..domain import Hall
 from ..model import WAITING, Ticket, Window
@@ -83,6 +83,17 @@ def evaluator() -> Response:
     return _page("evaluator.html", private=True)
 
 
+@pages.get("/clerks/<clerk_id>/photo")
+def clerk_photo(clerk_id: str) -> Response:
+    """A clerk's photo from the hall file, for the window's evaluator: public, like the name badge at the counter."""
+    clerk = app_state().core.read(lambda hall: hall.clerks.get(clerk_id))
+    if clerk is None or clerk.photo is None or not Path(clerk.photo).is_file():
+        raise ApiError(404, "unknown_photo", "no photo of this clerk")
+    response = send_file(clerk.photo, max_age=300)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @pages.get("/t/<ticket_id>")
 def ticket(ticket_id: str) -> Response:
     """A ticket's status page, where its QR code points. An unknown id gets the same page, saying so, with 404."""
@@ -121,6 +132,8 @@ def _choices(hall: Hall, ticket_id: str) -> dict[str, Any] | None:
                     "available": movable,
                     "ahead": ahead,
                     "estimated_wait_s": wait,
+                    # a citizen at its counter: why a wait remains with nobody ahead
+                    "busy": w.current is not None,
                 }
             )
     return {"status": t.status, "window": t.window, "windows": windows}

@@ -78,7 +78,7 @@ def rate(ticket_id: str) -> tuple[dict[str, Any], int]:
     body = read_body({"score": (int, True), "reasons": (list, False)})
     if body["score"] not in SCORES:
         raise ApiError(400, "bad_score", "score must be 1, 2, 3, 4 or 5")
-    reasons = _reasons(body.get("reasons", []))
+    reasons = reasons_of(body.get("reasons", []))
     core = app_state().core
     if not core.read(lambda hall: ticket_id in hall.tickets):
         if len(ticket_id) > 64 or core.store.ticket(ticket_id) is None:
@@ -89,7 +89,7 @@ def rate(ticket_id: str) -> tuple[dict[str, Any], int]:
     return core.read(lambda hall: rating_view(hall, rating)), 201
 
 
-def _reasons(raw: list[Any]) -> tuple[str, ...]:
+def reasons_of(raw: list[Any]) -> tuple[str, ...]:
     """The reasons a citizen ticked: a few short texts."""
     if len(raw) > MAX_REASONS or not all(isinstance(r, str) and 0 < len(r.strip()) <= MAX_REASON for r in raw):
         raise ApiError(400, "bad_field", f"'reasons' must be at most {MAX_REASONS} texts of 1-{MAX_REASON} characters")

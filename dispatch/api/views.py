@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from onewindow.hallfile import default_window_name
 from onewindow.hours import closing, day_text, is_issuing, is_open, last_ticket, next_opening
 
 from ..cases import age_s, overdue
 from ..domain import Hall
-from ..model import SCORES, Case, Rating, Ticket, Window
+from ..model import DONE, SCORES, Case, Rating, Ticket, Window
 
 
 def ticket_view(hall: Hall, t: Ticket) -> dict[str, Any]:
     ahead, wait = hall.estimate(t)
     case = hall.case_of(t.id)
+    rating = hall.ratings.get(t.id)
     return {
         "id": t.id,
         "number": t.number,
@@ -32,7 +34,25 @@ def ticket_view(hall: Hall, t: Ticket) -> dict[str, Any]:
         "window_name": window_name(hall, hall.windows[t.window]) if t.window in hall.windows else None,
         "printed_window": t.printed_window,
         "recalls": t.recalls,
-        "case": None if case is None else {"status": case.status, "window": case.window, "unit": case.unit},
+        "case": None if case is None else _case_stage(hall, case),
+        # one rating per ticket whichever channel gives it (the window's evaluator, the phone): the page shows which
+        "rating": None if rating is None else {"score": rating.score, "reasons": list(rating.reasons)},
+        "ratable": rating is None and t.status == DONE and t.served_window is not None and t.day == hall.day,
+    }
+
+
+def _case_stage(hall: Hall, case: Case) -> dict[str, Any]:
+    """Where a citizen's business stands after the window (their ticket page): the stage, who decides, and where
+    to go back to when it was returned for correction (the return's note is the clerk's, not shown here)."""
+    unit = hall.config.unit(case.unit)
+    returned_to = hall.windows.get(case.window)
+    return {
+        "status": case.status,
+        "class": case.kind,
+        "window": case.window,
+        "window_name": window_name(hall, returned_to) if returned_to else None,
+        "unit": case.unit,
+        "unit_name": unit.name if unit else case.unit,
     }
 
 
@@ -86,6 +106,13 @@ def window_name(hall: Hall, w: Window) -> str:
     return w.name or default_window_name(w.number, hall.config.locale)
 
 
+def clerk_view(hall: Hall, clerk_id: str) -> dict[str, Any]:
+    """A clerk as the window shows them to citizens (亮明身份): name, 工号, and the photo's address if there is one."""
+    clerk = hall.clerks[clerk_id]
+    photo = f"/clerks/{quote(clerk.id)}/photo" if clerk.photo else None
+    return {"id": clerk.id, "name": clerk.name, "photo": photo}
+
+
 def window_view(hall: Hall, w: Window, queue: bool = False) -> dict[str, Any]:
     clerk = hall.clerks.get(w.clerk) if w.clerk else None
     current = w.current
@@ -97,7 +124,7 @@ def window_view(hall: Hall, w: Window, queue: bool = False) -> dict[str, Any]:
         "state": w.state,
         "staffed": hall.staffed(w),
         "pause_reason": w.pause_reason,
-        "clerk": {"id": clerk.id, "name": clerk.name} if clerk else None,
+        "clerk": None if clerk is None else clerk_view(hall, clerk.id),
         "current": None
         if current is None
         else {
@@ -150,6 +177,7 @@ def hall_view(hall: Hall, seq: int) -> dict[str, Any]:
         "recall_limit": cfg.recall_limit,
         "rating_window_s": cfg.rating_window_s,
         "require_sign_in": cfg.require_sign_in,
+        "rating_reasons": list(cfg.rating_reasons),
         "services": services,
         "windows": [window_view(hall, w) for w in hall.windows.values()],
         "hours": hours_view(hall),

@@ -14,6 +14,7 @@ from .auth import Principal, check_pin, window_actor
 from .body import read_body
 from .errors import ApiError
 from .state import app_state
+from .tickets import reasons_of
 from .views import rating_view, ticket_view, window_view
 
 windows = Blueprint("windows", __name__)
@@ -22,6 +23,19 @@ windows = Blueprint("windows", __name__)
 @windows.get("/api/v1/windows/<int:n>")
 def get_window(n: int) -> dict[str, Any]:
     return app_state().core.read(lambda hall: window_view(hall, hall.window(n), queue=True))
+
+
+@windows.post("/api/v1/windows/<int:n>/rating/reasons")
+def rating_reasons(n: int) -> dict[str, Any]:
+    """What the citizen ticked on the window's evaluator after its 2 or 1 (recorded at the press, reasons after)."""
+    p = window_actor(n, "rating")
+    body = read_body({"reasons": (list, True)})
+    reasons = reasons_of(body["reasons"])
+    if not reasons:
+        raise ApiError(400, "bad_field", "'reasons' must name at least one reason")
+    core = app_state().core
+    rating = core.execute(lambda hall: hall.give_reasons(n, reasons, p.actor))
+    return core.read(lambda hall: rating_view(hall, rating))
 
 
 @windows.post("/api/v1/windows/<int:n>/<action>")

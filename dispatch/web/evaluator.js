@@ -1,5 +1,6 @@
-// The web evaluator: a tablet at a window. It signs in once with its device token, shows five faces when the
-// core arms the window (a ticket finished there), sends the citizen's one rating, thanks, and goes idle.
+// The web evaluator: a tablet at a window. It signs in once with its device token, shows who serves at the window
+// (name, 工号, photo: 亮明身份), five faces when the core arms the window (a ticket finished there), sends the
+// citizen's one rating, asks the reasons after a 2 or 1, thanks, and goes idle (no prompt while nothing is ratable).
 "use strict";
 
 const PAGE_SESSION = "device"; // this page's own session cookie (common.js request)
@@ -16,6 +17,9 @@ const MOUTHS = {
   1: "M27 76 Q50 52 73 76",
 };
 const THANKS_MS = 5000;
+const REASONS_S = 30; // the reasons screen's time: the press is recorded already, the reasons are a plus
+// events about the window that change who, if anyone, serves there
+const WINDOW_EVENTS = ["window.signed_in", "window.signed_out", "window.paused", "window.resumed", "window.closed", "window.opened"];
 
 const state = {
   hall: null,
@@ -29,6 +33,8 @@ const state = {
   source: null,
   ticker: null,
   idleTimer: null,
+  window: null, // the window as the core last showed it: its clerk and state
+  reasons: null, // {score, chosen: Set, left}: the reasons screen after a 2 or 1
 };
 
 async function start() {
@@ -125,6 +131,8 @@ function run(n) {
   localStorage.setItem(STORE.window, String(n));
   for (const node of document.querySelectorAll(".window-name")) node.textContent = windowName(n);
   const w = state.hall.windows.find((x) => x.number === n);
+  state.window = w || null;
+  renderClerk();
   if (w && w.rating_until) arm({ number: null, until: w.rating_until });
   else idle();
   state.source = follow(state.hall.seq, onEvent, onConnection);
@@ -132,6 +140,8 @@ function run(n) {
 
 function onEvent(type, data) {
   if (data.window !== state.n) return;
+  if (WINDOW_EVENTS.includes(type)) refreshWindow();
+  if (state.reasons && type === "ticket.started") return endReasons(); // the next citizen is at the counter
   if (type === "ticket.finished" && data.rating_until) {
     arm({ number: data.number, until: data.rating_until });
     return;
@@ -154,12 +164,52 @@ function onConnection(up) {
   node.classList.toggle("down", !up);
 }
 
+async function refreshWindow() {
+  try {
+    state.window = (await request("GET", `/api/v1/windows/${state.n}`)).body;
+  } catch (error) {
+    return;
+  }
+  renderClerk();
+}
+
+/** Who serves at this window, as the 好差评 norm asks: photo (or the name's first character), name and 工号. */
+function renderClerk() {
+  const w = state.window;
+  const clerk = w && w.clerk;
+  const idleCard = $("#idle-clerk");
+  const line = $("#rate-clerk");
+  const open = !w || w.state === "open";
+  if (!clerk || !open) {
+    const text = open ? t("evaluator_unstaffed") : t("evaluator_paused");
+    idleCard.replaceChildren(el("p", { class: "no-clerk", text }));
+    line.replaceChildren();
+    return;
+  }
+  const picture = () =>
+    clerk.photo
+      ? el("img", { class: "photo", src: clerk.photo, alt: clerk.name })
+      : el("span", { class: "photo initial", text: Array.from(clerk.name)[0] || "" });
+  idleCard.replaceChildren(
+    picture(),
+    el(
+      "div",
+      { class: "who" },
+      el("span", { class: "serving", text: t("serving_you") }),
+      el("span", { class: "name", text: clerk.name }),
+      el("span", { class: "id", text: t("clerk_no", { id: clerk.id }) }),
+    ),
+  );
+  line.replaceChildren(picture(), el("span", { text: `${clerk.name} · ${t("clerk_no", { id: clerk.id })}` }));
+}
+
 function serverNow() {
   return Date.now() + state.offset;
 }
 
 function idle() {
   state.armed = null;
+  state.reasons = null;
   clearInterval(state.ticker);
   clearTimeout(state.idleTimer);
   show("idle");
@@ -167,6 +217,7 @@ function idle() {
 
 function arm(armed) {
   state.armed = armed;
+  state.reasons = null;
   state.rated = null;
   state.refused = 0;
   state.refusedCode = null;
@@ -211,12 +262,68 @@ async function tap(score) {
     state.inFlight -= 1;
   }
   if (state.inFlight > 0) return; // the answers of every tap decide what the citizen sees
+  if (state.rated !== null && state.rated <= 2 && !state.refused) return askReasons(state.rated);
   if (state.rated !== null) return thank(state.rated, state.refused ? t("already_rated") : null);
   if (state.refused) return farewell(t(state.refusedCode === "already_rated" ? "already_rated" : "rating_over"));
   if (failed && (failed.status === 401 || failed.status === 403)) {
     await signInStored(); // the tablet's session was lost: the citizen taps again, nothing is sent twice
   }
   $("#countdown").textContent = refusal(failed);
+}
+
+/** After a 2 or 1 (recorded already): what went wrong, as chips from the hall file; sent with 提交, or when the
+ * time is up with what was ticked; 不选了 or nothing ticked sends nothing. */
+function askReasons(score) {
+  clearInterval(state.ticker);
+  // the core takes reasons until rating_window_s after the press: the screen ends a little before
+  const left = Math.max(3, Math.min(REASONS_S, state.hall.rating_window_s - 3));
+  state.reasons = { score, chosen: new Set(), left };
+  show("reasons");
+  $("#reasons-sub").textContent = t("reasons_sub", { label: t(`score_${score}`) });
+  $("#reason-chips").replaceChildren(
+    ...ratingReasons(state.hall).map((reason) =>
+      el("button", {
+        class: "reason",
+        text: reason,
+        "aria-pressed": "false",
+        onclick: (event) => {
+          const chosen = state.reasons && state.reasons.chosen;
+          if (!chosen) return;
+          if (chosen.has(reason)) chosen.delete(reason);
+          else chosen.add(reason);
+          event.currentTarget.classList.toggle("chosen", chosen.has(reason));
+          event.currentTarget.setAttribute("aria-pressed", String(chosen.has(reason)));
+        },
+      }),
+    ),
+  );
+  $("#send-reasons").onclick = () => endReasons();
+  $("#skip-reasons").onclick = () => {
+    if (state.reasons) state.reasons.chosen.clear();
+    endReasons();
+  };
+  const tick = () => {
+    if (!state.reasons) return;
+    $("#reasons-countdown").textContent = t("seconds_left", { s: state.reasons.left });
+    if (state.reasons.left-- <= 0) endReasons();
+  };
+  tick();
+  state.ticker = setInterval(tick, 1000);
+}
+
+async function endReasons() {
+  const asked = state.reasons;
+  if (!asked) return;
+  state.reasons = null;
+  clearInterval(state.ticker);
+  if (asked.chosen.size) {
+    try {
+      await request("POST", `/api/v1/windows/${state.n}/rating/reasons`, { reasons: [...asked.chosen] });
+    } catch (error) {
+      // the rating itself stands; only its reasons were refused (too late, or given already)
+    }
+  }
+  thank(asked.score);
 }
 
 function thank(score, note) {

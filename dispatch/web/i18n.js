@@ -105,7 +105,6 @@ const TEXTS = {
     not_an_evaluator: "此设备不是评价器",
     pick_window: "本评价器放在哪个窗口？",
     welcome: "欢迎光临",
-    welcome_sub: "请您对我们的服务进行评价",
     rate_prompt: "请您对本次服务进行评价",
     rate_for: "{number} 号 · {window}",
     seconds_left: "{s} 秒",
@@ -119,6 +118,53 @@ const TEXTS = {
     sorry_sub: "我们会认真改进，感谢您的反馈",
     already_rated: "您已经评价过了，谢谢！",
     rating_over: "评价时间已过，感谢您的支持",
+    // the phone page and the evaluator, for the citizen: waits, guide, stage, rating, the clerk (citizen helper)
+    close: "关闭",
+    move_open: "换个窗口（{n}）",
+    confirm_move_facts: "改到 {window}？前面 {ahead}，预计等候 {wait}。",
+    no_wait: "无需等候",
+    wait_about: "约 {span}",
+    wait_hours: "{h} 小时",
+    wait_hours_minutes: "{h} 小时 {m} 分钟",
+    why_busy: "窗口正在办理",
+    why_busy_long: "您前面没有人等候；窗口正在为前一位市民办理，办完就叫您的号。",
+    guide_title: "办理须知",
+    guide_bring: "请携带",
+    guide_where: "到哪里",
+    guide_called: "叫到号时",
+    guide_missed: "过号",
+    guide_where_window: "请在大厅等候区留意屏幕和语音叫号；叫到您的号码后请到 {window}。",
+    guide_where_watch: "请留意大厅屏幕和语音叫号，叫号时会告诉您到哪个窗口。",
+    guide_called_text: "屏幕显示您的号码和窗口并语音播报，每个号码最多呼叫 {n} 次；请带齐材料到窗口，出示号票。",
+    guide_missed_text: "呼叫未到即为过号，过号后请重新取号。号票当日有效。",
+    guide_hotline: " 咨询电话 {phone}。",
+    stage_title: "办理进度",
+    step_handled: "窗口受理",
+    step_review: "审核",
+    step_approve: "审批",
+    step_done: "办结",
+    stage_in_review: "审核中",
+    stage_in_approval: "审批中",
+    stage_returned: "请回 {window} 补正",
+    stage_in_review_text: "窗口已受理，{unit}正在审核，请在大厅稍候。",
+    stage_in_approval_text: "审核已通过，{unit}正在审批，请在大厅稍候。",
+    stage_returned_text: "材料需要补正：请回到 {window}，工作人员会告诉您需要补充什么。",
+    stage_done_text: "您的业务已办结，感谢您的耐心等候。",
+    rate_title: "请为本次服务评价",
+    rated_title: "您的评价",
+    rated_text: "您已评价：{label}，感谢您的反馈",
+    send_rating: "提交评价",
+    reasons_hint: "请选择不满意的原因（可多选）",
+    rating_thanks: "感谢您的评价！",
+    default_reasons: "等候时间太长|服务态度不好|业务不熟练|一次告知不清|办事效率低|环境设施不便",
+    serving_you: "为您服务",
+    clerk_no: "工号 {id}",
+    evaluator_unstaffed: "本窗口暂无工作人员",
+    evaluator_paused: "本窗口暂停服务",
+    reasons_title: "请告诉我们哪里做得不好",
+    reasons_sub: "已收到您的评价：{label}。可多选原因，选好后点“提交”",
+    send_reasons: "提交",
+    skip_reasons: "不选了",
     // the ticket page
     ticket_title: "我的排队",
     your_number: "您的号码",
@@ -140,7 +186,6 @@ const TEXTS = {
     move_hint: "可以改到下列同样办理此业务的窗口，您的排队顺序按取号时间计算：",
     here: "当前",
     move_to: "改到这里",
-    confirm_move: "改到 {window}？预计等候 {wait}，前面 {ahead} 人。",
     moved_to: "已改到 {window}",
     cancel_ticket: "取消排队",
     confirm_cancel: "确定取消 {number}？取消后如需办理要重新取号。",
@@ -348,7 +393,6 @@ const TEXTS = {
     not_an_evaluator: "此設備不是評價器",
     pick_window: "本評價器放在哪個窗口？",
     welcome: "歡迎光臨",
-    welcome_sub: "請您對我們的服務進行評價",
     rate_prompt: "請您對本次服務進行評價",
     rate_for: "{number} 號 · {window}",
     seconds_left: "{s} 秒",
@@ -362,6 +406,53 @@ const TEXTS = {
     sorry_sub: "我們會認真改進，感謝您的回饋",
     already_rated: "您已經評價過了，謝謝！",
     rating_over: "評價時間已過，感謝您的支持",
+    // the phone page and the evaluator, for the citizen: waits, guide, stage, rating, the clerk (citizen helper)
+    close: "關閉",
+    move_open: "換個窗口（{n}）",
+    confirm_move_facts: "改到 {window}？前面 {ahead}，預計等候 {wait}。",
+    no_wait: "無需等候",
+    wait_about: "約 {span}",
+    wait_hours: "{h} 小時",
+    wait_hours_minutes: "{h} 小時 {m} 分鐘",
+    why_busy: "窗口正在辦理",
+    why_busy_long: "您前面沒有人等候；窗口正在為前一位市民辦理，辦完就叫您的號。",
+    guide_title: "辦理須知",
+    guide_bring: "請攜帶",
+    guide_where: "到哪裡",
+    guide_called: "叫到號時",
+    guide_missed: "過號",
+    guide_where_window: "請在大廳等候區留意螢幕和語音叫號；叫到您的號碼後請到 {window}。",
+    guide_where_watch: "請留意大廳螢幕和語音叫號，叫號時會告訴您到哪個窗口。",
+    guide_called_text: "螢幕顯示您的號碼和窗口並語音播報，每個號碼最多呼叫 {n} 次；請帶齊材料到窗口，出示號票。",
+    guide_missed_text: "呼叫未到即為過號，過號後請重新取號。號票當日有效。",
+    guide_hotline: " 諮詢電話 {phone}。",
+    stage_title: "辦理進度",
+    step_handled: "窗口受理",
+    step_review: "審核",
+    step_approve: "審批",
+    step_done: "辦結",
+    stage_in_review: "審核中",
+    stage_in_approval: "審批中",
+    stage_returned: "請回 {window} 補正",
+    stage_in_review_text: "窗口已受理，{unit}正在審核，請在大廳稍候。",
+    stage_in_approval_text: "審核已通過，{unit}正在審批，請在大廳稍候。",
+    stage_returned_text: "材料需要補正：請回到 {window}，工作人員會告訴您需要補充什麼。",
+    stage_done_text: "您的業務已辦結，感謝您的耐心等候。",
+    rate_title: "請為本次服務評價",
+    rated_title: "您的評價",
+    rated_text: "您已評價：{label}，感謝您的回饋",
+    send_rating: "提交評價",
+    reasons_hint: "請選擇不滿意的原因（可多選）",
+    rating_thanks: "感謝您的評價！",
+    default_reasons: "等候時間太長|服務態度不好|業務不熟練|一次告知不清|辦事效率低|環境設施不便",
+    serving_you: "為您服務",
+    clerk_no: "工號 {id}",
+    evaluator_unstaffed: "本窗口暫無工作人員",
+    evaluator_paused: "本窗口暫停服務",
+    reasons_title: "請告訴我們哪裡做得不好",
+    reasons_sub: "已收到您的評價：{label}。可多選原因，選好後點「提交」",
+    send_reasons: "提交",
+    skip_reasons: "不選了",
     ticket_title: "我的排隊",
     your_number: "您的號碼",
     service: "業務",
@@ -382,7 +473,6 @@ const TEXTS = {
     move_hint: "可以改到下列同樣辦理此業務的窗口，您的排隊順序按取號時間計算：",
     here: "目前",
     move_to: "改到這裡",
-    confirm_move: "改到 {window}？預計等候 {wait}，前面 {ahead} 人。",
     moved_to: "已改到 {window}",
     cancel_ticket: "取消排隊",
     confirm_cancel: "確定取消 {number}？取消後如需辦理要重新取號。",
@@ -587,7 +677,6 @@ const TEXTS = {
     not_an_evaluator: "This device is not an evaluator",
     pick_window: "Which window is this evaluator at?",
     welcome: "Welcome",
-    welcome_sub: "Please rate our service when you are done",
     rate_prompt: "How was our service?",
     rate_for: "Ticket {number} · {window}",
     seconds_left: "{s} s",
@@ -601,6 +690,53 @@ const TEXTS = {
     sorry_sub: "We will do better. Thank you for telling us.",
     already_rated: "You have rated already. Thank you!",
     rating_over: "The time to rate is over. Thank you!",
+    // the phone page and the evaluator, for the citizen: waits, guide, stage, rating, the clerk (citizen helper)
+    close: "Close",
+    move_open: "Change window ({n})",
+    confirm_move_facts: "Move to {window}? {ahead} ahead, estimated wait {wait}.",
+    no_wait: "no wait",
+    wait_about: "about {span}",
+    wait_hours: "{h} h",
+    wait_hours_minutes: "{h} h {m} min",
+    why_busy: "the window is serving someone",
+    why_busy_long: "Nobody is ahead of you; the window is serving the citizen before you and calls you next.",
+    guide_title: "Before you go",
+    guide_bring: "Bring",
+    guide_where: "Where",
+    guide_called: "When called",
+    guide_missed: "Missed call",
+    guide_where_window: "Wait in the hall and watch the screens and announcements; when your number is called, go to {window}.",
+    guide_where_watch: "Watch the screens and announcements; the call tells you which window to go to.",
+    guide_called_text: "The screens show your number and window and a voice calls it, at most {n} times; bring your papers and your ticket.",
+    guide_missed_text: "A number not answered is missed; take a new ticket. Tickets are valid on the day only.",
+    guide_hotline: " Hotline {phone}.",
+    stage_title: "Progress",
+    step_handled: "Window",
+    step_review: "Review",
+    step_approve: "Approval",
+    step_done: "Done",
+    stage_in_review: "Under review",
+    stage_in_approval: "Awaiting approval",
+    stage_returned: "Please return to {window}",
+    stage_in_review_text: "The window has taken your business; {unit} is reviewing it. Please wait in the hall.",
+    stage_in_approval_text: "The review passed; {unit} is approving it. Please wait in the hall.",
+    stage_returned_text: "Something needs correcting: please go back to {window}, the clerk will tell you what.",
+    stage_done_text: "Your business is done. Thank you for waiting.",
+    rate_title: "Please rate our service",
+    rated_title: "Your rating",
+    rated_text: "You rated: {label}. Thank you",
+    send_rating: "Send rating",
+    reasons_hint: "What went wrong? (choose any)",
+    rating_thanks: "Thank you for rating!",
+    default_reasons: "Waited too long|Unfriendly|Did not know the business|Unclear what to bring|Slow|Hall facilities",
+    serving_you: "Serving you",
+    clerk_no: "Staff ID {id}",
+    evaluator_unstaffed: "Nobody at this window",
+    evaluator_paused: "This window is paused",
+    reasons_title: "Tell us what went wrong",
+    reasons_sub: "We have your rating: {label}. Choose any reasons, then Send",
+    send_reasons: "Send",
+    skip_reasons: "Skip",
     ticket_title: "My ticket",
     your_number: "Your number",
     service: "Service",
@@ -621,7 +757,6 @@ const TEXTS = {
     move_hint: "These windows serve the same business; your place keeps the time you took your ticket:",
     here: "now",
     move_to: "Move here",
-    confirm_move: "Move to {window}? Estimated wait {wait}, {ahead} ahead.",
     moved_to: "Moved to {window}",
     cancel_ticket: "Cancel ticket",
     confirm_cancel: "Cancel {number}? You would need a new ticket.",
@@ -758,4 +893,41 @@ function refusal(error) {
   if (error.status === 0) return t("core_away");
   const key = "err_" + error.code;
   return TEXTS[LOCALE][key] || TEXTS["zh-Hans"][key] || error.message || t("unknown_error");
+}
+
+// --- waits in words that agree with their figures (the kiosk's rule: kiosk/texts.py, docs/kiosk.md) -------------
+
+/** Minutes to show for a wait, as the kiosk prints them (kiosk/ticket.py wait_minutes): whole minutes under 10,
+ * fives under an hour, tens beyond; at least 1. */
+function waitMinutes(seconds) {
+  const m = seconds / 60;
+  if (m < 10) return Math.max(1, Math.floor(m + 0.5));
+  if (m < 60) return Math.min(60, 5 * Math.floor(m / 5 + 0.5));
+  return 10 * Math.floor(m / 10 + 0.5);
+}
+
+/** "约 15 分钟", "约 1 小时 30 分钟". */
+function waitSpan(seconds) {
+  const m = waitMinutes(seconds);
+  if (m < 60) return t("wait_about", { span: t("minutes", { n: m }) });
+  const span = m % 60 === 0 ? t("wait_hours", { h: m / 60 }) : t("wait_hours_minutes", { h: Math.floor(m / 60), m: m % 60 });
+  return t("wait_about", { span });
+}
+
+/** People ahead, the wait and, where the two would seem to disagree, why: {ahead, wait, why}.
+ * No estimate (nobody staffed): no wait ("—"). Someone ahead: the wait. Nobody ahead and none left: 无需等候.
+ * Nobody ahead and the window busy with the citizen at its counter: the wait, and that reason. Nobody ahead,
+ * a wait left and no reason to give: no wait ("—"), never a figure the people ahead contradict. */
+function waitFacts(ahead, seconds, busy) {
+  const facts = { ahead: t("ahead_n", { n: ahead === null || ahead === undefined ? "—" : ahead }), wait: "—", why: "" };
+  if (seconds === null || seconds === undefined) return facts;
+  if (ahead > 0) facts.wait = waitSpan(Math.max(0, seconds));
+  else if (seconds <= 0) facts.wait = t("no_wait");
+  else if (busy) Object.assign(facts, { wait: waitSpan(seconds), why: t("why_busy") });
+  return facts;
+}
+
+/** The reasons a citizen may tick after a 2 or 1: the hall file's, else the page's own in the hall's locale. */
+function ratingReasons(hall) {
+  return hall && hall.rating_reasons && hall.rating_reasons.length ? hall.rating_reasons : t("default_reasons").split("|");
 }
