@@ -213,3 +213,14 @@ def test_the_example_file_passes_check_config_against_the_example_hall():
     # a board over every window of the example hall and the main board, all on one line
     assert sorted(b.window for b in role.settings.leds if b.window) == list(range(1, 27))
     assert [b.address for b in role.settings.leds if b.main] == [0]
+
+
+def test_the_pages_and_the_box_of_the_tv_have_bounds():
+    settings, errors = read("[display]\npage_s = 1\noverdue_s = -5\n")
+    assert settings is None
+    assert errors == [
+        "display-1.toml:5 [display]: page_s: 1 is too small (allowed: 2.0 to 60.0)",
+        "display-1.toml:6 [display]: overdue_s: -5 is too small (allowed: 0.0 to 3600.0)",
+    ]
+    settings, errors = read("[display]\noverdue_s = 0\n")  # 0: nothing is ever boxed
+    assert errors == [] and settings is not None and settings.display.overdue_s == 0.0
