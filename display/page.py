@@ -285,9 +285,9 @@ class Page:
         self._layout_band(layout, t, scene)
         self._layout_board(layout, t, scene, board)
         header = layout.regions["header"]
-        layout.header_name = t.fit(scene.hall_name or "onewindow", W * 0.5, header.height * 0.5, bold=True)
+        layout.header_name = t.fit(scene.hall_name or "onewindow", W * 0.5, header.height * 0.62, bold=True)
         clock_sample = words(scene.locale).date_text(datetime(2026, 12, 30)) + "  00:00"
-        layout.header_clock = t.fit(clock_sample, W * 0.38, header.height * 0.5)
+        layout.header_clock = t.fit(clock_sample, W * 0.38, header.height * 0.62)
         notice = layout.regions["notice"]
         layout.notice_size = t.fit("通知Ag", W, notice.height * 0.62) if notice.height else 0
         return layout
