@@ -251,6 +251,8 @@ def _when(when: datetime, now: datetime, w: Words) -> str:
 def window_numbers(numbers: list[int], locale: str) -> str:
     """Window numbers for one line, runs joined: [15, 16, 17, 18, 20] -> "15-18、20号窗口"."""
     w = words(locale)
+    if len(numbers) == 1:
+        return w.window_name.format(numbers[0])  # Window 20, not Windows 20
     parts: list[str] = []
     run: list[int] = []
     for n in [*sorted(numbers), None]:

@@ -531,3 +531,11 @@ def test_priority_tickets_and_citizens_awaited_too_long_are_marked(tmp_path):
     surface = page.render(with_calls(scene, [replace(newest, seen=0.0), *scene.calls]), 0.1)
     save(surface, "marks-priority-call-zh-Hans-1920x1080")
     assert count(band, PRIORITY) > 500
+
+
+def test_the_windows_without_a_number_are_listed_in_runs():
+    from onewindow.display.texts import window_numbers
+
+    assert window_numbers([15, 16, 17, 18, 20, 21, 22, 24, 26], "zh-Hans") == "15-18、20-22、24、26号窗口"
+    assert window_numbers([4, 5], "zh-Hant") == "4、5號窗口"  # two in a row are two, not a run
+    assert window_numbers([20], "en") == "Window 20" and window_numbers([20, 25], "en") == "Windows 20, 25"
