@@ -5,7 +5,7 @@ morning in November: half the clerks signed in, the 工伤认定 windows not yet
 From its `/api/v1/hall` snapshot the kiosk's drawing code draws its screens and the ticket printer's renderer
 the printed slip, and the display's page the TV; the closed kiosk is the same hall at 17:10.
 
-    python -m bench.pictures            # writes docs/images/kiosk-screens.png and docs/images/display-tv.png
+    python -m bench.pictures    # writes docs/images/kiosk-screens.png, display-tv.png and display-tv-portrait.png
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from onewindow.dispatch.domain import Hall  # noqa: E402
 from onewindow.dispatch.store import Store  # noqa: E402
 from onewindow.display.page import Page  # noqa: E402
 from onewindow.display.settings import read_settings as display_settings  # noqa: E402
-from onewindow.display.state import scene_from_snapshot, with_calls  # noqa: E402
+from onewindow.display.state import parse_time, scene_from_snapshot, with_calls  # noqa: E402
 from onewindow.drivers.printer.preview import render  # noqa: E402
 from onewindow.drivers.printer.raster import encode_raster  # noqa: E402
 from onewindow.hallfile import HallConfig, load_hall  # noqa: E402
@@ -142,18 +142,37 @@ def kiosk_picture(core: Core, snapshot: dict[str, Any]) -> Image.Image:
     return picture
 
 
-def tv_picture(snapshot: dict[str, Any]) -> Image.Image:
-    """The TV of the example display role file at 1920x1080, the newest call flashing."""
+def tv_moment(core: Core, clock: Clock) -> None:
+    """Up to 09:05:40 for the TV: the citizens called before 09:03 have come to their windows, but those of
+    windows 14 and 23 (boxed: 请尽快); two priority tickets (绿色通道) issued and called at windows 4 and 10."""
+
+    def arrive(h: Hall) -> None:
+        for n in (2, 3, 5, 6, 8, 11, 12):
+            h.start(n, "pictures")
+        for _ in range(2):
+            h.issue("general", True, "pictures")
+
+    clock.now += 5
+    core.execute(arrive)
+    for seconds, n in ((10, 4), (25, 10)):
+        clock.now += seconds
+        core.execute(lambda h, n=n: h.call(n, "pictures"))
+
+
+def tv_picture(snapshot: dict[str, Any], size: tuple[int, int] = (1920, 1080)) -> Image.Image:
+    """The TV of the example display role file, the newest call flashing."""
     options = load_role(EXAMPLES / "display-1.toml", "display", display_settings).settings.display
-    scene = scene_from_snapshot(snapshot, clock=lambda: MORNING.timestamp(), calls_kept=12)
-    page = Page((1920, 1080), options)
+    hall_now = parse_time(snapshot["now"]) or MORNING.timestamp()
+    scene = scene_from_snapshot(snapshot, clock=lambda: hall_now, calls_kept=12)
+    page = Page(size, options)
     # the moment the scrolling notice line starts with the day's hours, the newest call flashing then
     layout = page.layout(scene)
     now = (layout.regions["notice"].width - 2 * layout.margin) / (options.notice_speed * layout.notice_size)
     newest, *older = scene.calls
     scene = with_calls(scene, [replace(newest, seen=now - 0.1, fresh=True), *older])
+    page.options = replace(options, page_s=max(options.page_s, now + 1))  # and the windows' first page
     surface = page.render(scene, now=now)
-    return Image.frombytes("RGB", (1920, 1080), pygame.image.tobytes(surface, "RGB"))
+    return Image.frombytes("RGB", size, pygame.image.tobytes(surface, "RGB"))
 
 
 def main() -> int:
@@ -170,11 +189,16 @@ def main() -> int:
             # the core gives the hours in its snapshot; a core without them is drawn with the same calendar's
             snapshot.setdefault("hours", hours_now(config, MORNING))
             args.out.mkdir(parents=True, exist_ok=True)
-            tv_picture(snapshot).save(args.out / "display-tv.png", optimize=True)
             kiosk_picture(core, snapshot).save(args.out / "kiosk-screens.png", optimize=True)
+            tv_moment(core, clock)
+            tv = core.read(lambda h: hall_view(h, core.broker.last_seq))
+            tv.setdefault("hours", hours_now(config, MORNING))
+            tv_picture(tv).save(args.out / "display-tv.png", optimize=True)
+            tv_picture(tv, (1080, 1920)).save(args.out / "display-tv-portrait.png", optimize=True)
         finally:
             core.close()
-    print(f"{args.out}/kiosk-screens.png and display-tv.png: the example hall on {MORNING:%A %Y-%m-%d %H:%M}")
+    written = "kiosk-screens.png, display-tv.png, display-tv-portrait.png"
+    print(f"{args.out}/{{{written}}}: the example hall on {MORNING:%A %Y-%m-%d}")
     return 0
 
 

@@ -1,121 +1,73 @@
-"""The TV page: the newest call across the top, every window's number, the last calls, who waits, a notice.
+"""The TV page: the newest call across the top, the last calls and every window's number as number→window
+pairs, the windows without a number, who waits, a notice.
 
-The page is laid out for any size from the screen's own proportions: landscape (1280x720, 1920x1080,
-3840x2160) puts the last calls and the waiting counts in a column beside the windows; portrait (1080x1920)
-stacks them. Type sizes are not fixed numbers but the largest that fit the worst case the hall can produce
-(the longest prefix with four digits, the highest window number), so a day that reaches A1000 never
-overflows, and the layout does not jump when it does.
+Every pair (ticket number and window name) is at least 50 mm tall on a 55-inch TV, whatever the hall's size:
+the last calls stay put, and every window's current number is shown a page at a time when the windows take
+more rows than fit (26 windows: five rows, pages of five, turned every `page_s` seconds). Landscape puts the
+two lists side by side, portrait (1080x1920) stacks them; whichever arrangement shows the more pairs at that
+height wins, so a narrow screen or long window names stack them too. Type sizes are the largest that fit the
+worst case the hall can produce (its longest prefix with four digits, its widest window name), so a day that
+reaches A1000 never overflows, and the layout does not jump when it does.
 
-Drawing is by regions (header, call, calls, windows, services, notice): each frame redraws only the regions
-whose content changed and returns their rectangles, so an idle page costs next to nothing and the notice
-line scrolls without repainting the screen.
+Drawing is by regions (header, call, calls, windows, states, services, notice): each frame redraws only the
+regions whose content changed and returns their rectangles, so an idle page costs next to nothing and the
+notice line scrolls without repainting the screen.
 
-Type heights, measured on a 55-inch 1080p TV (0.634 mm pixels), are in docs/display.md; `type_heights()`
+Letter heights, measured on a 55-inch 1080p TV (0.634 mm pixels), are in docs/display.md; `type_heights()`
 gives them for any size.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from onewindow.drivers.fonts import face
 from onewindow.drivers.textfit import largest_size
 
+from .board import (
+    PITCH,
+    Item,
+    PairDrawn,
+    PairRow,
+    PairSizes,
+    draw_flow,
+    draw_pair,
+    flow_size,
+    least_letter,
+    least_value,
+    widest_value,
+)
+from .palette import (
+    AWAY,
+    BACKGROUND,
+    CLOSED,
+    DIM,
+    FLASH,
+    NOTICE_BG,
+    NOTICE_TEXT,
+    NUMBER,
+    PANEL,
+    PANEL_DARK,
+    PAUSED,
+    PRIORITY,
+    TEXT,
+)
 from .settings import PageOptions
 from .state import Call, Scene, WindowShown
-from .texts import Words, call_lines, hours_text, words
+from .texts import Words, call_lines, hours_text, window_numbers, words
+from .typeface import Typeface, rect
 
-Color = tuple[int, int, int]
-BACKGROUND: Color = (8, 28, 58)
-PANEL: Color = (17, 45, 88)
-PANEL_DARK: Color = (11, 34, 68)
-TEXT: Color = (242, 245, 250)
-DIM: Color = (150, 170, 200)
-NUMBER: Color = (255, 209, 102)  # gold on navy: contrast about 9.6:1
-FLASH: Color = (178, 34, 42)
-PAUSED: Color = (255, 145, 77)
-CLOSED: Color = (112, 126, 150)
-AWAY: Color = (196, 36, 36)
-NOTICE_BG: Color = (4, 18, 40)
-NOTICE_TEXT: Color = (255, 232, 170)
+__all__ = ["AWAY", "BACKGROUND", "FLASH", "PANEL", "Layout", "Page", "Typeface", "type_heights"]
 
 # The words of the call sentence at this share of the numbers' size: their ink (号, 0.9 em) then stands about
 # as tall as the digits (0.75 em), so both read from as far, while the numbers stay the widest strokes.
 WORD_RATIO = 0.72
 FLASH_PERIOD_S = 1.0  # one flash a second: far below the three a second that can trigger seizures
-REGIONS = ("header", "call", "calls", "services", "windows", "notice")
-
-
-def rect(x: float, y: float, w: float, h: float) -> Any:
-    import pygame
-
-    return pygame.Rect(round(x), round(y), max(0, round(w)), max(0, round(h)))
-
-
-class Typeface:
-    """The hall locale's CJK face, regular and bold, through pygame.freetype (never pygame.font, which takes
-    the Japanese face of Noto CJK). Sizes are pixels; every measure is cached."""
-
-    def __init__(self, locale: str):
-        import pygame.freetype
-
-        pygame.freetype.init()
-        self.locale = locale
-        self._fonts = {}
-        for bold in (False, True):
-            found = face(locale, bold)
-            font = pygame.freetype.Font(str(found.path), 32, font_index=found.index)
-            font.origin = True  # draw at the pen position on the baseline
-            font.pad = False
-            font.strong = found.stroke_for_bold
-            self._fonts[bold] = font
-        self._ink: dict[tuple[str, int, bool], Any] = {}
-        self._advance: dict[tuple[str, int, bool], int] = {}
-
-    def ink(self, text: str, size: int, bold: bool = False) -> Any:
-        """The text's ink box: x = left bearing, y = height above the baseline, width, height."""
-        key = (text, size, bold)
-        found = self._ink.get(key)
-        if found is None:
-            if len(self._ink) > 4096:
-                self._ink.clear()
-            found = self._ink[key] = self._fonts[bold].get_rect(text, size=size)
-        return found
-
-    def advance(self, text: str, size: int, bold: bool = False) -> int:
-        """How far the pen moves: the width the text takes in a line."""
-        key = (text, size, bold)
-        found = self._advance.get(key)
-        if found is None:
-            if len(self._advance) > 4096:
-                self._advance.clear()
-            metrics = self._fonts[bold].get_metrics(text, size=size)
-            found = round(sum(m[4] for m in metrics if m)) if text else 0
-            found = max(found, self.ink(text, size, bold).right) if text else 0
-            self._advance[key] = found
-        return found
-
-    def fit(self, text: str, width: float, height: float, bold: bool = False, most: int = 2000) -> int:
-        """The largest size at which `text` fits `width` (advance) and `height` (ink), at least 6."""
-
-        def fits(size: int) -> bool:
-            return self.advance(text, size, bold) <= width and self.ink(text, size, bold).height <= height
-
-        # ink is at least about 1/1.6 of the size tall: no larger size can fit the height
-        return largest_size(fits, 6, max(6, min(most, int(height * 1.6) + 1)))
-
-    def draw(self, surface: Any, text: str, x: float, baseline: float, size: int, color: Color, bold: bool = False):
-        if text:
-            self._fonts[bold].render_to(surface, (round(x), round(baseline)), text, color, size=size)
-
-    def baseline_in(self, box: Any, size: int, bold: bool = False, sample: str = "A0号") -> float:
-        """The baseline that centres a line of this size in `box`, the same for every text of the size."""
-        ink = self.ink(sample, size, bold)
-        return float(box.centery + ink.y - ink.height / 2)
+REGIONS = ("header", "call", "calls", "windows", "states", "services", "notice")
+BAND_OVER_PAIRS = 1.25  # the newest call stays at least this much larger than the pairs below it
 
 
 @dataclass
@@ -129,19 +81,26 @@ class Layout:
     band_value: int = 0  # the newest call's number
     band_word: int = 0
     band_lines: int = 1
-    band_tag: int = 0
-    grid_cols: int = 1
-    grid_rows: int = 1
-    tiles: list[Any] = field(default_factory=list)
-    tile_value: int = 0
-    tile_label: int = 0
-    list_cols: dict[str, int] = field(default_factory=dict)
-    list_rows: dict[str, int] = field(default_factory=dict)
-    list_size: dict[str, int] = field(default_factory=dict)
-    list_title: dict[str, int] = field(default_factory=dict)
+    band_tag: int = 0  # 再次呼叫 and 优先 in the band's top row
+    arrangement: str = "side"  # side (two lists side by side), stack (one above the other), windows (no last calls)
+    pair: PairSizes = field(default_factory=lambda: PairSizes.of(6))
+    pair_target: int = 0  # the least letter height of a pair in pixels: 50 mm on a 55-inch TV
+    call_slots: list[Any] = field(default_factory=list)  # the last calls' rows, newest first
+    window_slots: list[Any] = field(default_factory=list)  # one page of every window's current number
+    titles: dict[str, Any] = field(default_factory=dict)  # each list's title line
+    title_size: int = 0
+    number_room: float = 0.0  # the widest number's width at the pairs' size
     header_name: int = 0
     header_clock: int = 0
     notice_size: int = 0
+
+
+# Shares of the screen's height: header, newest call, the line of windows without a number, the waiting
+# counts, the notice; and how many lines each of the last two may take.
+SHARES = {
+    False: {"header": 0.052, "call": 0.2, "states": 0.042, "services": 0.042, "notice": 0.048, "lines": 1},
+    True: {"header": 0.04, "call": 0.19, "states": 0.05, "services": 0.05, "notice": 0.028, "lines": 2},
+}
 
 
 class Page:
@@ -157,6 +116,7 @@ class Page:
         self._notice_surface: Any = None
         self._notice_key: Any = None
         self.overflows: set[str] = set()  # numbers drawn smaller than their region's size to fit them
+        self.drawn: dict[str, list[PairDrawn]] = {"calls": [], "windows": []}  # the pairs on the surface now
         self._fresh = True  # the whole surface needs its background
 
     # --- the public side ----------------------------------------------------------------------
@@ -170,7 +130,6 @@ class Page:
             scene.locale,
             self._value_sample(scene),
             tuple(w.name for w in scene.windows),
-            len(scene.services),
             bool(self.notice_text(scene)),
         )
         if key != self._layout_key or self._layout is None:
@@ -190,12 +149,15 @@ class Page:
         layout = self.layout(scene)
         t = self.typeface(scene.locale)
         w = words(scene.locale)
+        pages = self.window_pages(scene)
+        page = self.page_at(now, len(pages))
         keys = {
             "header": self._header_key(scene, w),
             "call": self._call_key(scene, now),
-            "calls": (tuple((c.number, c.window) for c in self._listed_calls(scene)), scene.loaded, scene.locale),
+            "calls": (tuple(self.call_rows(scene)), scene.loaded, scene.locale),
+            "windows": (tuple(pages[page]) if pages else (), page, len(pages), scene.loaded, scene.locale),
+            "states": (self._states_key(scene), scene.loaded, scene.locale),
             "services": (scene.services, scene.loaded, scene.locale),
-            "windows": (scene.windows, scene.loaded, scene.locale),
             "notice": self._notice_key_at(layout, t, self.notice_text(scene), now),
         }
         away = scene.loaded and not scene.connected
@@ -233,7 +195,8 @@ class Page:
         return surface
 
     def animating(self, scene: Scene, now: float) -> bool:
-        """True while something moves by itself (a scrolling notice, a flashing call): frames are needed."""
+        """True while something moves by itself (a scrolling notice, a flashing call): frames are needed. The
+        windows' pages turn every few seconds: the half-second clock tick of a still page draws them."""
         layout = self.layout(scene)
         scrolling = self._notice_scrolls(layout, self.typeface(scene.locale), self.notice_text(scene))
         return scrolling or self._flashing(scene, now) is not None
@@ -248,6 +211,45 @@ class Page:
             parts.append(self.options.notice.strip())
         return "    ".join(parts)
 
+    # --- what the lists show --------------------------------------------------------------------
+    def overdue(self, scene: Scene, window: WindowShown | None, number: str) -> bool:
+        """Called at least `overdue_s` ago at `window`, and its citizen has not come (the clerk has not started)."""
+        if window is None or window.state != "called" or window.ticket != number or window.called_at is None:
+            return False
+        return self.options.overdue_s > 0 and scene.hall_now - window.called_at >= self.options.overdue_s
+
+    def call_rows(self, scene: Scene) -> list[PairRow]:
+        """The last calls before the newest, newest first, as many as the page has rows for."""
+        layout = self.layout(scene)
+        w = words(scene.locale)
+        rows = []
+        for call in scene.calls[1 : 1 + len(layout.call_slots)]:
+            window = scene.window(call.window)
+            name = window.name if window is not None else w.window_name.format(call.window)
+            called = window is not None and window.state == "called" and window.ticket == call.number
+            rows.append(
+                PairRow(call.number, call.window, name, called, call.priority, self.overdue(scene, window, call.number))
+            )
+        return rows
+
+    def window_pages(self, scene: Scene) -> list[list[PairRow]]:
+        """Every window with a ticket called or being served, in the hall's order, a page of rows at a time."""
+        per = max(1, len(self.layout(scene).window_slots))
+        rows = [
+            PairRow(w.ticket, w.number, w.name, w.state == "called", w.priority, self.overdue(scene, w, w.ticket))
+            for w in scene.windows
+            if w.state in ("called", "serving") and w.ticket
+        ]
+        return [rows[i : i + per] for i in range(0, len(rows), per)]
+
+    def page_at(self, now: float, count: int) -> int:
+        """The page of the windows' list shown at the display's monotonic time `now`."""
+        return int(now // self.options.page_s) % count if count > 1 else 0
+
+    def pairs(self) -> list[PairDrawn]:
+        """The pairs now on the surface, where they were drawn."""
+        return [*self.drawn["calls"], *self.drawn["windows"]]
+
     # --- layout -------------------------------------------------------------------------------
     def _value_sample(self, scene: Scene) -> tuple[str, int]:
         """The widest ticket number and window number this hall can show: prefix + 4 digits (up to A9999)."""
@@ -259,40 +261,15 @@ class Page:
     def _make_layout(self, scene: Scene) -> Layout:
         W, H = self.size
         portrait = H > W * 1.1
+        share = SHARES[portrait]
         t = self.typeface(scene.locale)
-        m = max(4, round(min(W, H) * 0.011))
-        has_notice = bool(self.notice_text(scene))
-        if portrait:
-            header_h = round(H * 0.055)
-            notice_h = round(H * 0.04) if has_notice else 0
-            band_h = round(H * 0.27)
-            calls_h = round(H * 0.12) if self.options.calls_shown else 0
-            services_h = round(H * 0.1)
-            y = header_h + m
-            band = rect(m, y, W - 2 * m, band_h)
-            y = band.bottom + m
-            calls = rect(m, y, W - 2 * m, calls_h)
-            y = calls.bottom + (m if calls_h else 0)
-            services = rect(m, H - notice_h - m - services_h, W - 2 * m, services_h)
-            windows = rect(m, y, W - 2 * m, services.top - m - y)
-        else:
-            header_h = round(H * 0.085)
-            notice_h = round(H * 0.065) if has_notice else 0
-            band_h = round(H * 0.27)
-            band = rect(m, header_h + m, W - 2 * m, band_h)
-            top, bottom = band.bottom + m, H - notice_h - m
-            side_w = round(W * 0.25)
-            side_x = W - m - side_w
-            if self.options.calls_shown:
-                # each list gets the height of its rows, plus its title
-                share = (self.options.calls_shown + 1.5) / (self.options.calls_shown + len(scene.services) + 3)
-                calls_h = round((bottom - top - m) * share)
-                calls = rect(side_x, top, side_w, calls_h)
-                services = rect(side_x, calls.bottom + m, side_w, bottom - calls.bottom - m)
-            else:
-                calls = rect(side_x, top, side_w, 0)
-                services = rect(side_x, top, side_w, bottom - top)
-            windows = rect(m, top, side_x - 2 * m, bottom - top)
+        m = max(4, round(min(W, H) * 0.008))
+        header_h = round(H * share["header"])
+        notice_h = round(H * share["notice"]) if self.notice_text(scene) else 0
+        services = rect(m, H - notice_h - m - H * share["services"], W - 2 * m, H * share["services"])
+        states = rect(m, services.top - H * share["states"], W - 2 * m, H * share["states"])
+        band = rect(m, header_h + m, W - 2 * m, H * share["call"])
+        board = rect(m, band.bottom + m, W - 2 * m, states.top - m - band.bottom - m)
         layout = Layout(
             size=(W, H),
             portrait=portrait,
@@ -300,19 +277,17 @@ class Page:
             regions={
                 "header": rect(0, 0, W, header_h),
                 "call": band,
-                "calls": calls,
+                "states": states,
                 "services": services,
-                "windows": windows,
                 "notice": rect(0, H - notice_h, W, notice_h),
             },
         )
         self._layout_band(layout, t, scene)
-        self._layout_grid(layout, t, scene)
-        self._layout_lists(layout, t, scene)
+        self._layout_board(layout, t, scene, board)
         header = layout.regions["header"]
-        layout.header_name = t.fit(scene.hall_name or "onewindow", W * 0.5, header.height * 0.5, bold=True)
+        layout.header_name = t.fit(scene.hall_name or "onewindow", W * 0.5, header.height * 0.62, bold=True)
         clock_sample = words(scene.locale).date_text(datetime(2026, 12, 30)) + "  00:00"
-        layout.header_clock = t.fit(clock_sample, W * 0.38, header.height * 0.5)
+        layout.header_clock = t.fit(clock_sample, W * 0.38, header.height * 0.62)
         notice = layout.regions["notice"]
         layout.notice_size = t.fit("通知Ag", W, notice.height * 0.62) if notice.height else 0
         return layout
@@ -328,11 +303,11 @@ class Page:
         return value * (0.18 if t.locale == "en" else 0.07)
 
     def _layout_band(self, layout: Layout, t: Typeface, scene: Scene) -> None:
+        """The newest call, on one line or two, under a row for 再次呼叫 and 优先."""
         band = layout.regions["call"]
-        tag = round(band.height * 0.11)
-        layout.band_tag = tag
-        inner_w = band.width - 2 * layout.margin * 2
-        inner_h = band.height - 2 * (tag + layout.margin)
+        m = layout.margin
+        layout.band_tag = round(band.height * (0.11 if layout.portrait else 0.14))
+        inner_w, inner_h = band.width - 4 * m, band.height - layout.band_tag - 3 * m
         number, window = self._value_sample(scene)
         best = (0, 1)
         for lines in (1, 2):
@@ -350,68 +325,81 @@ class Page:
             tall = len(lines) * self._line_height(t, value, word) + (len(lines) - 1) * value * 0.18
             return wide <= width and tall <= height
 
-        return largest_size(fits, 6, int(height))
+        return largest_size(fits, 6, int(height * 1.5))  # ink is about 0.8 of the size: larger sizes can fit
 
     def _line_height(self, t: Typeface, value: int, word: int) -> float:
         top = max(t.ink("0", value, True).y, t.ink("号", word, True).y)
         below = max(0, t.ink("号", word, True).height - t.ink("号", word, True).y)
         return float(top + below)
 
-    def _layout_grid(self, layout: Layout, t: Typeface, scene: Scene) -> None:
-        box = layout.regions["windows"]
-        n = max(1, len(scene.windows))
-        gap = max(3, layout.margin * 0.6)
-        sample, _ = self._value_sample(scene)
-        names = [w.name for w in scene.windows] or ["26号窗口"]
-        longest_name = max(names, key=lambda s: t.advance(s, 100))
-        best: tuple[float, int, int] = (-1, 1, 1)
-        for cols in range(1, n + 1):
-            rows = math.ceil(n / cols)
-            tile_w = (box.width - (cols - 1) * gap) / cols
-            tile_h = (box.height - (rows - 1) * gap) / rows
-            if tile_w <= 0 or tile_h <= 0:
-                continue
-            pad = tile_w * 0.06
-            value = t.fit(sample, tile_w - 2 * pad, tile_h * 0.56, bold=True)
-            # a little weight on the label too, so that tiles do not become slivers
-            label = t.fit(longest_name, tile_w * 0.6 - pad, tile_h * 0.2)
-            score = value + 0.25 * label
-            if score > best[0]:
-                best = (score, cols, rows)
-        _, cols, rows = best
-        tile_w = (box.width - (cols - 1) * gap) / cols
-        tile_h = (box.height - (rows - 1) * gap) / rows
-        pad = tile_w * 0.06
-        layout.grid_cols, layout.grid_rows = cols, rows
-        layout.tile_value = t.fit(sample, tile_w - 2 * pad, tile_h * 0.56, bold=True)
-        layout.tile_label = t.fit(longest_name, tile_w * 0.6 - pad, tile_h * 0.2)
-        layout.tiles = [
-            rect(box.x + (i % cols) * (tile_w + gap), box.y + (i // cols) * (tile_h + gap), tile_w, tile_h)
-            for i in range(n)
-        ]
-
-    def _layout_lists(self, layout: Layout, t: Typeface, scene: Scene) -> None:
+    def _layout_board(self, layout: Layout, t: Typeface, scene: Scene, box: Any) -> None:
+        """The last calls and every window's number as rows of pairs, each at least 50 mm tall on a 55-inch
+        TV: the arrangement that shows the most pairs at that height wins, then the one with the largest."""
         w = words(scene.locale)
+        n = max(1, len(scene.windows))
+        recent = min(self.options.calls_shown, n)  # more calls than windows would list finished tickets
         number, _ = self._value_sample(scene)
-        names = [x.name for x in scene.windows] or ["26号窗口"]
-        longest_name = max(names, key=lambda s: t.advance(s, 100))
-        services = [s.name for s in scene.services] or ["通办业务"]
-        longest_service = max(services, key=lambda s: t.advance(s, 100))
-        entries = {
-            "calls": (max(1, self.options.calls_shown), number + "  " + longest_name, 3),
-            "services": (max(1, len(scene.services)), longest_service + "  " + w.unavailable, 2),
-        }
-        for region, (count, sample, portrait_cols) in entries.items():
-            box = layout.regions[region]
-            cols = portrait_cols if layout.portrait else 1
-            cols = min(cols, count)
-            rows = math.ceil(count / cols)
-            title = round(min(box.height * 0.14, box.height / (rows + 1.5) * 0.62)) if box.height else 0
-            layout.list_title[region] = max(6, t.fit(w.last_calls + w.waiting, box.width, title))
-            row_h = (box.height - title * 1.6 - layout.margin) / rows if box.height else 0
-            cell_w = box.width / cols - 2 * layout.margin
-            layout.list_cols[region], layout.list_rows[region] = cols, rows
-            layout.list_size[region] = t.fit(sample, cell_w, row_h * 0.62, bold=True) if row_h > 0 else 6
+        names = [x.name for x in scene.windows] or [w.window_name.format(26)]
+        layout.pair_target = least_letter(min(self.size))
+        smallest = least_value(t, layout.pair_target)
+        title_h = round(min(self.size) * 0.034)
+        most = max(smallest, int(layout.band_value / BAND_OVER_PAIRS))
+        best: tuple[Any, ...] | None = None
+        plans = [("side", 2), ("stack", 1)] if recent else [("windows", 2), ("windows", 1)]
+        for arrangement, cols in plans:
+            col_w = (box.width - (cols - 1) * layout.margin) / cols
+            rows_h = box.height - (2 if arrangement == "stack" else 1) * title_h
+            fit = max(0, int(rows_h // (smallest * PITCH)))
+            if arrangement == "side":
+                tall = min(fit, max(recent, n))
+                call_rows, window_rows = min(recent, tall), min(n, tall)
+            elif arrangement == "stack":
+                call_rows = min(recent, max(1, fit // 2))
+                window_rows = min(n, fit - call_rows)
+                tall = call_rows + window_rows
+            else:
+                tall = min(fit, math.ceil(n / cols))
+                call_rows, window_rows = 0, min(n, tall * cols)
+            value = min(widest_value(t, w, number, names, col_w, most), int(rows_h / (max(1, tall) * PITCH)))
+            valid = value >= smallest and window_rows > 0
+            # at 50 mm: the most pairs, then the largest; short of it (names too wide): the largest
+            score = (valid, call_rows + window_rows if valid else 0, value)
+            if best is None or score > best[0]:
+                best = (score, arrangement, cols, col_w, call_rows, window_rows, value)
+        assert best is not None
+        _, arrangement, cols, col_w, call_rows, window_rows, value = best
+        layout.arrangement = arrangement
+        layout.pair = PairSizes.of(value)
+        layout.number_room = t.advance(number, value, True)
+        pitch = value * PITCH
+        gap = max(2, layout.margin // 2)
+
+        def rows_in(x: float, top: float, width: float, count: int) -> list[Any]:
+            return [rect(x, top + i * pitch, width, pitch - gap) for i in range(count)]
+
+        if arrangement == "side":
+            calls = rect(box.x, box.y, col_w, box.height)
+            windows = rect(box.right - col_w, box.y, col_w, box.height)
+            layout.call_slots = rows_in(calls.x, calls.y + title_h, col_w, call_rows)
+            layout.window_slots = rows_in(windows.x, windows.y + title_h, col_w, window_rows)
+        elif arrangement == "stack":
+            calls = rect(box.x, box.y, box.width, title_h + call_rows * pitch)
+            windows = rect(box.x, calls.bottom, box.width, box.bottom - calls.bottom)
+            layout.call_slots = rows_in(box.x, calls.y + title_h, box.width, call_rows)
+            layout.window_slots = rows_in(box.x, windows.y + title_h, box.width, window_rows)
+        else:
+            calls = rect(box.x, box.y, 0, 0)
+            windows = box
+            per_col = math.ceil(window_rows / cols)
+            layout.window_slots = [
+                slot
+                for c in range(cols)
+                for slot in rows_in(box.x + c * (col_w + layout.margin), box.y + title_h, col_w, per_col)
+            ][:window_rows]
+        layout.regions["calls"], layout.regions["windows"] = calls, windows
+        layout.titles = {name: rect(r.x, r.y, r.width, title_h) for name, r in (("calls", calls), ("windows", windows))}
+        title_sample = max((w.last_calls, w.windows_title + " 00/00"), key=lambda s: t.advance(s, 100))
+        layout.title_size = t.fit(title_sample, col_w, title_h * 0.72)
 
     # --- region keys ----------------------------------------------------------------------------
     def _clock_texts(self, scene: Scene, w: Words) -> tuple[str, str]:
@@ -444,9 +432,6 @@ class Page:
             phase = int((now - flashing.seen) / (FLASH_PERIOD_S / 2)) % 2 == 0
         return (call and (call.kind, call.number, call.window, call.seen), phase, scene.loaded, scene.locale)
 
-    def _listed_calls(self, scene: Scene) -> tuple[Call, ...]:
-        return scene.calls[1 : 1 + self.options.calls_shown]
-
     def _notice_scrolls(self, layout: Layout, t: Typeface, text: str) -> bool:
         box = layout.regions["notice"]
         if not box.height:
@@ -463,6 +448,17 @@ class Page:
             return ("still", text, t.locale)
         loop = t.advance(text, layout.notice_size) + layout.regions["notice"].width * 0.3
         return ("at", text, int(now * self._notice_speed(layout) % loop), t.locale)
+
+    def _states_key(self, scene: Scene) -> tuple[tuple[str, tuple[int, ...]], ...]:
+        """The windows without a ticket, by what they show: 暂停服务 (paused, or nobody signed in), 未开放
+        (closed for the day), 空闲 (staffed and free)."""
+        groups: dict[str, list[int]] = {"paused": [], "closed": [], "idle": []}
+        for window in scene.windows:
+            if window.state in ("paused", "unstaffed"):
+                groups["paused"].append(window.number)
+            elif window.state in ("closed", "idle"):
+                groups[window.state].append(window.number)
+        return tuple((state, tuple(numbers)) for state, numbers in groups.items() if numbers)
 
     # --- regions ------------------------------------------------------------------------------
     def _draw_header(self, surface: Any, box: Any, layout: Layout, t: Typeface, w: Words, scene: Scene, now: float):
@@ -506,9 +502,7 @@ class Page:
             t.draw(surface, text, x, t.baseline_in(box, size, True), size, DIM, bold=True)
             return
         call = scene.calls[0]
-        if call.kind == "recall":
-            tag = layout.band_tag
-            t.draw(surface, w.recall, box.x + layout.margin * 2, box.y + layout.margin + tag, tag, TEXT, bold=True)
+        self._draw_band_tags(surface, box, layout, t, w, call)
         lines = self._band_lines(scene, call.number, call.window, layout.band_lines)
         value, word = layout.band_value, layout.band_word
         inner_w = box.width - 4 * layout.margin
@@ -519,7 +513,7 @@ class Page:
             self.overflows.add(call.number)
         line_h = self._line_height(t, value, word)
         block = len(lines) * line_h + (len(lines) - 1) * value * 0.18
-        top = box.centery - block / 2
+        top = box.centery + (layout.band_tag + layout.margin) / 2 - block / 2  # centred below the tags' row
         ascent = max(t.ink("0", value, True).y, t.ink("号", word, True).y)
         gap = self._gap(t, value)
         for i, parts in enumerate(lines):
@@ -530,98 +524,71 @@ class Page:
                 t.draw(surface, text, x, baseline, size, NUMBER if is_value else TEXT, bold=True)
                 x += t.advance(text, size, True) + gap
 
-    def _draw_windows(self, surface: Any, box: Any, layout: Layout, t: Typeface, w: Words, scene: Scene, now: float):
-        surface.fill(BACKGROUND, box)
-        for tile, window in zip(layout.tiles, scene.windows, strict=False):
-            self._draw_tile(surface, tile, layout, t, w, window)
-
-    def _draw_tile(self, surface: Any, tile: Any, layout: Layout, t: Typeface, w: Words, window: WindowShown):
+    def _draw_band_tags(self, surface: Any, box: Any, layout: Layout, t: Typeface, w: Words, call: Call) -> None:
+        """再次呼叫 at the left of the band's top row, 优先 (white on green) at its right."""
         import pygame
 
-        state = window.state
-        radius = max(2, layout.margin // 2)
-        pygame.draw.rect(surface, PANEL_DARK if state in ("closed", "unstaffed") else PANEL, tile, border_radius=radius)
-        if state == "called":
-            pygame.draw.rect(surface, NUMBER, tile, width=max(2, layout.margin // 4), border_radius=radius)
-        pad = tile.width * 0.06
-        label_box = rect(tile.x + pad, tile.y + tile.height * 0.04, tile.width - 2 * pad, tile.height * 0.26)
-        label = layout.tile_label
-        baseline = t.baseline_in(label_box, label)
-        t.draw(surface, window.name, label_box.x, baseline, label, DIM)
-        state_word = w.state[state]
-        state_color = {"called": NUMBER, "paused": PAUSED, "closed": CLOSED, "unstaffed": CLOSED}.get(state, DIM)
-        small = max(6, round(label * 0.8))
-        t.draw(surface, state_word, label_box.right - t.advance(state_word, small), baseline, small, state_color)
-        value_box = rect(tile.x + pad, label_box.bottom, tile.width - 2 * pad, tile.bottom - label_box.bottom)
-        if state in ("called", "serving") and window.ticket:
-            text, color = window.ticket, NUMBER if state == "called" else TEXT
-        elif state == "paused":
-            text, color = w.paused_value, PAUSED
-        elif state == "closed":
-            text, color = w.closed_value, CLOSED
-        elif state == "unstaffed":
-            text, color = w.unstaffed_value, CLOSED
-        else:
-            text, color = w.idle_value, CLOSED
-        size = layout.tile_value
-        if t.advance(text, size, True) > value_box.width:
-            size = t.fit(text, value_box.width, value_box.height, bold=True)
-            if state in ("called", "serving"):
-                self.overflows.add(text)
-        x = value_box.centerx - t.advance(text, size, True) / 2
-        t.draw(surface, text, x, t.baseline_in(value_box, layout.tile_value, True), size, color, bold=True)
+        size, m = layout.band_tag, layout.margin
+        middle = box.y + m + size * 0.6
+        if call.kind == "recall":
+            ink = t.ink(w.recall, size, True)
+            t.draw(surface, w.recall, box.x + 2 * m, middle + ink.y - ink.height / 2, size, TEXT, bold=True)
+        if call.priority:
+            badge_w, badge_h = t.advance(w.priority, size, True) + size * 0.8, size * 1.3
+            badge = rect(box.right - 2 * m - badge_w, middle - badge_h / 2, badge_w, badge_h)
+            pygame.draw.rect(surface, PRIORITY, badge, border_radius=max(2, size // 4))
+            t.draw(
+                surface, w.priority, badge.x + size * 0.4, t.baseline_in(badge, size, True, "优先"), size, TEXT, True
+            )
 
-    def _draw_list(
-        self,
-        surface: Any,
-        box: Any,
-        layout: Layout,
-        t: Typeface,
-        region: str,
-        title: str,
-        rows: Iterable[tuple[str, Color, str, Color]],
+    def _draw_pairs(
+        self, surface: Any, box: Any, layout: Layout, t: Typeface, w: Words, block: str, title: str, rows: list[PairRow]
     ) -> None:
-        import pygame
-
         surface.fill(BACKGROUND, box)
-        pygame.draw.rect(surface, PANEL_DARK, box, border_radius=layout.margin)
-        m = layout.margin
-        title_size = layout.list_title[region]
-        title_box = rect(box.x + m, box.y + m * 0.5, box.width - 2 * m, title_size * 1.5)
-        t.draw(surface, title, title_box.x, t.baseline_in(title_box, title_size), title_size, DIM)
-        cols, count = layout.list_cols[region], layout.list_rows[region]
-        size = layout.list_size[region]
-        top = title_box.bottom + m * 0.5
-        row_h = (box.bottom - m * 0.5 - top) / max(1, count)
-        cell_w = box.width / cols
-        for i, (left, left_color, right, right_color) in enumerate(rows):
-            col, row = i % cols, i // cols  # newest first, read left to right, then down
-            if row >= count:
-                break
-            cell = rect(box.x + col * cell_w + m, top + row * row_h, cell_w - 2 * m, row_h)
-            baseline = t.baseline_in(cell, size, True)
-            fitted = size
-            if t.advance(left + "  " + right, size, True) > cell.width:
-                fitted = t.fit(left + "  " + right, cell.width, row_h, bold=True)
-            t.draw(surface, left, cell.x, baseline, fitted, left_color, bold=True)
-            t.draw(surface, right, cell.right - t.advance(right, fitted, True), baseline, fitted, right_color, True)
+        slots = layout.call_slots if block == "calls" else layout.window_slots
+        title_box = layout.titles[block]
+        t.draw(surface, title, title_box.x, t.baseline_in(title_box, layout.title_size), layout.title_size, DIM)
+        drawn = []
+        for slot, row in zip(slots, rows, strict=False):
+            number_box, name_parts, shrunk = draw_pair(surface, t, w, slot, row, layout.pair, layout.number_room)
+            if shrunk:
+                self.overflows.add(row.number)
+            drawn.append(PairDrawn(block, row, slot, number_box, name_parts))
+        self.drawn[block] = drawn
 
     def _draw_calls(self, surface: Any, box: Any, layout: Layout, t: Typeface, w: Words, scene: Scene, now: float):
-        names = {x.number: x.name for x in scene.windows}
-        rows = [
-            (c.number, NUMBER, names.get(c.window) or w.window_name.format(c.window), TEXT)
-            for c in self._listed_calls(scene)
-        ]
-        self._draw_list(surface, box, layout, t, "calls", w.last_calls, rows)
+        self._draw_pairs(surface, box, layout, t, w, "calls", w.last_calls, self.call_rows(scene))
+
+    def _draw_windows(self, surface: Any, box: Any, layout: Layout, t: Typeface, w: Words, scene: Scene, now: float):
+        pages = self.window_pages(scene)
+        page = self.page_at(now, len(pages))
+        title = w.windows_title + (f"  {page + 1}/{len(pages)}" if len(pages) > 1 else "")
+        self._draw_pairs(surface, box, layout, t, w, "windows", title, pages[page] if pages else [])
+
+    def _draw_lines(self, surface: Any, box: Any, layout: Layout, t: Typeface, items: list[Item]) -> None:
+        surface.fill(BACKGROUND, box)
+        if items:
+            size = line_size(layout, t, items, box)
+            draw_flow(
+                surface, t, rect(box.x + layout.margin, box.y, box.width - 2 * layout.margin, box.height), items, size
+            )
+
+    def _draw_states(self, surface: Any, box: Any, layout: Layout, t: Typeface, w: Words, scene: Scene, now: float):
+        word = {"paused": (w.paused_value, PAUSED), "closed": (w.closed_value, CLOSED), "idle": (w.state["idle"], DIM)}
+        items: list[Item] = []
+        for state, numbers in self._states_key(scene):
+            text, color = word[state]
+            items.append(((text + " ", color), (window_numbers(list(numbers), scene.locale), TEXT)))
+        self._draw_lines(surface, box, layout, t, items)
 
     def _draw_services(self, surface: Any, box: Any, layout: Layout, t: Typeface, w: Words, scene: Scene, now: float):
-        rows = []
+        items: list[Item] = [((w.waiting, DIM),)]
         for s in scene.services:
             if s.available or s.waiting:
-                rows.append((s.name, TEXT, w.people.format(s.waiting), NUMBER))
+                items.append(((s.name + " ", TEXT), (w.people.format(s.waiting), NUMBER)))
             else:
-                rows.append((s.name, TEXT, w.unavailable, CLOSED))
-        self._draw_list(surface, box, layout, t, "services", w.waiting, rows)
+                items.append(((s.name + " ", TEXT), (w.unavailable, CLOSED)))
+        self._draw_lines(surface, box, layout, t, items if scene.services else [])
 
     def _draw_notice(self, surface: Any, box: Any, layout: Layout, t: Typeface, w: Words, scene: Scene, now: float):
         import pygame
@@ -659,6 +626,13 @@ class Page:
         return sides
 
 
+def line_size(layout: Layout, t: Typeface, items: list[Item], box: Any) -> int:
+    """The size of the lines below the pairs (windows without a number, who waits): the largest that fits their
+    region, but at most half the pairs' so that they never outshout a number to go to."""
+    lines = int(SHARES[layout.portrait]["lines"])
+    return min(layout.pair.word // 2, flow_size(t, items, box.width - 2 * layout.margin, box.height, lines))
+
+
 def _zone(scene: Scene) -> Any:
     from zoneinfo import ZoneInfo
 
@@ -670,7 +644,7 @@ def _zone(scene: Scene) -> Any:
 
 @dataclass(frozen=True)
 class TypeHeight:
-    """One kind of text on the page: its letter height in pixels, as a share of the screen's height."""
+    """One kind of text on the page: its letter height in pixels."""
 
     what: str
     sample: str
@@ -681,22 +655,28 @@ class TypeHeight:
 
 
 def type_heights(page: Page, scene: Scene) -> list[TypeHeight]:
-    """The ink height of each kind of text at the page's size: digits for numbers (their height is the
-    cap height), 号 for Chinese (the full character box)."""
+    """The ink height of each kind of text at the page's size: the cap height (H, 1, 4, 7: flat top and
+    bottom) for numbers and Latin letters, the character's ink for Chinese (号; 口 for the pairs' names, the
+    shortest)."""
     layout = page.layout(scene)
     t = page.typeface(scene.locale)
-    digits = "0123456789"
+    caps = "H147"
 
     def height(text: str, size: int, bold: bool = True) -> int:
         return int(t.ink(text, size, bold).height)
 
+    pair = layout.pair
+    line = line_size(layout, t, [(("暂停服务 15-18、20号窗口", TEXT),)], layout.regions["states"])
     return [
-        TypeHeight("newest call: ticket and window number", digits, height(digits, layout.band_value)),
+        TypeHeight("newest call: ticket and window number", caps, height(caps, layout.band_value)),
         TypeHeight("newest call: words (请, 号到, 号窗口)", "号", height("号", layout.band_word)),
-        TypeHeight("window tile: current number", digits, height(digits, layout.tile_value)),
-        TypeHeight("window tile: window name", "号", height("号", layout.tile_label, False)),
-        TypeHeight("last calls and waiting counts", digits, height(digits, layout.list_size["calls"])),
+        TypeHeight("pair: ticket number", caps, height(caps, pair.value)),
+        TypeHeight("pair: window name, digits", caps, height(caps, pair.value)),
+        TypeHeight("pair: window name, characters", "口", height("口", pair.word)),
+        TypeHeight("pair: 优先 and 请尽快 tags", "号", height("号", pair.tag)),
+        TypeHeight("list titles", "号", height("号", layout.title_size, False)),
+        TypeHeight("windows without a number (one short line)", "号", height("号", line)),
         TypeHeight("hall name", "号", height("号", layout.header_name)),
-        TypeHeight("clock", digits, height(digits, layout.header_clock)),
+        TypeHeight("clock", caps, height(caps, layout.header_clock)),
         TypeHeight("scrolling notice", "号", height("号", layout.notice_size, False)),
     ]

@@ -30,6 +30,8 @@ class PageOptions:
     notice_speed: float = 3.0  # characters per second
     calls_shown: int = 5  # the calls listed beside the newest one
     flash_s: float = 6.0  # how long a new call flashes
+    page_s: float = 6.0  # how long each page of the windows' list stays when they take more than one
+    overdue_s: float = 90.0  # a ticket called this long ago whose citizen has not come is boxed; 0: never
     windows: tuple[int, ...] | None = None  # the windows this display shows; None: all of the hall's
     notice_s: float = 5.0  # how long a caller's notice (无人等候, …) stays on its window's board
     main_calls: int = 3  # calls on the main LED board, newest first
@@ -72,6 +74,8 @@ def read_display(table: Table) -> PageOptions | None:
     notice_speed = table.float("notice_speed", 3.0, minval=0.5, maxval=20.0)
     calls_shown = table.int("calls_shown", 5, minval=0, maxval=12)
     flash_s = table.float("flash_s", 6.0, minval=0.0, maxval=60.0)
+    page_s = table.float("page_s", 6.0, minval=2.0, maxval=60.0)
+    overdue_s = table.float("overdue_s", 90.0, minval=0.0, maxval=3600.0)
     windows = table.list("windows", None, item=int, item_name="window numbers")
     notice_s = table.float("notice_s", 5.0, minval=1.0, maxval=60.0)
     main_calls = table.int("main_calls", 3, minval=1, maxval=10)
@@ -95,6 +99,8 @@ def read_display(table: Table) -> PageOptions | None:
         notice_speed=notice_speed,
         calls_shown=calls_shown,
         flash_s=flash_s,
+        page_s=page_s,
+        overdue_s=overdue_s,
         windows=tuple(windows) if windows is not None else None,
         notice_s=notice_s,
         main_calls=main_calls,

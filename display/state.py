@@ -55,6 +55,7 @@ class Call:
     at: float  # hall time, seconds since the epoch
     seen: float | None  # the display's monotonic clock when it learned of it live; None: from a snapshot
     fresh: bool = True  # learned of within moments of the call (not caught up after a reconnect)
+    priority: bool = False  # a priority ticket (绿色通道)
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ class WindowShown:
     state: str  # called, serving, paused, closed, unstaffed (open, nobody signed in) or idle
     ticket: str | None  # the current ticket's number
     waiting: int
+    priority: bool = False  # the current ticket is a priority one
+    called_at: float | None = None  # hall time the current ticket was called (or last recalled) here
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,8 @@ class _Window:
     waiting: int
     # a clerk signed in; None from a core that does not say whether its windows are staffed
     clerk: bool | None = None
+    priority: bool = False
+    called_at: float | None = None
 
     def shown(self, require_sign_in: bool = True) -> WindowShown:
         if self.base in ("paused", "closed"):
@@ -141,7 +146,16 @@ class _Window:
             state = "unstaffed"  # open, but nobody there to serve: never shown as free
         else:
             state = "idle"
-        return WindowShown(self.number, self.name, state, self.ticket, self.waiting)
+        ticket = self.ticket if state in ("called", "serving") else None
+        return WindowShown(
+            self.number,
+            self.name,
+            state,
+            self.ticket,
+            self.waiting,
+            priority=self.priority and ticket is not None,
+            called_at=self.called_at if ticket is not None else None,
+        )
 
 
 def parse_time(text: Any) -> float | None:
@@ -247,6 +261,8 @@ class HallState:
                     status=current.get("status"),
                     waiting=int(w.get("waiting", 0)),
                     clerk=w.get("clerk") is not None if "staffed" in w else None,
+                    priority=current.get("priority") is True,
+                    called_at=parse_time(current.get("called_at")),
                 )
             if self.shown_windows is not None:
                 order = {n: i for i, n in enumerate(self.shown_windows)}
@@ -286,7 +302,8 @@ class HallState:
             current = w.get("current") or {}
             at = parse_time(current.get("called_at"))
             if current.get("number") and at is not None:
-                calls.append(Call("call", current["number"], w["number"], at, seen=None, fresh=False))
+                priority = current.get("priority") is True
+                calls.append(Call("call", current["number"], w["number"], at, None, False, priority))
         calls.sort(key=lambda c: c.at, reverse=True)
         return calls[: self.calls_kept]
 
@@ -317,7 +334,12 @@ class HallState:
         at = parse_time(data.get("at"))
         if at is None:
             at = hall_now
-        call = Call(kind, number, window, at, seen=self.monotonic(), fresh=hall_now - at <= self.fresh_s)
+        priority = data.get("priority") is True
+        if kind == "recall":  # a recall does not repeat whether the ticket has priority: its call did
+            earlier = next((c for c in self._calls if c.number == number), None)
+            w = self._windows.get(window)
+            priority = bool((earlier and earlier.priority) or (w and w.ticket == number and w.priority))
+        call = Call(kind, number, window, at, self.monotonic(), hall_now - at <= self.fresh_s, priority)
         # one line per ticket: a recall, or a call at another window after a transfer, replaces the older one
         self._calls = [call, *(c for c in self._calls if c.number != number)][: self.calls_kept]
         return call
@@ -347,7 +369,14 @@ class HallState:
             return
         if w is None:
             return
-        if kind in ("ticket.called", "ticket.recalled"):
+        if kind == "ticket.called":
+            w.ticket, w.status = number, "called"
+            w.priority = data.get("priority") is True
+            w.called_at = parse_time(data.get("at")) or self.hall_time()
+        elif kind == "ticket.recalled":
+            if w.ticket != number:  # a recall of a ticket this display missed the call of
+                w.priority, w.called_at = False, parse_time(data.get("at")) or self.hall_time()
+            # otherwise awaited since its first call, as the core's snapshot says (`called_at`)
             w.ticket, w.status = number, "called"
         elif kind == "ticket.started" and w.ticket == number:
             w.status = "serving"

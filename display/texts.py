@@ -45,6 +45,11 @@ class Words:
     at_tomorrow: str
     at_weekday: str  # {weekday} {hm}
     at_later: str  # {m} {d} {mon} {weekday} {hm}
+    windows_title: str  # the rotating list of every window's current number
+    priority: str  # the tag of a priority ticket (绿色通道), beside its green stripe
+    overdue: str  # the tag of a ticket called long ago whose citizen has not come
+    windows_list: str  # "{}号窗口" with numbers and ranges: "15-18、20号窗口"
+    list_comma: str  # between numbers in windows_list
 
     def date_text(self, when: datetime) -> str:
         return self.date.format(
@@ -93,6 +98,11 @@ WORDS: dict[str, Words] = {
         at_tomorrow="明天 {}",
         at_weekday="{weekday} {hm}",
         at_later="{m}月{d}日 {weekday} {hm}",
+        windows_title="各窗口当前号码",
+        priority="优先",
+        overdue="请尽快",
+        windows_list="{}号窗口",
+        list_comma="、",
     ),
     "zh-Hant": Words(
         call_lines=(
@@ -135,6 +145,11 @@ WORDS: dict[str, Words] = {
         at_tomorrow="明天 {}",
         at_weekday="{weekday} {hm}",
         at_later="{m}月{d}日 {weekday} {hm}",
+        windows_title="各窗口目前號碼",
+        priority="優先",
+        overdue="請儘快",
+        windows_list="{}號窗口",
+        list_comma="、",
     ),
     "en": Words(
         call_lines=((("Number", False), ("{number}", True)), (("to window", False), ("{window}", True))),
@@ -173,6 +188,11 @@ WORDS: dict[str, Words] = {
         at_tomorrow="{} tomorrow",
         at_weekday="{weekday} {hm}",
         at_later="{weekday} {d} {mon} {hm}",
+        windows_title="At each window",
+        priority="priority",
+        overdue="please come",
+        windows_list="Windows {}",
+        list_comma=", ",
     ),
 }
 
@@ -226,3 +246,20 @@ def _when(when: datetime, now: datetime, w: Words) -> str:
     if days < 7:
         return w.at_weekday.format(weekday=weekday, hm=hm)
     return w.at_later.format(m=when.month, d=when.day, mon=when.strftime("%b"), weekday=weekday, hm=hm)
+
+
+def window_numbers(numbers: list[int], locale: str) -> str:
+    """Window numbers for one line, runs joined: [15, 16, 17, 18, 20] -> "15-18、20号窗口"."""
+    w = words(locale)
+    if len(numbers) == 1:
+        return w.window_name.format(numbers[0])  # Window 20, not Windows 20
+    parts: list[str] = []
+    run: list[int] = []
+    for n in [*sorted(numbers), None]:
+        if n is not None and run and n == run[-1] + 1:
+            run.append(n)
+            continue
+        if run:
+            parts.append(f"{run[0]}-{run[-1]}" if len(run) > 2 else w.list_comma.join(str(x) for x in run))
+        run = [n] if n is not None else []
+    return w.windows_list.format(w.list_comma.join(parts))

@@ -33,6 +33,8 @@ notice = "請攜帶身分證"
 notice_speed = 4
 calls_shown = 4
 flash_s = 8
+page_s = 10
+overdue_s = 120
 windows = [3, 1, 2]
 notice_s = 6
 main_calls = 2
@@ -75,6 +77,8 @@ main = true
             notice_speed=4.0,
             calls_shown=4,
             flash_s=8.0,
+            page_s=10.0,
+            overdue_s=120.0,
             windows=(3, 1, 2),
             notice_s=6.0,
             main_calls=2,
@@ -105,6 +109,8 @@ def test_defaults_a_display_table_alone_and_a_board_only_pi():
             notice_speed=3.0,
             calls_shown=5,
             flash_s=6.0,
+            page_s=6.0,
+            overdue_s=90.0,
             windows=None,
             notice_s=5.0,
             main_calls=3,
@@ -159,7 +165,7 @@ fps = 0
         "display-1.toml:12 [display]: notice: must be one line (no line breaks or tabs)",
         "display-1.toml:13 [display]: colour: unknown key (allowed here: calls_shown, flash_s, led_closed, led_idle, "
         "led_paused, led_serving, led_step_s, led_welcome, locale, main_calls, notice, notice_s, notice_speed, "
-        "title, windows)",
+        "overdue_s, page_s, title, windows)",
         'display-1.toml:16 [screen]: size: "big" is not allowed (width x height, e.g. "1920x1080")',
         "display-1.toml:17 [screen]: rotate: 45 is not allowed (allowed: 0, 90, 180, 270)",
         "display-1.toml:18 [screen]: fps: 0 is too small (allowed: 1 to 60)",
@@ -207,3 +213,14 @@ def test_the_example_file_passes_check_config_against_the_example_hall():
     # a board over every window of the example hall and the main board, all on one line
     assert sorted(b.window for b in role.settings.leds if b.window) == list(range(1, 27))
     assert [b.address for b in role.settings.leds if b.main] == [0]
+
+
+def test_the_pages_and_the_box_of_the_tv_have_bounds():
+    settings, errors = read("[display]\npage_s = 1\noverdue_s = -5\n")
+    assert settings is None
+    assert errors == [
+        "display-1.toml:5 [display]: page_s: 1 is too small (allowed: 2.0 to 60.0)",
+        "display-1.toml:6 [display]: overdue_s: -5 is too small (allowed: 0.0 to 3600.0)",
+    ]
+    settings, errors = read("[display]\noverdue_s = 0\n")  # 0: nothing is ever boxed
+    assert errors == [] and settings is not None and settings.display.overdue_s == 0.0

@@ -181,6 +181,41 @@ def test_a_recall_or_a_call_elsewhere_moves_the_ticket_to_the_top_once(hall):
     ]
 
 
+def test_a_priority_ticket_and_when_it_was_called_come_with_its_call_its_recall_and_the_snapshot(hall):
+    kiosk, caller = hall.client("kiosk-1"), hall.client("caller-1")
+    state = state_for(hall)
+    state.load(hall.client().hall())
+    before = len(hall.recorder.wait(0))
+    sign_in(caller, 1, 2)
+    kiosk.issue("general")
+    green = kiosk.issue("general", priority=True)
+    caller.act(1, "call")  # the priority ticket first (绿色通道)
+    called_at = hall.clock()
+    hall.clock.advance(40)
+    caller.act(2, "call")
+    caller.act(1, "recall")
+    assert wait_until(lambda: any(e.type == "ticket.recalled" for e in hall.recorder.events[before:]), 20)
+    for event in hall.recorder.events[before:]:
+        state.apply(event)
+    scene = state.scene()
+    assert [(c.kind, c.number, c.priority) for c in scene.calls] == [
+        ("recall", green["number"], True),
+        ("call", "A001", False),
+    ]
+    one, two = scene.window(1), scene.window(2)
+    assert (one.ticket, one.priority, two.ticket, two.priority) == (green["number"], True, "A001", False)
+    # awaited since the first call, not since the recall: as the core's snapshot says
+    assert one.called_at == called_at and two.called_at == called_at + 40
+    fresh = state_for(hall)
+    fresh.load(hall.client().hall())
+    again = fresh.scene()
+    assert [(w.ticket, w.priority, w.called_at) for w in again.windows[:2]] == [
+        (green["number"], True, called_at),
+        ("A001", False, called_at + 40),
+    ]
+    assert {(c.number, c.priority) for c in again.calls} == {(green["number"], True), ("A001", False)}
+
+
 def test_a_transfer_clears_the_window_it_leaves(hall):
     kiosk, caller = hall.client("kiosk-1"), hall.client("caller-1")
     state = state_for(hall)

@@ -131,6 +131,7 @@ def window_view(hall: Hall, w: Window, queue: bool = False) -> dict[str, Any]:
             "number": current.number,
             "service": current.service,
             "status": current.status,
+            "priority": current.priority,  # the TV marks a priority ticket (绿色通道) at its window
             "recalls": current.recalls,
             "called_at": hall.iso(w.current_since),
         },
