@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app
 
 from .auth import require_user
+from .body import read_body
 from .state import app_state
 from .views import hall_view
 
@@ -36,4 +37,5 @@ def get_hall() -> dict[str, Any]:
 def end_day() -> dict[str, Any]:
     """A manager ends the day: the waiting tickets are cancelled and the clerks signed out (409 while serving)."""
     p = require_user("manager")
+    read_body({})  # like every other action: a field it does not know is refused, not silently ignored
     return app_state().core.execute(lambda hall: hall.end_day(p.actor))
