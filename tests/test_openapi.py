@@ -24,7 +24,13 @@ from tests.support.hall import PASSWORDS, PINS, RunningCore, raw_request, serve,
 
 SPEC = Path(__file__).resolve().parents[1] / "docs" / "openapi.yaml"
 EXAMPLES = int(os.environ.get("ONEWINDOW_SCHEMA_EXAMPLES", "15"))  # per route; more for a long run
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance, negative_data_rejection]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
 
 # the event stream never ends: tests/test_events.py follows it; every other route is generated
 schema = schemathesis.openapi.from_path(SPEC).exclude(path="/api/v1/events")
