@@ -86,6 +86,15 @@ def _numbers(server: str, schema: str) -> list[str]:
         engine.dispose()
 
 
+def _schemas(server: str) -> set[str]:
+    engine = create_engine(server)
+    try:
+        with engine.connect() as conn:
+            return set(conn.execute(text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'hall%'")).scalars())
+    finally:
+        engine.dispose()
+
+
 def test_a_postgresql_hall_is_dumped_while_it_serves_damaged_restored_and_its_log_verifies(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
@@ -111,6 +120,17 @@ def test_a_postgresql_hall_is_dumped_while_it_serves_damaged_restored_and_its_lo
         engine.dispose()
         assert main(["audit", "verify", "--db", east, "--audit-key", str(key)]) == 1
         capsys.readouterr()
+
+        # a dump whose tables' data is spoilt lists its tables but fails half-way: the schema is left as it was
+        spoilt = tmp_path / "core-spoilt.pgdump"
+        whole = bytearray(Path(made).read_bytes())
+        near_end = len(whole) * 97 // 100  # the tables' data, compressed, after the list of contents
+        whole[near_end : near_end + 16] = bytes(16)
+        spoilt.write_bytes(bytes(whole))
+        assert main(["restore", str(spoilt), "--db", east, "--audit-key", str(key)]) == 1
+        assert "pg_restore failed" in capsys.readouterr().err
+        assert _numbers(server, "hall_east") == ["A001", "A002", "A003"]
+        assert _schemas(server) == {"hall_east", "hall_west"}
 
         assert main(["restore", made, "--db", east, "--audit-key", str(key)]) == 0
         said = capsys.readouterr().out
