@@ -99,7 +99,8 @@ class Core:
     A command's changes go to the writer (`writer.py`) as it ends, and its request waits for them outside the
     lock, so the next command runs while they are written, and changes that arrive together share one commit.
     Every answer, a read's too, waits until everything the hall had changed when it was given is on disk: no
-    one is told of a ticket that a crash could still take away.
+    one is told of a ticket that a crash could still take away. A read waits only briefly (READ_WAIT_S): behind a
+    stuck write it answers from the hall as it is on disk (`read`).
     """
 
     def __init__(
