@@ -354,7 +354,9 @@ def verify(engine: Engine, key_path: Path | None) -> Verdict:
     walk = _Walk(key, start, anchored)
     # read before the anchor was, the log holds at least every entry the anchor names
     with engine.connect() as conn:
-        walk.run(conn.execution_options(yield_per=1000).execute(_ROWS))
+        rows = conn.execution_options(yield_per=1000).execute(_ROWS)
+        with rows:  # a walk stopped at the first damage leaves PostgreSQL's server-side cursor open otherwise
+            walk.run(rows)
     findings = walk.findings + findings + walk.ending(meta.get("audit_head"))
     if findings:
         more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""

@@ -20,6 +20,14 @@ from .writer import Writer
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+# /healthz: a write that went well this recently says the core can write; after this long, the store is probed
+HEALTH_FRESH_S = 10.0
+# a write under way for longer is stuck: another program holds the database, or the disk is failing
+STUCK_S = 2.0
+# a read waits this long for the writes under way (a group commit takes milliseconds) before it answers from
+# the hall as it is on disk
+READ_WAIT_S = 0.2
+
 
 class Broker:
     """Hands committed events to every follower; a follower behind the recent ones reads the store."""
@@ -91,7 +99,8 @@ class Core:
     A command's changes go to the writer (`writer.py`) as it ends, and its request waits for them outside the
     lock, so the next command runs while they are written, and changes that arrive together share one commit.
     Every answer, a read's too, waits until everything the hall had changed when it was given is on disk: no
-    one is told of a ticket that a crash could still take away.
+    one is told of a ticket that a crash could still take away. A read waits only briefly (READ_WAIT_S): behind a
+    stuck write it answers from the hall as it is on disk (`read`).
     """
 
     def __init__(
@@ -112,6 +121,10 @@ class Core:
         self.hall = self._load()
         self.stale = False
         self.writer = Writer(store, self.broker.publish)
+        self.probing = threading.Lock()
+        self.probed: tuple[float, str | None] = (0.0, None)  # the health probe's last outcome, as the writer's
+        self.on_disk = threading.Lock()
+        self.hall_on_disk: tuple[int, Hall] | None = None  # (the writes it has seen, the hall) for stuck writes
         self.execute(lambda hall: hall.roll_day())
 
     @property
@@ -179,13 +192,58 @@ class Core:
         return result
 
     def read(self, query: Callable[[Hall], T]) -> T:
-        """Ask the hall; answered once what it shows is on disk."""
+        """Ask the hall; answered once what it shows is on disk. When the writes under way are stuck (another
+        program holds the database) or fail, the answer comes from the hall as it is on disk instead: a read never
+        waits for a write's busy timeout, and never shows what a write that may still fail changed."""
         with self.lock:
             self._fresh()
             result = query(self.hall)
             last = self.writer.last
-        self.writer.wait(last)
-        return result
+        with contextlib.suppress(StoreError):  # the writes' own requests report it
+            if self.writer.wait(last, READ_WAIT_S):
+                return result
+        return self._read_on_disk(query)
+
+    def _read_on_disk(self, query: Callable[[Hall], T]) -> T:
+        """`query` on a hall rebuilt from what is on disk (readers are not blocked by a writer there), kept until
+        the next write lands."""
+        with self.on_disk:
+            writes = self.writer.writes
+            if self.hall_on_disk is None or self.hall_on_disk[0] != writes:
+                self.hall_on_disk = (writes, self._load())
+            return query(self.hall_on_disk[1])
+
+    def seq_of(self, hall: Hall) -> int:
+        """The number of the last event `hall` shows: the live hall's, or the one on disk's."""
+        on_disk = self.hall_on_disk
+        return self.store.last_seq if on_disk is not None and hall is on_disk[1] else self.writer.seq
+
+    def health(self) -> str | None:
+        """None when the core can write now; otherwise why it cannot, in a sentence.
+
+        The write path's own last outcome decides while it is fresh; when nothing was written lately, or the last
+        write failed, the store is probed with a write as large as a busy moment's (`Store.ping`), one probe at a
+        time, so a hall that recovered says so without waiting for a citizen to try."""
+        now = time.monotonic()
+        since = self.writer.writing_since
+        if since is not None and now - since > STUCK_S:
+            waited = now - since
+            return f"a write has waited {waited:.0f} s for the database: another program holds it, or the disk fails"
+        at, error = max(self.writer.outcome, self.probed, key=lambda outcome: outcome[0])
+        if error is None and now - at < HEALTH_FRESH_S:
+            return None
+        if not self.probing.acquire(blocking=False):
+            return error  # another request is probing: the last word stands
+        try:
+            try:
+                self.store.ping()
+                found = None
+            except StoreError as exc:
+                found = str(exc)
+            self.probed = (time.monotonic(), found)
+        finally:
+            self.probing.release()
+        return found
 
     def reload(self, config: HallConfig) -> None:
         """Take a changed hall file in: the day (tickets, windows, ratings) is rebuilt from the store under it, as

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from .model import Changes
@@ -50,6 +51,10 @@ class Writer:
         self.epoch = 0  # counts failed writes: changes staged in an older epoch were built on them
         self.failed = False  # a write failed and the hall has not been rebuilt since
         self.closing = False
+        # how the last write went, for /healthz: when it ended (monotonic), and why it failed (None: it did not)
+        self.outcome: tuple[float, str | None] = (time.monotonic(), None)
+        self.writing_since: float | None = None  # when the write now under way began
+        self.writes = 0  # counts the writes that went well
         self.thread = threading.Thread(target=self._run, name="writer", daemon=True)
         self.thread.start()
 
@@ -81,13 +86,20 @@ class Writer:
         return batch
 
     # --- the requests' side (outside the lock) --------------------------------------------------------
-    def wait(self, batch: Batch | None) -> None:
-        """Until `batch`, and every change staged before it, is on disk; StoreError if it could not be."""
+    def wait(self, batch: Batch | None, timeout_s: float | None = None) -> bool:
+        """Until `batch`, and every change staged before it, is on disk; StoreError if it could not be. With a
+        timeout: False when it is still being written."""
         if batch is None:
-            return
-        batch.written.wait()
+            return True
+        if not batch.written.wait(timeout_s):
+            return False
         if batch.error is not None:
             raise StoreError(str(batch.error)) from batch.error  # one error for many requests: each its own
+        return True
+
+    def written(self, batch: Batch | None) -> bool:
+        """Whether `batch` is on disk (False while it is written, or when it failed)."""
+        return batch is None or (batch.written.is_set() and batch.error is None)
 
     def flush(self) -> None:
         """Until everything staged so far is written or has failed."""
@@ -110,11 +122,15 @@ class Writer:
                 if not self.pending:
                     return
                 batches, self.pending = self.pending, []
+                self.writing_since = time.monotonic()
             try:
                 self.store.write([b.staged for b in batches])
             except Exception as exc:
                 self._failed(batches, exc)
                 continue
+            with self.lock:
+                self.outcome, self.writing_since = (time.monotonic(), None), None
+                self.writes += 1
             try:
                 self.publish([e for b in batches for e in b.staged.stored])
             except Exception:  # on disk all the same: the requests are answered
@@ -135,6 +151,7 @@ class Writer:
             self.epoch += 1
             self.failed = True
             self.seq = self.store.last_seq
+            self.outcome, self.writing_since = (time.monotonic(), str(error)), None
             for b in failed:
                 b.error = error
                 b.written.set()

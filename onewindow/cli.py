@@ -157,7 +157,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     now = datetime.now()
     try:
         kept = restore(Path(args.backup), args.db, now)
-        anchor = restart_anchor(args.db, os.environ.get("ONEWINDOW_AUDIT_KEY"), f"before-restore-{now:%Y%m%d-%H%M%S}")
+        anchor = restart_anchor(args.db, args.audit_key, f"before-restore-{now:%Y%m%d-%H%M%S}")
     except (BackupError, StoreError, OSError) as exc:
         print(f"onewindow restore: {exc}", file=sys.stderr)
         return 1
@@ -314,11 +314,12 @@ def _database_commands(sub: Any) -> None:
 
     p = sub.add_parser(
         "backup",
-        help="copy the core's SQLite database while it runs",
-        description="Copy the core's SQLite database (SQLite's online backup, safe while the core runs) into a "
-        "folder as core-DATE-TIME.sqlite, and remove the copies older than --keep-days.",
+        help="copy the core's database while it runs",
+        description="Copy the core's database, safe while the core runs, into a folder, and remove the copies "
+        "older than --keep-days: a SQLite file with SQLite's online backup as core-DATE-TIME.sqlite, a PostgreSQL "
+        "hall with pg_dump of its own schema (the URL's schema=, else public) as core-DATE-TIME.pgdump.",
     )
-    p.add_argument("--db", default=DEFAULT_DB, metavar="PATH")
+    p.add_argument("--db", default=DEFAULT_DB, metavar="PATH or URL")
     p.add_argument("--to", required=True, metavar="FOLDER", help="where the copies are kept")
     p.add_argument("--keep-days", type=int, default=14, metavar="N", help="days a copy is kept (default 14)")
     p.set_defaults(run=cmd_backup)
@@ -327,10 +328,18 @@ def _database_commands(sub: Any) -> None:
         "restore",
         help="put a backup in place of the core's database (stop the core first)",
         description="Put a backup in place of the core's database; the database it replaces is kept beside "
-        "it. Stop the core first, and check the result with `onewindow audit verify`.",
+        "it (a PostgreSQL hall's schema is renamed SCHEMA_before_restore_DATE_TIME). Stop the core first, and "
+        "check the result with `onewindow audit verify`.",
     )
-    p.add_argument("backup", metavar="BACKUP", help="a copy made by onewindow backup")
-    p.add_argument("--db", default=DEFAULT_DB, metavar="PATH")
+    p.add_argument("backup", metavar="BACKUP", help="a copy made by onewindow backup (.sqlite or .pgdump)")
+    p.add_argument("--db", default=DEFAULT_DB, metavar="PATH or URL")
+    p.add_argument(
+        "--audit-key",
+        default=os.environ.get("ONEWINDOW_AUDIT_KEY"),
+        metavar="FILE",
+        help="the operation log's key, whose anchor starts again from the backup (default $ONEWINDOW_AUDIT_KEY, "
+        "else PATH.audit-key)",
+    )
     p.set_defaults(run=cmd_restore)
 
     p = sub.add_parser(

@@ -89,13 +89,17 @@ def test_each_unit_is_hardened_and_reaches_exactly_its_devices(unit: Path) -> No
     assert settings(unit, "ReadWritePaths") == (["/var/lib/onewindow"] if "core" in unit.name else [])
 
 
-def test_the_nightly_backup_is_a_hardened_oneshot_that_writes_only_the_cores_folder() -> None:
+def test_the_nightly_backup_is_a_hardened_oneshot_that_writes_only_the_cores_folder_and_reaches_a_database_server() -> (
+    None
+):
     backup, timer = SYSTEMD / "onewindow-backup.service", SYSTEMD / "onewindow-backup.timer"
     assert settings(backup, "Type") == ["oneshot"] and settings(backup, "User") == ["onewindow"]
     assert "onewindow backup --db ${ONEWINDOW_DB} --to /var/lib/onewindow/backups" in settings(backup, "ExecStart")[0]
-    assert settings(backup, "ReadWritePaths") == ["/var/lib/onewindow"] and settings(backup, "PrivateNetwork") == [
+    assert settings(backup, "ReadWritePaths") == ["/var/lib/onewindow"] and settings(backup, "PrivateDevices") == [
         "yes"
     ]
+    # a PostgreSQL hall's server is reached over TCP or its Unix socket; nothing else
+    assert settings(backup, "RestrictAddressFamilies") == ["AF_UNIX AF_INET AF_INET6"]
     assert settings(timer, "Persistent") == ["yes"] and settings(timer, "OnCalendar")
 
 

@@ -51,9 +51,19 @@ def _hall_error(exc: HallError) -> Response:
     return error_answer(exc.status, exc.code, exc.message, exc.details)
 
 
+# what the database said, in words for whoever sees the refusal; the full reason goes to the log
+STORAGE_REASONS = (
+    ("full", "the core's disk is full: nothing was written; try again once the technician has made room"),
+    ("locked", "another program holds the core's database: nothing was written; try again"),
+    ("readonly", "the core's database cannot be written: nothing was written; tell the technician"),
+)
+
+
 def _store_error(exc: StoreError) -> Response:
     log.error("%s", exc)
-    return error_answer(503, "storage_unavailable", "the core cannot reach its database just now; try again")
+    reason = str(exc)
+    message = next((said for word, said in STORAGE_REASONS if word in reason), None)
+    return error_answer(503, "storage_unavailable", message or "the core cannot reach its database just now; try again")
 
 
 def _http_error(exc: HTTPException) -> Response:

@@ -98,6 +98,11 @@ function lostSession() {
   me = null;
   if (source) { source.close(); source = null; }
   showLogin();
+  // nobody is signed in here any more, and the page follows nothing: say neither
+  $("#who").textContent = "";
+  $("#live").className = "live off";
+  $("#live").textContent = t.offline;
+  $("#login-form").reset();
   $("#login-error").textContent = t.session_lost;
 }
 
