@@ -14,7 +14,7 @@ from ..sheets import FORMATS, as_file
 from ..store import check_audit
 from .auth import require_user
 from .errors import ApiError
-from .oplog_words import action_words, actor_words, detail_words, words
+from .oplog_words import ACTIONS, action_words, actor_words, detail_words, words
 from .state import app_state
 from .stats import DAY
 
@@ -130,6 +130,17 @@ def _plain(value: Any) -> int | str | None:
     if isinstance(value, bool) or not isinstance(value, int | str):
         return None
     return value
+
+
+@audit.get("/api/v1/audit/choices")
+def audit_choices() -> dict[str, Any]:
+    """What the page's search offers: the actions the log records in the hall's words, and the clerks by name."""
+    require_user("auditor", "manager")
+    config = app_state().core.config
+    return {
+        "actions": [{"action": a, "words": action_words(config.locale, a)} for a in ACTIONS["zh-Hans"]],
+        "clerks": [{"id": c.id, "name": c.name} for c in config.clerks],
+    }
 
 
 @audit.get("/api/v1/audit/verify")

@@ -9,7 +9,10 @@ from flask import Blueprint, send_from_directory
 from flask.typing import ResponseReturnValue
 
 from ..alerts import Alert
+from ..cases import overdue
 from ..domain import Hall
+from ..reports import Legend, report
+from ..stats import day_stats
 from .auth import require_user
 from .body import read_body
 from .state import app_state
@@ -47,6 +50,45 @@ def acknowledge() -> dict[str, Any]:
     core = app_state().core
     alert = core.execute(lambda hall: hall.acknowledge(body["key"], body["cause"], p.actor))
     return core.read(lambda hall: _alert_view(hall, alert, True))
+
+
+@manage.get("/api/v1/figures")
+def figures() -> dict[str, Any]:
+    """The day at a glance for the manager's strip and charts: issued, waiting, the longest wait now, the mean wait,
+    the satisfaction rate (4 and 5 over all rated), poor ratings not yet followed up (any day), overdue cases, and
+    arrivals and waits by hour and ratings by level."""
+    require_user()
+    core = app_state().core
+    day = core.read(lambda hall: hall.day)
+    tickets, rated, calls = core.store.tickets_of(day), core.store.ratings_of(day), core.store.calls_of(day)
+    open_poor = sum(1 for r in core.store.ratings_of(None, flagged=True) if r.follow_up is None)
+    legend = core.read(lambda hall: Legend.of(hall.config))
+    by_hour = report("hours", core.store.period(day, day), legend)
+
+    def now(hall: Hall) -> dict[str, Any]:
+        total = day_stats(hall, day, tickets, rated, calls)["hall"]
+        levels = {int(k): total["ratings"][k] for k in ("5", "4", "3", "2", "1")}
+        clock = hall.clock()
+        waits = [
+            clock - t.issued_at for q in (*(w.queue for w in hall.windows.values()), *hall.shared.values()) for t in q
+        ]
+        services = {s.id: s for s in hall.config.services}
+        late = [c for c in hall.open_cases() if overdue(c, services.get(c.service), clock)]
+        return {
+            "day": day,
+            "issued": total["issued"],
+            "waiting": len(waits),
+            "longest_wait_s": round(max(waits)) if waits else None,
+            "mean_wait_s": total["mean_wait_s"],
+            "satisfaction": (levels[5] + levels[4]) / sum(levels.values()) if sum(levels.values()) else None,
+            "rated": sum(levels.values()),
+            "ratings": {str(k): v for k, v in levels.items()},
+            "open_poor": open_poor,
+            "overdue_cases": len(late),
+            "hours": [{"hour": r["hour"], "issued": r["issued"], "mean_wait_s": r["mean_wait_s"]} for r in by_hour],
+        }
+
+    return core.read(now)
 
 
 def _alert_view(hall: Hall, a: Alert, acknowledged: bool) -> dict[str, Any]:
