@@ -136,6 +136,7 @@ let group = "windows";
 let refreshTimer = null;
 let source = null;
 const charts = {};
+const drafts = {};  // follow-up notes being typed, by rating id
 
 const $ = (s) => document.querySelector(s);
 const el = (tag, attrs = {}, ...children) => {
@@ -355,10 +356,16 @@ async function renderRatings() {
       el("span", { class: "when" }, `${h.at.slice(0, 10)} ${time(h.at)}`), ` ${h.by}：${h.note}`)));
     const cell = el("div", { class: "follow" }, notes);
     if (me?.role === "manager") {
-      const input = el("input", { type: "text", required: "", "aria-label": t.note, placeholder: t.note });
+      // the page redraws at every event: what the manager is typing is kept across redraws
+      const input = el("input", { type: "text", required: "", "aria-label": t.note, placeholder: t.note,
+        oninput: (e) => { drafts[r.id] = e.target.value; } });
+      input.value = drafts[r.id] || "";
       cell.append(el("form", { onsubmit: (e) => {
         e.preventDefault();
-        api("POST", `/api/v1/ratings/${r.id}/follow-up`, { note: input.value }).then(() => Promise.all([renderRatings(), loadFigures()]));
+        api("POST", `/api/v1/ratings/${r.id}/follow-up`, { note: input.value }).then(() => {
+          delete drafts[r.id];
+          return Promise.all([renderRatings(), loadFigures()]);
+        });
       } }, input, el("button", { type: "submit" }, t.record)));
     }
     const clerk = r.clerk_name || r.clerk || "—";
