@@ -213,6 +213,11 @@ CODES: dict[str, dict[str, str]] = {
         "case_overdue": "办件超期",
         "fault": "故障",
         "fine": "正常",
+        "score_5": "非常满意",
+        "score_4": "满意",
+        "score_3": "基本满意",
+        "score_2": "不满意",
+        "score_1": "非常不满意",
     },
     "zh-Hant": {
         "citizen": "群眾自行操作",
@@ -236,6 +241,11 @@ CODES: dict[str, dict[str, str]] = {
         "case_overdue": "辦件超期",
         "fault": "故障",
         "fine": "正常",
+        "score_5": "非常滿意",
+        "score_4": "滿意",
+        "score_3": "基本滿意",
+        "score_2": "不滿意",
+        "score_1": "非常不滿意",
     },
     "en": {
         "citizen": "by the citizen",
@@ -259,6 +269,11 @@ CODES: dict[str, dict[str, str]] = {
         "case_overdue": "case overdue",
         "fault": "fault",
         "fine": "fine",
+        "score_5": "very satisfied",
+        "score_4": "satisfied",
+        "score_3": "fair",
+        "score_2": "dissatisfied",
+        "score_1": "very dissatisfied",
     },
 }
 
@@ -317,6 +332,8 @@ def detail_words(hall: Hall, data: dict[str, Any]) -> str:
             value = hall.clerks[value].name
         elif key == "service" and isinstance(value, str) and hall.config.has_service(value):
             value = hall.config.service(value).name
+        elif key == "score" and value in (1, 2, 3, 4, 5):
+            value = code_words(locale, f"score_{value}")
         elif key in ("reason", "alert") and isinstance(value, str):
             value = code_words(locale, value)
         elif key == "unit" and isinstance(value, str):

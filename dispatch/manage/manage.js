@@ -214,7 +214,8 @@ function renderHall() {
     const card = el("div", { class: `window ${w.state}`, "data-window": w.number },
       el("div", { class: "n" }, w.name),
       el("div", { class: "current" }, w.current ? w.current.number : ""),
-      el("div", { class: "meta" }, `${t[state]} · ${w.clerk ? w.clerk.name : t.nobody} · ${t.waiting} ${w.waiting}`));
+      // a window nobody staffs is not "idle": it says so alone
+      el("div", { class: "meta" }, `${w.clerk || state !== "idle" ? `${t[state]} · ` : ""}${w.clerk ? w.clerk.name : t.nobody} · ${t.waiting} ${w.waiting}`));
     if (me?.role === "manager") {
       const closed = w.state === "closed";
       card.append(el("button", { onclick: () => api("POST", `/api/v1/windows/${w.number}/${closed ? "open" : "close"}`, {}).then(refresh) },
