@@ -977,8 +977,16 @@ class Hall:
             raise Conflict("alert_changed", "the alert's cause has changed since it was shown: look again")
         self.acknowledged[key] = cause
         about = {"window": alert.window, "number": alert.number, "device": alert.device, "detail": alert.detail}
-        self._record(actor, "alert.acknowledged", {"alert": alert.kind, **{k: v for k, v in about.items() if v}})
+        shown = {k: v for k, v in about.items() if v}
+        self._record(actor, "alert.acknowledged", {"alert": alert.kind, **shown, "key": key, "cause": cause})
         return alert
+
+    def restore_acknowledged(self, entries: Iterable[dict[str, Any]]) -> None:
+        """Take back the day's acknowledgements from the log's entries (`alert.acknowledged`), oldest first, so a
+        restart does not raise again what a manager has seen."""
+        for data in entries:
+            if isinstance(data.get("key"), str) and isinstance(data.get("cause"), str):
+                self.acknowledged[data["key"]] = data["cause"]
 
     # --- devices ------------------------------------------------------------------------------
     def device_status(self, device_id: str, status: dict[str, Any], actor: str) -> DeviceState:

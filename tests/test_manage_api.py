@@ -177,3 +177,64 @@ def test_every_follow_up_of_a_poor_rating_is_kept_in_order(hall):
         ("窗口补充了材料清单", "manager", "2026-11-27T09:30:00+08:00"),
     ]
     assert as_user(hall, "GET", "/api/v1/ratings/999/follow-ups")[0] == 404
+
+
+def test_the_days_figures_for_the_strip_and_the_charts(hall):
+    sign_in(hall, 1)
+    for _ in range(3):
+        act(hall, "/api/v1/tickets", {"service": "general"}, "kiosk-1")
+        hall.clock.advance(60)
+    act(hall, "/api/v1/windows/1/call")  # A001 waited 180 s
+    act(hall, "/api/v1/windows/1/finish")
+    act(hall, "/api/v1/windows/1/rating", {"score": 5}, "eval-1")
+    hall.clock.advance(3600)  # into the 09:00 hour
+    act(hall, "/api/v1/tickets", {"service": "card"}, "kiosk-1")
+    act(hall, "/api/v1/windows/1/call")  # A002, issued at 08:31, waited 3720 s
+    act(hall, "/api/v1/windows/1/finish")
+    act(hall, "/api/v1/windows/1/rating", {"score": 2}, "eval-1")
+    status, figures = as_user(hall, "GET", "/api/v1/figures", user="auditor")
+    assert status == 200
+    assert {k: figures[k] for k in ("issued", "waiting", "longest_wait_s", "rated", "open_poor", "overdue_cases")} == {
+        "issued": 4,
+        "waiting": 2,  # A003 since 08:32, E001 since 09:33
+        "longest_wait_s": 3600 + 180 - 120,
+        "rated": 2,
+        "open_poor": 1,
+        "overdue_cases": 0,
+    }
+    assert figures["mean_wait_s"] == (180 + 3720) / 2
+    assert figures["satisfaction"] == 0.5 and figures["ratings"] == {"5": 1, "4": 0, "3": 0, "2": 1, "1": 0}
+    assert figures["hours"] == [
+        {"hour": 8, "issued": 3, "mean_wait_s": (180 + 3720) / 2},
+        {"hour": 9, "issued": 1, "mean_wait_s": None},
+    ]
+    assert raw_request(hall.url, "GET", "/api/v1/figures")[0] in (401, 403)
+
+
+def test_the_index_links_every_page(hall):
+    import http.client
+
+    conn = http.client.HTTPConnection(hall.url.removeprefix("http://"), timeout=10)
+    conn.request("GET", "/")
+    html = conn.getresponse().read().decode()
+    conn.close()
+    for page in ("/caller", "/caller/keys", "/evaluator", "/review", "/manage", "/manage/appraisal", "/api/v1/hall"):
+        assert f'href="{page}"' in html, page
+
+
+def test_an_acknowledgement_outlives_a_restart_of_the_core(tmp_path):
+    from tests.support.hall import Clock
+
+    clock = Clock()
+    with serve(tmp_path, clock=clock) as hall:
+        sign_in(hall, 4, "caller-4")
+        act(hall, "/api/v1/tickets", {"service": "card"}, "kiosk-1")
+        act(hall, "/api/v1/windows/4/call", device="caller-4")
+        clock.advance(200)  # E001 called and not come
+        [alert] = as_user(hall, "GET", "/api/v1/alerts")[1]["alerts"]
+        assert alert["kind"] == "not_arrived"
+        ack = {"key": alert["key"], "cause": alert["cause"]}
+        assert as_user(hall, "POST", "/api/v1/alerts/acknowledge", ack)[0] == 200
+    with serve(tmp_path, clock=clock) as hall:
+        [again] = as_user(hall, "GET", "/api/v1/alerts")[1]["alerts"]
+        assert (again["key"], again["cause"], again["acknowledged"]) == (alert["key"], alert["cause"], True)
