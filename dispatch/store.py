@@ -696,6 +696,15 @@ class Store:
             return [dict(r._mapping) for r in conn.execute(query)]
 
     @_storage
+    def audit_newest_between(self, start: float, end: float, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """How many entries there are from `start` up to `end`, and the newest `limit` of them, in order."""
+        within = (audit.c.at >= start, audit.c.at < end)
+        with self.engine.connect() as conn:
+            count = conn.execute(select(func.count()).select_from(audit).where(*within)).scalar_one()
+            rows = conn.execute(select(audit).where(*within).order_by(audit.c.seq.desc()).limit(limit))
+            return int(count), [dict(r._mapping) for r in rows][::-1]
+
+    @_storage
     def audit_of_action(self, action: str) -> list[dict[str, Any]]:
         """Every entry of one action, in order (a rating's follow-ups: each one kept, none overwriting another)."""
         with self.engine.connect() as conn:

@@ -112,6 +112,10 @@ def test_the_log_is_searched_by_window_clerk_device_action_and_date(hall):
     assert [what for what, _ in search(hall, "action=window")] == ["签到", "签到"]
     assert [what for what, _ in search(hall, "action=ticket.finished&window=1")] == ["办结"]
     assert search(hall, "date=2026-11-26") == []
+    everything = as_user(hall, "GET", "/api/v1/audit/search")[1]
+    newest = as_user(hall, "GET", "/api/v1/audit?limit=1000")[1]["entries"]
+    assert everything["count"] == len(newest) == 9  # two sign-ins, three issues, two calls, two finishes
+    assert [e["seq"] for e in everything["entries"]] == [e["seq"] for e in newest]
     status, found = as_user(hall, "GET", "/api/v1/audit/search?clerk=c01", user="auditor")
     assert status == 200 and {e["who"] for e in found["entries"]} == {"设备 caller-1、职员1"}
     for bad in ("date=2026-13-01", "date=yesterday", "window=x", "format=pdf"):

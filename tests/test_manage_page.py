@@ -157,6 +157,7 @@ def test_alerts_are_raised_live_stand_out_and_are_acknowledged(tmp_path, browser
         idle = page.wait_for_selector("#alerts .alert.idle_window:not(.seen)")
         assert idle.inner_text().startswith("4号窗口空闲，1 人等候（职员4）")
         assert page.inner_text("#alerts-count") == "1 条待确认"
+        page.wait_for_selector("[data-window='4'].alarm")  # the window stands out too
         assert page.inner_text("[data-figure='waiting'] .value") == "1人"
 
         act(hall, "/api/v1/devices/kiosk-1/status", PAPER_OUT, "kiosk-1")  # the stream brings it
@@ -170,6 +171,7 @@ def test_alerts_are_raised_live_stand_out_and_are_acknowledged(tmp_path, browser
         page.wait_for_selector("#alerts .alert.paper_out.seen:has-text('已确认')")
         page.click("#alerts .alert.idle_window button")
         page.wait_for_selector("#alerts .alert.idle_window.seen")
+        assert page.locator("[data-window='4'].alarm").count() == 0
         assert page.inner_text("#alerts-count") == ""
         status, answer = raw_request(hall.url, "GET", "/api/v1/alerts", headers=basic("manager"))
         assert [(a["kind"], a["acknowledged"]) for a in answer["alerts"]] == [

@@ -46,6 +46,11 @@ def audit_search() -> Response | dict[str, Any]:
     if file_format is not None and file_format not in FORMATS:
         raise ApiError(400, "bad_format", f"format must be one of: {', '.join(FORMATS)}")
     start, end = core.read(lambda hall: _day_bounds(hall, day))
+    if file_format is None and not any(filters.values()):
+        # the page's view at every event: the newest entries only, counted by the database
+        count, newest = core.store.audit_newest_between(start, end, LIMIT)
+        entries = core.read(lambda hall: [_entry(r, hall) for r in newest])
+        return {"date": day, "count": count, "entries": entries[::-1]}
     rows = core.store.audit_between(start, end)
 
     def shown(hall: Hall) -> list[dict[str, Any]]:

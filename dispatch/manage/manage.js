@@ -289,6 +289,8 @@ async function renderAlerts() {
   const fresh = alerts.filter((a) => !a.acknowledged);
   $("#alerts-count").textContent = fresh.length ? t.unacked(fresh.length) : "";
   $("#alerts-section").classList.toggle("alarm", fresh.length > 0);
+  const alarmed = new Set(fresh.filter((a) => a.window != null && a.kind !== "case_overdue").map((a) => `${a.window}`));
+  document.querySelectorAll("#windows .window").forEach((card) => card.classList.toggle("alarm", alarmed.has(card.dataset.window)));
   if (!alerts.length) { list.replaceChildren(el("li", { class: "none" }, t.no_alerts)); return; }
   // the new ones first, then those already seen
   const ordered = [...fresh, ...alerts.filter((a) => a.acknowledged)];
@@ -453,10 +455,18 @@ async function loadFigures() {
   renderFigures(figuresCache);
 }
 
+// The log is read again at most every 10 s while events pour in: a busy hall writes several entries a second.
+let auditAt = 0;
+function renderAuditNow() {
+  auditAt = Date.now();
+  return renderAudit();
+}
+
 async function refresh() {
   hall = await api("GET", "/api/v1/hall");
   renderHall();
-  await Promise.all([loadFigures(), renderAlerts(), renderStats(), renderRatings(), renderDevices(), renderAudit()]).catch(() => null);
+  const log = Date.now() - auditAt > 10000 ? renderAuditNow() : null;
+  await Promise.all([loadFigures(), renderAlerts(), renderStats(), renderRatings(), renderDevices(), log]).catch(() => null);
 }
 
 function follow() {
@@ -531,7 +541,7 @@ $("#login-form").addEventListener("submit", async (e) => {
 $("#logout").addEventListener("click", () => api("DELETE", "/api/v1/session").then(() => location.reload()));
 $("#stats-date").addEventListener("change", renderStats);
 $("#end-day").addEventListener("click", endDay);
-$("#audit-form").addEventListener("submit", (e) => { e.preventDefault(); renderAudit(); });
+$("#audit-form").addEventListener("submit", (e) => { e.preventDefault(); renderAuditNow(); });
 $("#audit-export").addEventListener("click", async () => {
   const query = auditQuery();
   query.set("format", "csv");
