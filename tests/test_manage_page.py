@@ -5,6 +5,7 @@ nothing stretches the page from 1440 px down to a phone."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -165,6 +166,9 @@ def test_alerts_are_raised_live_stand_out_and_are_acknowledged(tmp_path, browser
         assert paper.inner_text().startswith("取号机 kiosk-1 缺纸")
         page.wait_for_selector("#devices td:has-text('缺纸')")
         assert "out of paper" not in page.inner_text("body")
+        # every word in the hall's locale: what is Latin is a name (devices, the user) or a file format
+        latin = set(re.findall(r"[A-Za-z]{2,}", page.inner_text("body")))
+        assert latin <= {"manager", "kiosk", "caller", "eval", "display", "CSV", "Excel"}, latin
         page.screenshot(path=str(ARTIFACTS / "manage-alerts.png"), full_page=True)
 
         page.click("#alerts .alert.paper_out button")

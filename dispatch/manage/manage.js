@@ -4,7 +4,7 @@
 
 const TEXT = {
   "zh-Hans": {
-    offline: "未连接", online: "实时", logout: "退出", sign_in: "管理人员登录", user: "用户名", password: "密码",
+    title: "大厅管理", offline: "未连接", online: "实时", logout: "退出", sign_in: "管理人员登录", user: "用户名", password: "密码",
     enter: "登录", appraisal: "绩效考核", index: "全部页面", alerts: "提醒", windows: "窗口", services: "业务",
     stats: "统计", by_window: "按窗口", by_clerk: "按人员", by_service: "按业务", follow_up: "差评整改",
     devices: "设备状态", audit: "操作日志", by_hour: "分时段取号与等候", rating_chart: "今日评价",
@@ -45,7 +45,7 @@ const TEXT = {
     scores: { 5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意" },
   },
   "zh-Hant": {
-    offline: "未連線", online: "即時", logout: "登出", sign_in: "管理人員登入", user: "使用者", password: "密碼",
+    title: "大廳管理", offline: "未連線", online: "即時", logout: "登出", sign_in: "管理人員登入", user: "使用者", password: "密碼",
     enter: "登入", appraisal: "績效考核", index: "全部頁面", alerts: "提醒", windows: "窗口", services: "業務",
     stats: "統計", by_window: "按窗口", by_clerk: "按人員", by_service: "按業務", follow_up: "差評整改",
     devices: "設備狀態", audit: "操作日誌", by_hour: "分時段取號與等候", rating_chart: "今日評價",
@@ -86,7 +86,7 @@ const TEXT = {
     scores: { 5: "非常滿意", 4: "滿意", 3: "基本滿意", 2: "不滿意", 1: "非常不滿意" },
   },
   en: {
-    offline: "offline", online: "live", logout: "Sign out", sign_in: "Staff sign-in", user: "User", password: "Password",
+    title: "Hall manager", offline: "offline", online: "live", logout: "Sign out", sign_in: "Staff sign-in", user: "User", password: "Password",
     enter: "Sign in", appraisal: "Appraisal", index: "All pages", alerts: "Alerts", windows: "Windows",
     services: "Services", stats: "Figures", by_window: "By window", by_clerk: "By clerk", by_service: "By service",
     follow_up: "Poor ratings to follow up", devices: "Devices", audit: "Operation log", by_hour: "Arrivals and waits by hour",
@@ -503,6 +503,7 @@ async function start() {
   t = TEXT[hall.locale] || TEXT["zh-Hans"];
   document.documentElement.lang = hall.locale;
   translate();
+  document.title = `${hall.name} · ${t.title}`;
   $("#hall-name").textContent = hall.name;
   let session;
   try {
