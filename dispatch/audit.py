@@ -331,16 +331,57 @@ def restart_anchor(engine: Engine, key_path: Path, label: str) -> Path | None:
 class Verdict:
     ok: bool
     message: str
+    count: int = 0  # entries found intact
+    walked: int = 0  # of them, read by this check
 
 
-_ROWS = text("SELECT seq, at, actor, action, data, prev, hash FROM audit ORDER BY seq")
+_ROWS_AFTER = text("SELECT seq, at, actor, action, data, prev, hash FROM audit WHERE seq > :seq ORDER BY seq")
 _META = text("SELECT key, value FROM meta WHERE key IN ('audit_head', 'audit_start')")
 
 
 def verify(engine: Engine, key_path: Path | None) -> Verdict:
     """Walk the log; the first entry altered, removed or added, or a summary. Database errors propagate."""
-    with engine.connect() as conn:
-        meta = {str(k): v for k, v in conn.execute(_META)}
+    return Verifier(engine, key_path).check()
+
+
+class Verifier:
+    """A check that goes on from the last entry it found intact: the first check walks the whole chain, each
+    later one only the entries written since (and the head), so the manager's page can check at every event.
+    Rewriting an entry already checked is found by the next full walk (`onewindow audit verify`, a new Verifier
+    after a restart), or at once by a later entry whose link no longer matches."""
+
+    def __init__(self, engine: Engine, key_path: Path | None):
+        self.engine, self.key_path = engine, key_path
+        self.walk: _Walk | None = None
+        self.setup: list[str] = []  # what the key and the anchor said when the walk began
+
+    def check(self) -> Verdict:
+        with self.engine.connect() as conn:
+            meta = {str(k): v for k, v in conn.execute(_META)}
+        if self.walk is None or self.walk.broken or self.walk.findings:
+            self.walk, self.setup = _begin(meta, self.key_path)
+        walk = self.walk
+        before = walk.count
+        # read after the anchor was, the log holds at least every entry the anchor names
+        with self.engine.connect() as conn:
+            rows = conn.execution_options(yield_per=1000).execute(_ROWS_AFTER, {"seq": walk.count})
+            with rows:  # a walk stopped at the first damage leaves PostgreSQL's server-side cursor open otherwise
+                walk.run(rows)
+        findings = walk.findings + self.setup + walk.ending(meta.get("audit_head"))
+        walked = walk.count - before
+        if findings:
+            more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+            self.walk = None  # the next check walks again from the start
+            return Verdict(False, findings[0] + more, walk.count, walked)
+        summary = f"{walk.count} entries, chain intact"
+        start = walk.start
+        if start is not None and start.keyed_after and walk.count:
+            summary += f" ({min(start.keyed_after, walk.count)} of them from before the log was keyed)"
+        return Verdict(True, summary, walk.count, walked)
+
+
+def _begin(meta: dict[str, Any], key_path: Path | None) -> tuple[_Walk, list[str]]:
+    """A walk from the log's first entry, with the key and anchor it checks against and what they say."""
     findings: list[str] = []
     start = Start.from_meta(meta.get("audit_start") if isinstance(meta.get("audit_start"), str) else None)
     key, anchored = _key_and_anchor(key_path, start, findings)
@@ -351,20 +392,7 @@ def verify(engine: Engine, key_path: Path | None) -> Verdict:
                 f"the anchor after {anchored.start.keyed_after}"
             )
         start = anchored.start
-    walk = _Walk(key, start, anchored)
-    # read before the anchor was, the log holds at least every entry the anchor names
-    with engine.connect() as conn:
-        rows = conn.execution_options(yield_per=1000).execute(_ROWS)
-        with rows:  # a walk stopped at the first damage leaves PostgreSQL's server-side cursor open otherwise
-            walk.run(rows)
-    findings = walk.findings + findings + walk.ending(meta.get("audit_head"))
-    if findings:
-        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
-        return Verdict(False, findings[0] + more)
-    summary = f"{walk.count} entries, chain intact"
-    if start is not None and start.keyed_after and walk.count:
-        summary += f" ({min(start.keyed_after, walk.count)} of them from before the log was keyed)"
-    return Verdict(True, summary)
+    return _Walk(key, start, anchored), findings
 
 
 def _key_and_anchor(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
+from datetime import date, datetime
 from typing import TypeVar
 
 from onewindow.hallfile import HallConfig
@@ -144,6 +146,9 @@ class Core:
             calls=state["calls"],
             cases=state["cases"],
         )
+        start = datetime.combine(date.fromisoformat(hall.day), datetime.min.time(), hall.tz).timestamp()
+        seen = self.store.audit_between(start, start + 2 * 86400, action="alert.acknowledged")
+        hall.restore_acknowledged(data for row in seen if isinstance(data := _json(row["data"]), dict))
         return hall
 
     def _reload(self) -> None:
@@ -267,3 +272,11 @@ class Core:
         self.writer.close()
         self.broker.close()
         self.store.close()
+
+
+def _json(text: object) -> object:
+    """A log entry's data, or None when it cannot be read (`audit verify` reports that; the hall goes on)."""
+    try:
+        return json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return None

@@ -16,6 +16,7 @@ class DeviceState:
     last_seen: float | None = None
     online: bool = False
     status: dict[str, Any] = field(default_factory=dict)
+    changed_at: float | None = None  # when it last said something new (not stored: after a restart, unknown)
 
 
 class Devices(Mapping[str, DeviceState]):
@@ -44,6 +45,8 @@ class Devices(Mapping[str, DeviceState]):
         """A device says it is alive and how it is; True when that is news (it was offline or said otherwise)."""
         d = self._states[device_id]
         changed = not d.online or d.status != status
+        if changed:
+            d.changed_at = now
         d.last_seen, d.online, d.status = now, True, status
         return d, changed
 

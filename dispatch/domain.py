@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from onewindow.hallfile import HallConfig, WindowSpec
 from onewindow.hours import HallHours, closing, is_issuing, is_open, next_opening
 
+from .alerts import Alert, case_alerts, device_alerts, window_alerts
 from .cases import STAGE_OF, next_status, same_person
 from .devices import Devices, DeviceState
 from .model import (
@@ -106,6 +107,7 @@ class Hall:
         self.cases: dict[str, Case] = {}  # the open cases, and those of the day
         self.case_by_ticket: dict[str, Case] = {}
         self.devices = Devices(config.devices, device_timeout_s)
+        self.acknowledged: dict[str, str] = {}  # an alert's key: the cause a manager acknowledged
         self.day = self.local_day(clock())
         self.changes = Changes()
         # the ticket this command issued, with the people ahead and the wait printed on it (`estimate`)
@@ -166,6 +168,7 @@ class Hall:
                 w.clerk = None
             current = self.tickets.get(row["current"]) if row["current"] else None
             w.current = current if current is not None and current.status in (CALLED, SERVING) else None
+            w.free_since = None if w.current is not None else self.clock()
         for t in self.tickets.values():
             if t.status == WAITING:
                 w = None if t.window is None else self.windows.get(t.window)
@@ -603,7 +606,7 @@ class Hall:
         t.status, t.finished_at = status, now
         t.served_window, t.clerk = w.number, w.clerk
         since = w.current_since if w.current_since is not None else now
-        w.current, w.current_since = None, None
+        w.current, w.current_since, w.free_since = None, None, now
         self._call_ended(w, FINISHED if status == DONE else NO_SHOW)
         data = {**self._about(t), "clerk": w.clerk}
         if status == DONE:
@@ -640,7 +643,7 @@ class Hall:
         from_service = t.service
         t.status, t.service, t.window = WAITING, target_service, None if target is None else target.number
         t.transfers += 1
-        w.current, w.current_since = None, None
+        w.current, w.current_since, w.free_since = None, None, self.clock()
         self._call_ended(w, TRANSFERRED)
         self.queue_of(t).add(t)
         self._touch(t, w)
@@ -666,7 +669,7 @@ class Hall:
         w = self.window(number)
         if not w.paused:
             raise Conflict("not_paused", f"window {number} is not paused")
-        w.paused, w.pause_reason = False, None
+        w.paused, w.pause_reason, w.free_since = False, None, self.clock()
         self._touch(w)
         self._emit("window.resumed", actor, {"window": number})
         return w
@@ -685,7 +688,7 @@ class Hall:
         w = self.window(number)
         if not w.closed:
             raise Conflict("not_closed", f"window {number} is not closed")
-        w.closed = False
+        w.closed, w.free_since = False, self.clock()
         self._touch(w)
         self._emit("window.opened", actor, {"window": number})
         return w
@@ -721,6 +724,7 @@ class Hall:
         if w.clerk is not None:
             self._sign_out(w, actor, "replaced")
         w.clerk, w.signed_in_at = clerk_id, self.clock()
+        w.free_since = w.signed_in_at
         self._touch(w)
         self._emit("window.signed_in", actor, {"window": number, "clerk": clerk_id, "clerk_name": clerk.name})
         if left is not None and not left.staffed:
@@ -835,7 +839,8 @@ class Hall:
         self._record(
             actor,
             "rating.followed_up",
-            {"number": rating.number, "day": rating.day, "window": rating.window, "note": note},
+            # the rating's id: its follow-ups are read back from the log, each one kept (SPEC §11)
+            {"rating": rating.id, "number": rating.number, "day": rating.day, "window": rating.window, "note": note},
         )
         return rating
 
@@ -966,6 +971,40 @@ class Hall:
     def station_refused(self, clerk_id: str, reason: str, locked: bool, actor: str) -> None:
         """A review station's sign-in refused for a wrong PIN or an unknown clerk."""
         self._record(actor, "review.sign_in_refused", {"clerk": clerk_id, "reason": reason, "locked": locked})
+
+    # --- alerts (the manager's page) ----------------------------------------------------------------
+    def alerts(self) -> list[tuple[Alert, bool]]:
+        """Every alert now, oldest first, each with whether a manager acknowledged its present cause."""
+        now = self.clock()
+        services = {s.id: s for s in self.config.services}
+        found = [
+            *window_alerts(self.windows.values(), self.shared, services, self.config.alerts, now),
+            *device_alerts(self.devices.values()),
+            *case_alerts(self.open_cases(), services, now),
+        ]
+        found.sort(key=lambda a: (a.since, a.key))
+        return [(a, self.acknowledged.get(a.key) == a.cause) for a in found]
+
+    def acknowledge(self, key: str, cause: str, actor: str) -> Alert:
+        """A manager has seen the alert: it stays quiet until its cause changes (a new idle spell, another
+        citizen, a new report). Refused when it has gone or its cause has changed since the page showed it."""
+        alert = next((a for a, _ in self.alerts() if a.key == key), None)
+        if alert is None:
+            raise NotFound("unknown_alert", "there is no such alert now: it has ended")
+        if alert.cause != cause:
+            raise Conflict("alert_changed", "the alert's cause has changed since it was shown: look again")
+        self.acknowledged[key] = cause
+        about = {"window": alert.window, "number": alert.number, "device": alert.device, "detail": alert.detail}
+        shown = {k: v for k, v in about.items() if v}
+        self._record(actor, "alert.acknowledged", {"alert": alert.kind, **shown, "key": key, "cause": cause})
+        return alert
+
+    def restore_acknowledged(self, entries: Iterable[dict[str, Any]]) -> None:
+        """Take back the day's acknowledgements from the log's entries (`alert.acknowledged`), oldest first, so a
+        restart does not raise again what a manager has seen."""
+        for data in entries:
+            if isinstance(data.get("key"), str) and isinstance(data.get("cause"), str):
+                self.acknowledged[data["key"]] = data["cause"]
 
     # --- devices ------------------------------------------------------------------------------
     def device_status(self, device_id: str, status: dict[str, Any], actor: str) -> DeviceState:

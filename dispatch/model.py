@@ -177,6 +177,9 @@ class Window:
     signed_in_at: float | None = None
     current: Ticket | None = None
     current_since: float | None = None
+    # when it last became free to call (finish, transfer, sign-in, resume, opening): how long it has stood idle;
+    # kept in memory only, so after a restart it counts from the restart
+    free_since: float | None = None
     armed_ticket: str | None = None
     armed_until: float | None = None
     queue: Queue = field(default_factory=Queue)

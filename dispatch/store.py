@@ -15,6 +15,7 @@ import operator
 import re
 import secrets
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -367,6 +368,7 @@ class Store:
             self.statements = _Statements(self.engine.dialect)
             self.next_ids = self._next_ids()
             self._writing: Any = None  # the writer's own connection, opened by the thread that writes
+            self.verifier: oplog.Verifier | None = None  # the page's check of the log, kept between checks
             if reading:
                 return
             assert key_path is not None
@@ -688,6 +690,31 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(query)]
 
+    @_storage
+    def audit_between(self, start: float, end: float, action: str | None = None) -> list[dict[str, Any]]:
+        """The log's entries from `start` up to `end` (a day of the hall), in order, of one action if named."""
+        query = select(audit).where(audit.c.at >= start, audit.c.at < end).order_by(audit.c.seq)
+        if action is not None:
+            query = query.where(audit.c.action == action)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(query)]
+
+    @_storage
+    def audit_newest_between(self, start: float, end: float, limit: int) -> tuple[int, list[dict[str, Any]]]:
+        """How many entries there are from `start` up to `end`, and the newest `limit` of them, in order."""
+        within = (audit.c.at >= start, audit.c.at < end)
+        with self.engine.connect() as conn:
+            count = conn.execute(select(func.count()).select_from(audit).where(*within)).scalar_one()
+            rows = conn.execute(select(audit).where(*within).order_by(audit.c.seq.desc()).limit(limit))
+            return int(count), [dict(r._mapping) for r in rows][::-1]
+
+    @_storage
+    def audit_of_action(self, action: str) -> list[dict[str, Any]]:
+        """Every entry of one action, in order (a rating's follow-ups: each one kept, none overwriting another)."""
+        with self.engine.connect() as conn:
+            query = select(audit).where(audit.c.action == action).order_by(audit.c.seq)
+            return [dict(r._mapping) for r in conn.execute(query)]
+
     def close(self) -> None:
         if self._writing is not None:
             self._writing.close()
@@ -734,9 +761,22 @@ def open_existing(db: str) -> Store:
 
 @_storage
 def verify_audit(store: Store) -> tuple[bool, str]:
-    """Check the running core's operation log; (True, summary) or (False, the first entry that is wrong)."""
+    """Check the running core's whole operation log; (True, summary) or (False, the first entry that is wrong)."""
     verdict = oplog.verify(store.engine, store.audit_key)
     return verdict.ok, verdict.message
+
+
+@_storage
+def check_audit(store: Store, *, full: bool = False) -> oplog.Verdict:
+    """Check the running core's operation log from the last entry found intact (the whole of it when `full`, and
+    at the first check); the verdict's message names the first entry that is wrong, or sums it up."""
+    with _verifying:
+        if full or store.verifier is None:
+            store.verifier = oplog.Verifier(store.engine, store.audit_key)
+        return store.verifier.check()
+
+
+_verifying = threading.Lock()  # one check at a time: a check goes on from where the last one stopped
 
 
 def verify_copy(db: str, audit_key: str | Path | None = None) -> tuple[bool, str]:

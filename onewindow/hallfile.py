@@ -86,6 +86,17 @@ class Device:
 
 
 @dataclass(frozen=True)
+class AlertRules:
+    """When the manager's page raises an alert (`[alerts]`, every key optional): a staffed window idle while its
+    queue waits, a citizen called and not come, a service running long. Devices and cases need no bound here:
+    a device is silent after the core's device timeout, a case overdue after its service's `limit_min`."""
+
+    idle_window_s: int = 120
+    not_arrived_s: int = 180
+    long_service_x: float = 2.0  # times the service's `minutes`
+
+
+@dataclass(frozen=True)
 class HallConfig:
     name: str
     locale: str = "zh-Hans"
@@ -96,6 +107,7 @@ class HallConfig:
     require_sign_in: bool = True
     priority: bool = True
     hours: HallHours | None = None  # None: the hall never closes
+    alerts: AlertRules = AlertRules()
     units: tuple[Unit, ...] = ()
     services: tuple[Service, ...] = ()
     windows: tuple[WindowSpec, ...] = ()
@@ -181,6 +193,7 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
         hall.finish()
 
     hours = _read_hours(file)
+    alerts = _read_alerts(file)
     units = _read_units(file)
     unit_ids = list(dict.fromkeys(_named(file, "unit", "id", str)))
     services = _read_services(file, unit_ids)
@@ -214,6 +227,7 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
         require_sign_in=require_sign_in,
         priority=priority,
         hours=hours,
+        alerts=alerts,
         units=tuple(units),
         services=tuple(services),
         windows=tuple(windows),
@@ -249,6 +263,21 @@ def _named(file: ConfigFile, table: str, key: str, kind: type) -> list:
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 RANGES_EXAMPLE = '"08:30-12:00, 14:00-17:30"'
+
+
+def _read_alerts(file: ConfigFile) -> AlertRules:
+    t = file.table("alerts")
+    if t is None:
+        return AlertRules()
+    idle = t.int("idle_window_s", AlertRules.idle_window_s, minval=10, maxval=3600)
+    not_arrived = t.int("not_arrived_s", AlertRules.not_arrived_s, minval=10, maxval=3600)
+    long_x = t.float("long_service_x", AlertRules.long_service_x, minval=1.0, maxval=20.0)
+    t.finish()
+    return AlertRules(
+        idle_window_s=idle if idle is not None else AlertRules.idle_window_s,
+        not_arrived_s=not_arrived if not_arrived is not None else AlertRules.not_arrived_s,
+        long_service_x=long_x if long_x is not None else AlertRules.long_service_x,
+    )
 
 
 def _read_hours(file: ConfigFile) -> HallHours | None:

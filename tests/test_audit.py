@@ -250,7 +250,7 @@ def test_auditors_read_the_log_and_its_check_over_http(tmp_path):
         status, older = raw_request(hall.url, "GET", "/api/v1/audit?before=2", headers=basic("auditor"))
         assert [e["seq"] for e in older["entries"]] == [1]
         status, check = raw_request(hall.url, "GET", "/api/v1/audit/verify", headers=basic("auditor"))
-        assert check == {"ok": True, "message": "3 entries, chain intact"}
+        assert check == {"ok": True, "message": "3 entries, chain intact", "count": 3, "checked": 3}
         assert raw_request(hall.url, "GET", "/api/v1/audit", headers=basic("technician"))[0] == 403
         assert raw_request(hall.url, "GET", "/api/v1/audit")[0] == 401
 
@@ -268,7 +268,8 @@ def test_garbage_in_audit_rows_is_reported_never_a_traceback_or_500(tmp_path):
         damaged = {e["seq"]: e for e in page["entries"]}
         assert damaged[3]["damaged"] and damaged[3]["data"] is None and damaged[2]["actor"] is None
         status, check = raw_request(hall.url, "GET", "/api/v1/audit/verify", headers=basic("auditor"))
-        assert status == 200 and check == {"ok": False, "message": "entry 2 cannot be read: its time is 'yesterday'"}
+        said = "entry 2 cannot be read: its time is 'yesterday'"
+        assert status == 200 and check == {"ok": False, "message": said, "count": 1, "checked": 1}
     result = audit(hall.db)
     assert_reported_plainly(result)
     assert "ALTERED: entry 2 cannot be read: its time is 'yesterday'" in result.stdout

@@ -214,6 +214,7 @@ def rating_view(hall: Hall, r: Rating) -> dict[str, Any]:
         "service": r.service,
         "window": r.window,
         "clerk": r.clerk,
+        "clerk_name": hall.clerks[r.clerk].name if r.clerk in hall.clerks else None,
         "score": r.score,
         "label": SCORES[r.score],
         "at": hall.iso(r.at),
