@@ -5,10 +5,12 @@ The printed ticket's words live in `ticket.py`; the service names and guides com
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from .flow import Closed
-from .ticket import LOCALES, wait_minutes
+
+LOCALES = ("zh-Hans", "zh-Hant", "en")
 
 _WORDS: dict[str, dict[str, str]] = {
     "zh-Hans": {
@@ -217,20 +219,119 @@ def say(locale: str, key: str, *args: object) -> str:
     return text.format(*args) if args else text
 
 
-def short_wait(estimated_wait_s: float | None, locale: str) -> str:
-    """ "约 15 分钟" for a service button; "无需等候" when a window is free now."""
+# --- the wait rule: one rule for every wait the kiosk shows or prints ------------------------------------
+#
+# The words must agree with the figures beside them (people ahead, or waiting for a service):
+#   no estimate (nobody staffed for the service)     -> no wait at all; the citizen is told 请留意叫号 instead
+#   nobody ahead, no wait left                        -> 无需等候 (only where a window is named to go straight to)
+#   nobody ahead, a wait left (the windows are busy)  -> say why: 窗口正在办理，约 N 分钟
+#   people ahead, no wait left (free windows call now) -> 即将叫号, never a number of minutes
+#   people ahead and a wait                           -> 约 N 分钟
+# docs/kiosk.md ("Waits") writes the same rule for the pages that mirror it.
+NONE, NO_WAIT, BUSY, SOON, QUEUE = "none", "no_wait", "busy", "soon", "queue"
+
+_WAIT_WORDS: dict[str, dict[str, str]] = {
+    "zh-Hans": {
+        "screen_no_wait": "无需等候",
+        "screen_busy": "窗口正在办理，约 {}",
+        "screen_soon": "即将叫号",
+        "screen_queue": "约 {}",
+        "ticket_no_wait": "无需等候，请直接前往",
+        "ticket_busy": "窗口正在办理，预计等候约 {}",
+        "ticket_soon": "即将叫号，请留意",
+        "ticket_queue": "预计等候约 {}",
+        "minutes": "{} 分钟",
+        "hours": "{} 小时",
+        "hours_minutes": "{} 小时 {} 分",
+        "ticket_hours_minutes": "{} 小时 {} 分钟",
+    },
+    "zh-Hant": {
+        "screen_no_wait": "無需等候",
+        "screen_busy": "窗口正在辦理，約 {}",
+        "screen_soon": "即將叫號",
+        "screen_queue": "約 {}",
+        "ticket_no_wait": "無需等候，請直接前往",
+        "ticket_busy": "窗口正在辦理，預計等候約 {}",
+        "ticket_soon": "即將叫號，請留意",
+        "ticket_queue": "預計等候約 {}",
+        "minutes": "{} 分鐘",
+        "hours": "{} 小時",
+        "hours_minutes": "{} 小時 {} 分",
+        "ticket_hours_minutes": "{} 小時 {} 分鐘",
+    },
+    "en": {
+        "screen_no_wait": "no wait",
+        "screen_busy": "windows busy, about {}",
+        "screen_soon": "called soon",
+        "screen_queue": "about {}",
+        "ticket_no_wait": "No wait: please go straight there",
+        "ticket_busy": "The window is serving someone: about {}",
+        "ticket_soon": "You will be called soon",
+        "ticket_queue": "Estimated wait: about {}",
+        "minutes": "{} min",
+        "hours": "{} h",
+        "hours_minutes": "{} h {} min",
+        "ticket_hours_minutes": "{} h {} min",
+    },
+}
+
+
+def wait_minutes(estimated_wait_s: float) -> int:
+    """Minutes to show for a wait: whole minutes under 10, fives under an hour, tens beyond; at least 1.
+
+    A printed estimate is a promise a citizen holds us to; coarser steps for longer waits say how rough it is.
+    """
+    minutes = estimated_wait_s / 60
+    if minutes < 10:
+        return max(1, math.floor(minutes + 0.5))
+    if minutes < 60:
+        return min(60, 5 * math.floor(minutes / 5 + 0.5))
+    return 10 * math.floor(minutes / 10 + 0.5)
+
+
+def wait_kind(ahead: int | None, estimated_wait_s: float | None, *, at_window: bool = True) -> str:
+    """Which of the rule's cases a wait is (see above); `ahead` None when the count is not known."""
     if estimated_wait_s is None:
-        return ""
+        return NONE
     if estimated_wait_s <= 0:
-        return say(locale, "no_wait")
+        if ahead is not None and ahead > 0:
+            return SOON
+        return NO_WAIT if at_window else NONE
+    return BUSY if ahead is not None and ahead <= 0 else QUEUE
+
+
+def _span(estimated_wait_s: float, locale: str, ticket: bool) -> str:
+    w = _WAIT_WORDS[locale if locale in _WAIT_WORDS else "zh-Hans"]
     minutes = wait_minutes(estimated_wait_s)
     if minutes < 60:
-        span = say(locale, "minutes", minutes)
-    elif minutes % 60 == 0:
-        span = say(locale, "hours", minutes // 60)
-    else:
-        span = say(locale, "hours_minutes", minutes // 60, minutes % 60)
-    return say(locale, "about", span)
+        return w["minutes"].format(minutes)
+    if minutes % 60 == 0:
+        return w["hours"].format(minutes // 60)
+    return w["ticket_hours_minutes" if ticket else "hours_minutes"].format(minutes // 60, minutes % 60)
+
+
+def _wait_words(kind: str, estimated_wait_s: float | None, locale: str, ticket: bool) -> str:
+    if kind == NONE or estimated_wait_s is None and kind in (BUSY, QUEUE):
+        return ""
+    w = _WAIT_WORDS[locale if locale in _WAIT_WORDS else "zh-Hans"]
+    text = w[f"{'ticket' if ticket else 'screen'}_{kind}"]
+    return text.format(_span(estimated_wait_s, locale, ticket)) if "{}" in text and estimated_wait_s else text
+
+
+def short_wait(estimated_wait_s: float | None, locale: str, ahead: int | None = None, *, at_window: bool = True) -> str:
+    """A wait on a service button or the screen, beside "等候 N 人": "约 15 分钟", "窗口正在办理，约 6 分钟",
+    "即将叫号", "无需等候" or "" (the rule above, with the people waiting as `ahead`)."""
+    kind = wait_kind(ahead, estimated_wait_s, at_window=at_window)
+    return _wait_words(kind, estimated_wait_s, locale, ticket=False)
+
+
+def wait_text(estimated_wait_s: float | None, ahead: int, locale: str, *, at_window: bool = True) -> str:
+    """The printed (and result screen's) wait line under "您前面还有 N 人等候", by the same rule:
+    "预计等候约 15 分钟", "窗口正在办理，预计等候约 6 分钟", "即将叫号，请留意", "无需等候，请直接前往" or ""."""
+    if locale not in LOCALES:
+        raise ValueError(f"locale {locale!r} is not one of {LOCALES}")
+    kind = wait_kind(ahead, estimated_wait_s, at_window=at_window)
+    return _wait_words(kind, estimated_wait_s, locale, ticket=True)
 
 
 def clock_text(now: datetime, locale: str) -> str:
