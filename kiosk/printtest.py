@@ -13,14 +13,18 @@ from onewindow.drivers.printer import PrinterSettings
 from onewindow.drivers.printer.once import print_once
 from onewindow.rolefile import load_role
 
-from .settings import read_settings
 from .flow import parse_time
+from .settings import read_settings
 from .texts import locale_of
 from .ticket import sample_layout
 
 
 def print_test(
-    settings: PrinterSettings, hall_name: str, locale: str, at: datetime | None = None, hall: dict[str, Any] | None = None
+    settings: PrinterSettings,
+    hall_name: str,
+    locale: str,
+    at: datetime | None = None,
+    hall: dict[str, Any] | None = None,
 ) -> tuple[int, str]:
     """Print the test ticket (marked 测试, number 000) at `at`, the hall's time; the machine's own clock only when
     no hall time is known. Answers (0, "printed", or with what the printer said) or (1, what is wrong)."""

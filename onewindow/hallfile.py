@@ -217,7 +217,10 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
         require_sign_in=require_sign_in,
         priority=priority,
         hours=hours,
-        **words,
+        hotline=words.get("hotline", ""),
+        service_desk=words.get("service_desk", ""),
+        missed_rule=words.get("missed_rule", ""),
+        online_url=words.get("online_url", ""),
         units=tuple(units),
         services=tuple(services),
         windows=tuple(windows),
@@ -231,7 +234,9 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
 def _read_citizen_words(hall: Table) -> dict[str, str]:
     """The optional words of [hall] a citizen reads on the kiosk and the ticket; absent keys are left out."""
     found = {
-        "hotline": hall.str("hotline", "", max_length=40, pattern=r"[0-9０-９+() \-—、/]+", pattern_help="digits, spaces, + ( ) - /"),
+        "hotline": hall.str(
+            "hotline", "", max_length=40, pattern=r"[0-9０-９+() \-—、/]+", pattern_help="digits, spaces, + ( ) - /"
+        ),
         "service_desk": hall.str("service_desk", "", max_length=60),
         "missed_rule": hall.str("missed_rule", "", max_length=120),
         "online_url": hall.str(

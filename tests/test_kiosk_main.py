@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from onewindow.drivers.printer.preview import render
+from onewindow.hallfile import load_hall
 from onewindow.kiosk import printtest
 from tests.support.fake_printer import OFFLINE, OUT, NetworkPrinter
-from onewindow.hallfile import load_hall
 from tests.support.hall import Clock, basic, raw_request, serve
 from tests.support.kiosk_rig import hall_text, network_printer, role_text
 from tests.support.process import CoreProcess, free_port
@@ -119,7 +119,11 @@ def test_print_test_prints_a_sample_with_the_hall_name_from_the_core(tmp_path, p
     out = capsys.readouterr().out
     assert out.strip() == "printed (network printer, gb18030, the hall's name and time from the core)"
     paper = render(printer.received)
-    assert paper.lines[:3] == ["TEST", "Test ticket: not a real ticket", "County Human Resources and Social Security Hall"]
+    assert paper.lines[:3] == [
+        "TEST",
+        "Test ticket: not a real ticket",
+        "County Human Resources and Social Security Hall",
+    ]
     assert "Please go to Window 3" in paper.lines
     assert qr_texts(paper.image) == ["https://onewindow.invalid/t/print-test"]
 
