@@ -159,8 +159,8 @@ def why_not(locale: str, card: Card) -> str:
 def waiting_line(locale: str, card: Card) -> str:
     """ "等候 7 人 · 约 10 分钟", "无人等候 · 窗口正在办理，约 6 分钟" (the wait rule of `texts.py`); with nobody
     staffed for it, "等候 2 人 · 请留意叫号" and no estimate."""
-    if card.unstaffed:
-        return say(locale, "unstaffed", card.waiting)
     count = say(locale, "waiting", card.waiting) if card.waiting > 0 else say(locale, "nobody_waiting")
+    if card.unstaffed:
+        return say(locale, "unstaffed", count)
     wait = short_wait(card.estimated_wait_s, locale, ahead=card.waiting)
     return f"{count}  ·  {wait}" if wait else count

@@ -33,7 +33,7 @@ from .texts import say
 
 ELDER_NAME = 96  # units: a service's name in elder mode; the ordinary cards' are at most 76
 ELDER_WAIT = 56  # units: the waiting line under it; the ordinary cards' is at most 44
-PER_PAGE = {True: 4, False: 3}  # services a page, portrait and landscape (the ordinary screen shows them all)
+PER_PAGE = {True: 3, False: 3}  # services a page, portrait and landscape (the ordinary screen shows them all)
 
 
 def pages(cards: list[Card], portrait: bool) -> list[list[Card]]:
@@ -94,7 +94,7 @@ def home(p: Painter, scene: Scene, body: pygame.Rect) -> None:
 def _bottom_bar(p: Painter, scene: Scene, lane: bool, area: pygame.Rect) -> int:
     """退出长辈模式, the priority lane's door (or 返回 in it) and 请工作人员协助, from the bottom of `area` up;
     returns the top of what it drew."""
-    row_h, gap = p.u(150 if p.portrait else 130), p.u(24)
+    row_h, gap = p.u(150 if p.portrait else 120), p.u(24)
     bottom_row = pygame.Rect(area.left, area.bottom - row_h, area.width, row_h)
     middle: pygame.Rect | None = None
     if p.portrait:
@@ -142,13 +142,13 @@ def _card(p: Painter, card: Card, rect: pygame.Rect, accent: Color) -> None:
         p.surface, accent if live else GREY_INK, bar, border_top_left_radius=p.u(24), border_bottom_left_radius=p.u(24)
     )
     inner = pygame.Rect(
-        bar.right + p.u(32), rect.top + p.u(14), rect.right - bar.right - p.u(64), rect.height - p.u(28)
+        bar.right + p.u(32), rect.top + p.u(10), rect.right - bar.right - p.u(64), rect.height - p.u(20)
     )
     p.targets.append(Target(rect, "guide", card.id))
     info = waiting_line(p.locale, card) if live else why_not(p.locale, card)
     ink = MUTED if live else RED
     if p.portrait:
-        name_box = pygame.Rect(inner.left, inner.top, inner.width, inner.height * 60 // 100)
+        name_box = pygame.Rect(inner.left, inner.top, inner.width, inner.height * 62 // 100)
         info_box = pygame.Rect(inner.left, name_box.bottom, inner.width, inner.bottom - name_box.bottom)
     else:
         name_box = pygame.Rect(inner.left, inner.top, inner.width * 56 // 100, inner.height)
