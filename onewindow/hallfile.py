@@ -235,7 +235,7 @@ def _read_citizen_words(hall: Table) -> dict[str, str]:
     """The optional words of [hall] a citizen reads on the kiosk and the ticket; absent keys are left out."""
     found = {
         "hotline": hall.str(
-            "hotline", "", max_length=40, pattern=r"[0-9０-９+() \-—、/]+", pattern_help="digits, spaces, + ( ) - /"
+            "hotline", "", max_length=40, pattern=r"[0-9+() /、-]+", pattern_help="digits, spaces, + ( ) - / 、"
         ),
         "service_desk": hall.str("service_desk", "", max_length=60),
         "missed_rule": hall.str("missed_rule", "", max_length=120),
