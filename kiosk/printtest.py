@@ -1,4 +1,4 @@
-"""`onewindow print-test`: the technician's first command at a new kiosk; prints a sample ticket."""
+"""`onewindow print-test`: the technician's first command at a new kiosk; prints a ticket marked 测试."""
 
 from __future__ import annotations
 
@@ -47,8 +47,9 @@ def hall_time(snapshot: dict[str, Any]) -> datetime | None:
 def build_parser() -> argparse.ArgumentParser:
     return argparse.ArgumentParser(
         prog="onewindow print-test",
-        description="Print a sample ticket on the kiosk's printer, in the hall's language when the core answers "
-        "(Simplified Chinese otherwise). Exit 0 when printed; 1 with a plain message when the printer is away, "
+        description="Print a test ticket on the kiosk's printer: marked 测试 (TEST) in the largest type and numbered "
+        "000, at the hall's time, in the hall's language when the core answers (Simplified Chinese and this "
+        "machine's clock otherwise). Exit 0 when printed; 1 with a plain message when the printer is away, "
         "offline or out of paper, or the role file is invalid. Stop the kiosk service first: the printer "
         "serves one program at a time.",
     )
