@@ -127,10 +127,11 @@ def guide(p: Painter, scene: Scene, body: pygame.Rect) -> None:
     if scene.view.priority:
         p.text(say(p.locale, "priority_title"), pygame.Rect(pad, top, p.w - 2 * pad, p.u(60)), 44, GREEN, bold=True)
         top += p.u(70)
-    p.text(card.name if card else "", pygame.Rect(pad, top, p.w - 2 * pad, p.u(110)), 84, INK, bold=True)
+    big = 1.2 if scene.view.elder else 1.0  # elder mode: every text of the guide a fifth larger
+    p.text(card.name if card else "", pygame.Rect(pad, top, p.w - 2 * pad, p.u(110)), 84 * big, INK, bold=True)
     top += p.u(116)
     if card is not None and card.available:
-        p.text(waiting_line(p.locale, card), pygame.Rect(pad, top, p.w - 2 * pad, p.u(60)), 44, MUTED)
+        p.text(waiting_line(p.locale, card), pygame.Rect(pad, top, p.w - 2 * pad, p.u(60)), 44 * big, MUTED)
     elif card is not None:
         p.text(
             say(p.locale, "paused" if card.why_not == "paused" else "closed"),
@@ -155,19 +156,19 @@ def guide(p: Painter, scene: Scene, body: pygame.Rect) -> None:
     )
     text_box = pygame.Rect(inner.left, inner.top + p.u(100), inner.width, inner.height - p.u(100))
     what = (card.guide if card else "") or say(p.locale, "guide_none")
-    p.text(what, text_box, 50, INK, align="left", valign="top", lines=12, min_size=28)
+    p.text(what, text_box, 50 * big, INK, align="left", valign="top", lines=12, min_size=28 * big)
     gap = p.u(40)
     back_w = (p.w - 2 * pad - gap) * 2 // 5
     back = pygame.Rect(pad, buttons_top, back_w, buttons_h)
     take = pygame.Rect(back.right + gap, buttons_top, p.w - 2 * pad - gap - back_w, buttons_h)
-    p.button(back, say(p.locale, "back"), "back", fill=WHITE, ink=INK, border=GREY_INK, size=52)
+    p.button(back, say(p.locale, "back"), "back", fill=WHITE, ink=INK, border=GREY_INK, size=52 * big)
     p.button(
         take,
         say(p.locale, "take"),
         "take",
         card.id if card else None,
         fill=accent,
-        size=64,
+        size=64 * big,
         enabled=bool(card and card.available),
     )
 

@@ -73,7 +73,7 @@ def home(p: Painter, scene: Scene, body: pygame.Rect) -> None:
         hint = say(p.locale, "elder_hint")
         if len(book) > 1:
             hint += "  ·  " + say(p.locale, "page_of", page + 1, len(book))
-        p.text(hint, pygame.Rect(pad, turns.bottom - p.u(14), p.w - 2 * pad, p.u(56)), 40, MUTED)
+        p.text(hint, pygame.Rect(title_box.left, turns.bottom - p.u(14), title_box.width, p.u(56)), 40, MUTED)
         top = turns.bottom + p.u(60)
         if p.portrait:
             turns.top = bottom - p.u(160)

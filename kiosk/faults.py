@@ -102,13 +102,19 @@ def _with_ways(
 
 
 def _ways_panel(p: Painter, panel: pygame.Rect, ways: list[str], url: str) -> None:
-    """您可以： and each way on a numbered row; the online service's QR code under them (portrait) or beside."""
-    p.panel(panel, WHITE, 28, (205, 212, 222))
-    inner = panel.inflate(-p.u(56), -p.u(48))
+    """您可以： and each way on a numbered row; the online service's QR code under them (portrait) or beside.
+    The panel is as tall as what it holds, at most `panel`: at the top of it on a tall screen, centred on a wide one."""
     qr_side = 0
     if url:
         ways = [*ways, say(p.locale, "do_online_below" if p.portrait else "do_online")]
-        qr_side = min(p.u(380 if p.portrait else 320), inner.height * 45 // 100, inner.width * 30 // 100)
+        qr_side = min(p.u(380 if p.portrait else 320), (panel.height - p.u(48)) * 45 // 100, panel.width * 28 // 100)
+    rows_h = p.u(90) + len(ways) * p.u(170)
+    needed = p.u(48) + (rows_h + qr_side + p.u(24) if p.portrait else max(rows_h, qr_side + p.u(90)))
+    if needed < panel.height:
+        top = panel.top if p.portrait else panel.top + (panel.height - needed) // 2
+        panel = pygame.Rect(panel.left, top, panel.width, needed)
+    p.panel(panel, WHITE, 28, (205, 212, 222))
+    inner = panel.inflate(-p.u(56), -p.u(48))
     p.text(
         say(p.locale, "you_can"),
         pygame.Rect(inner.left, inner.top, inner.width, p.u(70)),

@@ -255,3 +255,30 @@ def test_print_test_on_the_fake_and_on_a_device_file(tmp_path):
     code, message = print_test(device, "x", "en")
     assert code == 0 and message.startswith("printed (sent; status unknown")
     assert lp.stat().st_size > 0
+
+
+@pytest.mark.parametrize("dots", [576, 384])
+def test_the_halls_rules_and_hotline_print_at_80_and_58_mm_and_the_tail_is_short(dots):
+    """当日有效, the 过号 rule and the hotline from the hall file, on both papers; after the last line the paper
+    runs only to the cutter and 2 mm more (GS V 65 n), not a fixed blank feed."""
+    rule = "叫号三次未到视为过号，过号请重新取号"
+    layout = ticket("zh-Hans", missed_rule=rule, hotline="0000-12345678", ahead=0, estimated_wait_s=360)
+    texts = layout.texts()
+    assert "2026-11-27 09:03  当日有效" in texts
+    assert "叫号三次未到视为过号，过号请重新取号" in texts and "咨询电话：0000-12345678" in texts
+    assert "窗口正在办理，预计等候约 6 分钟" in texts and "您前面没有人等候" in texts
+    data = b"".join(encode_raster(layout, dots))
+    assert data.endswith(bytes.fromhex("1d 56 41 10"))
+    paper = render(data, dots)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    paper.image.save(ARTIFACTS / f"ticket_rules_{dots}.png")
+    assert qr_texts(paper.image) == [URL]
+    printed = " ".join(line.text for line in render_layout(layout, dots)[0].lines).replace(" ", "")
+    for text in texts:
+        assert text.replace(" ", "") in printed
+    # blank paper under the last inked row: the slip's own bottom margin and the 16 dots before the cut
+    rows = [paper.image.crop((0, y, dots, y + 1)).getextrema()[0] for y in range(paper.image.height)]
+    last_ink = max(y for y, darkest in enumerate(rows) if darkest < 128)
+    assert paper.image.height - 1 - last_ink <= 16 + 24  # 5 mm at most; the old feed left 15 mm and more
+    shop = ticket("zh-Hans").texts()
+    assert not any("咨询电话" in t or "过号" in t for t in shop)  # a hall file without them prints neither
