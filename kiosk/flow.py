@@ -271,6 +271,9 @@ class Flow:
         return isinstance(self.snapshot.get("hours"), dict) or next_opening is None
 
     def view(self, now: float) -> View:
+        if self.screen == HELP and self.blocker(now) in (CORE_AWAY, STARTING):
+            # "已通知工作人员" would not be true while the core cannot hear: the ways on instead, until it can
+            return View(CORE_AWAY, elder=True)
         if self.screen in CHOOSING:
             blocked = self.blocker(now)
             if blocked == CLOSED:

@@ -130,6 +130,19 @@ def test_elder_mode_in_out_pages_and_a_tap_opens_the_guide_first():
     assert not f.elder  # left alone, elder mode ends
 
 
+def test_the_help_screen_never_says_staff_were_told_while_the_core_is_away():
+    f = flow.Flow(started_at=0.0, guard_s=0.0)
+    f.snapshot, f.connected, f.was_connected = {"services": [], "priority": False}, True, True
+    f.tap("elder", "on", 1.0)
+    f.tap("help", None, 2.0)
+    assert f.view(2.0).screen == flow.HELP and f.asking_for_help
+    f.connected = False
+    assert f.view(3.0).screen == flow.CORE_AWAY
+    assert f.tap("back", None, 3.0) is None and f.screen == flow.HELP  # nothing to tap on a fault screen
+    f.connected = True
+    assert f.view(4.0).screen == flow.HELP
+
+
 def test_the_call_for_staff_reaches_the_core_and_ends_with_back(tmp_path):
     printer = NetworkPrinter()
     try:
