@@ -38,6 +38,7 @@ from onewindow.drivers.printer.raster import encode_raster  # noqa: E402
 from onewindow.hallfile import HallConfig, load_hall  # noqa: E402
 from onewindow.kiosk import draw, flow  # noqa: E402
 from onewindow.kiosk.issuing import layout_for  # noqa: E402
+from onewindow.kiosk.paint import HallWords  # noqa: E402
 from onewindow.rolefile import load_role  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,6 +108,7 @@ def kiosk_screen(snapshot: dict[str, Any], view: flow.View, at: datetime) -> Ima
         cards=flow.cards(snapshot),
         priority_offered=bool(snapshot.get("priority")),
         now=at,
+        words=HallWords.of(snapshot),
     )
     painter = draw.draw(surface, draw.Type(), snapshot["locale"], scene)
     assert painter.overflow == [], painter.overflow

@@ -28,9 +28,10 @@ from onewindow.drivers.printer import PrinterStatus, open_printer
 from onewindow.drivers.screen import ScreenOpener, choose_video_driver
 from onewindow.rolefile import RoleConfig
 
-from . import draw, flow
+from . import draw, flow, paint
 from .flow import Flow, NotIssued, Outcome, parse_time
 from .issuing import Dispenser
+from .paint import HallWords
 from .settings import Settings
 from .texts import locale_of
 from .touch import drawn_size, rotation_for, taps, to_drawn
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 
 WINDOW_SIZE = {"portrait": (608, 1080), "landscape": (1280, 720)}  # a window on a desk, when no size is given
 ANIMATED = (flow.PRINTING, flow.STARTING)
+HELP_MESSAGE = "a citizen asks for staff at this kiosk (请工作人员协助)"
 
 
 @dataclass(frozen=True)
@@ -106,11 +108,11 @@ class KioskApp:
             clock=clock,
             errors=(pygame.error,),
         )
-        self.targets: list[draw.Target] = []
+        self.targets: list[paint.Target] = []
         self.overflow: list[str] = []
         self.shown: flow.View | None = None
         self._drawn_key: Any = None
-        self._turning: tuple[tuple[int, int], int, draw.Color, int] | None = None
+        self._turning: tuple[tuple[int, int], int, paint.Color, int] | None = None
         self._shots = 0
         self._stop = threading.Event()
         self._wake_type = 0
@@ -241,7 +243,10 @@ class KioskApp:
         assert self.screen is not None and self.picture is not None
         for pos in taps(events, self.screen.get_size()):
             self.tap_picture(to_drawn(pos, self.screen.get_size(), self.rotate))
+        asking = self.flow.asking_for_help
         self.flow.tick(self.clock())
+        if self.flow.asking_for_help != asking:
+            self.heartbeat.now()
         self._draw()
         self._feed_watchdog()
 
@@ -250,9 +255,12 @@ class KioskApp:
         target = next((t for t in reversed(self.targets) if t.rect.collidepoint(pos)), None)
         if target is None:
             return
+        asking = self.flow.asking_for_help
         command = self.flow.tap(target.action, target.arg, self.clock())
         if command is not None:
             self.dispenser.submit(command)
+        if self.flow.asking_for_help != asking:
+            self.heartbeat.now()  # the manager's page shows the call for staff at once, and its end
         self._drawn_key = None
 
     def _take_outcomes(self) -> None:
@@ -305,6 +313,7 @@ class KioskApp:
             priority_offered=bool(snapshot.get("priority")),
             now=self.hall_now(),
             phase=(now % 1.2) / 1.2,
+            words=HallWords.of(snapshot),
         )
 
     def _draw(self) -> None:
@@ -325,7 +334,7 @@ class KioskApp:
         if self._turning is not None and self._drawn_key is not None and key[:-1] == self._drawn_key[:-1]:
             # only the ring turned: redraw it alone, so a Pi spends its time on the ticket, not on frames
             center, radius, color, width = self._turning
-            box = draw.turn_ring(self.picture, center, radius, scene.phase, color, width)
+            box = paint.turn_ring(self.picture, center, radius, scene.phase, color, width)
             if self.picture is self.screen:
                 pygame.display.update(box)
             else:
@@ -362,7 +371,7 @@ class KioskApp:
         path.parent.mkdir(parents=True, exist_ok=True)
         pygame.image.save(self.picture, str(path))
 
-    def target(self, action: str, arg: str | None = None) -> draw.Target | None:
+    def target(self, action: str, arg: str | None = None) -> paint.Target | None:
         return next((t for t in self.targets if t.action == action and (arg is None or t.arg == arg)), None)
 
     # --- the device report ------------------------------------------------------------------------------
@@ -378,4 +387,8 @@ class KioskApp:
         else:
             width, height = self.picture.get_size() if self.picture else self.screen.get_size()
             screen = {"state": "ok", "message": "open", "size": f"{width}x{height}", "turned": self.rotate}
-        return health_report({"printer": printer, "screen": screen}, fine="ready", warnings=True)
+        parts = {"printer": printer, "screen": screen}
+        if self.flow.asking_for_help:
+            # elder mode's 请工作人员协助: a part of the report, so the manager's device list shows it with no new API
+            parts["help"] = {"state": "warning", "message": HELP_MESSAGE}
+        return health_report(parts, fine="ready", warnings=True)

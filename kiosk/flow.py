@@ -21,6 +21,7 @@ PRINTING = "printing"
 RESULT = "result"
 PRINT_FAILED = "print_failed"
 NOTICE = "notice"  # a tap issued nothing: service just became unavailable, core refused or away
+HELP = "help"  # elder mode: a citizen asked for staff, and the core was told
 # Screens a fault (or the hall's hours) puts in front of the choosing screens
 CLOSED = "closed"  # outside the hall's hours: no tickets, and when to come back
 STARTING = "starting"
@@ -29,6 +30,7 @@ PAPER_OUT = "paper_out"
 PRINTER_FAULT = "printer_fault"
 
 CHOOSING = (HOME, GUIDE, PRIORITY)
+HELP_S = 180.0  # the help screen (and the call for staff in the device report) stays this long untouched
 STARTING_GRACE_S = 5.0  # before the core first answers, say "connecting" this long, then "connection lost"
 # Taps this soon after the screen changed are ignored: the second half of a double tap, or a finger still on
 # the glass from "done", must not land on the next screen's service buttons and issue a ticket.
@@ -197,6 +199,8 @@ class View:
     notice: str = ""  # NOTICE: unavailable, refused or core_away
     reprinting: bool = False
     closed: Closed | None = None  # CLOSED: when to come back
+    elder: bool = False  # elder mode (适老化): larger type, fewer services a page, a call for staff
+    page: int = 0  # elder mode: which page of services
 
 
 @dataclass
@@ -214,6 +218,9 @@ class Flow:
     message: str = ""
     notice: str = ""
     reprinting: bool = False
+    elder: bool = False
+    page: int = 0
+    help_since: float | None = None  # when a citizen last asked for staff; None when nobody is waiting for them
     last_touch: float = 0.0
     changed_at: float = 0.0
     guard_s: float = TAP_GUARD_S
@@ -264,12 +271,15 @@ class Flow:
         return isinstance(self.snapshot.get("hours"), dict) or next_opening is None
 
     def view(self, now: float) -> View:
+        if self.screen == HELP and self.blocker(now) in (CORE_AWAY, STARTING):
+            # "已通知工作人员" would not be true while the core cannot hear: the ways on instead, until it can
+            return View(CORE_AWAY, elder=True)
         if self.screen in CHOOSING:
             blocked = self.blocker(now)
             if blocked == CLOSED:
                 return View(CLOSED, closed=self.closed())
             if blocked is not None:
-                return View(blocked, message=self.printer.message if self.printer else "")
+                return View(blocked, message=self.printer.message if self.printer else "", elder=self.elder)
         return View(
             self.screen,
             service=self.service,
@@ -278,7 +288,14 @@ class Flow:
             message=self.message,
             notice=self.notice,
             reprinting=self.reprinting,
+            elder=self.elder,
+            page=self.page,
         )
+
+    @property
+    def asking_for_help(self) -> bool:
+        """A citizen asked for staff and is still waiting on the help screen: the device report says so."""
+        return self.screen == HELP
 
     def card(self, service: str) -> Card | None:
         return next((c for c in cards(self.snapshot) if c.id == service), None)
@@ -289,10 +306,12 @@ class Flow:
         self.screen = screen
         self.last_touch = self.changed_at = now
 
-    def home(self, now: float) -> None:
+    def home(self, now: float, *, elder: bool = False) -> None:
+        """Back to the services; the next citizen starts in the ordinary mode unless `elder` keeps it."""
         self._go(HOME, now)
         self.service, self.priority, self.ticket, self.layout = None, False, None, None
         self.message, self.notice, self.reprinting = "", "", False
+        self.elder, self.page, self.help_since = elder, 0, None
 
     def tap(self, action: str, arg: str | None, now: float) -> Command | None:
         """A citizen tapped a target of the current screen; returns what the worker must do, if anything."""
@@ -304,6 +323,8 @@ class Flow:
             return None  # a fault screen is in front: it has nothing to tap
         if self.screen in (HOME, PRIORITY) and action == "service" and arg:
             return self._take(arg, self.screen == PRIORITY, now)
+        if self._elder_tap(action, arg, now):
+            return None
         if self.screen in (HOME, PRIORITY) and action == "guide" and arg:
             self.priority = self.screen == PRIORITY
             self.service = arg
@@ -317,7 +338,7 @@ class Flow:
             self.priority = True
             self._go(PRIORITY, now)
         elif self.screen == PRIORITY and action == "back":
-            self.home(now)
+            self.home(now, elder=self.elder)
         elif self.screen == PRINT_FAILED and action == "reprint" and self.ticket and self.layout:
             self.reprinting = True
             self._go(PRINTING, now)
@@ -325,6 +346,23 @@ class Flow:
         elif self.screen in (RESULT, PRINT_FAILED, NOTICE) and action == "done":
             self.home(now)
         return None
+
+    def _elder_tap(self, action: str, arg: str | None, now: float) -> bool:
+        """Taps of elder mode: in and out of it, its pages, the call for staff. True when one was handled."""
+        if self.screen in (HOME, PRIORITY) and action == "elder":
+            self.elder, self.page = arg != "off", 0
+            self._go(self.screen, now)
+        elif self.screen in (HOME, PRIORITY) and action == "page" and arg in ("next", "prev"):
+            self.page = max(0, self.page + (1 if arg == "next" else -1))
+            self._go(self.screen, now)
+        elif self.screen in (HOME, PRIORITY, GUIDE) and action == "help":
+            self.elder, self.help_since = True, now
+            self._go(HELP, now)
+        elif self.screen == HELP and action == "back":
+            self.home(now, elder=True)
+        else:
+            return False
+        return True
 
     def _take(self, service: str, priority: bool, now: float) -> Command | None:
         card = self.card(service)
@@ -365,9 +403,12 @@ class Flow:
         if self.refusal is not None and self._refusal_outdated():
             self.refusal = None
         untouched = now - self.last_touch
-        limit = self.result_s if self.screen in (RESULT, NOTICE) else self.idle_s
+        limit = {RESULT: self.result_s, NOTICE: self.result_s, HELP: max(HELP_S, self.idle_s)}.get(
+            self.screen, self.idle_s
+        )
         lane_gone = self.snapshot is not None and not self.snapshot.get("priority") and self.priority
-        if self.screen in (GUIDE, PRIORITY, PRINT_FAILED, RESULT, NOTICE) and untouched >= limit:
+        left_elder = self.screen == HOME and self.elder
+        if (self.screen in (GUIDE, PRIORITY, PRINT_FAILED, RESULT, NOTICE, HELP) or left_elder) and untouched >= limit:
             self.home(now)
         elif self.screen in (GUIDE, PRIORITY) and lane_gone:
             self.home(now)  # the hall stopped offering priority tickets

@@ -47,6 +47,8 @@ def layout_for(ticket: dict[str, Any], snapshot: dict[str, Any] | None, status_u
         locale=locale_of(snapshot),
         guide=service.get("guide") or "",
         priority=bool(ticket.get("priority")),
+        missed_rule=str(hall.get("missed_rule") or ""),
+        hotline=str(hall.get("hotline") or ""),
     )
 
 

@@ -5,21 +5,40 @@ The printed ticket's words live in `ticket.py`; the service names and guides com
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from .flow import Closed
-from .ticket import LOCALES, wait_minutes
+
+LOCALES = ("zh-Hans", "zh-Hant", "en")
 
 _WORDS: dict[str, dict[str, str]] = {
     "zh-Hans": {
         "choose": "请选择要办理的业务",
+        "nobody_waiting": "无人等候",
+        "elder_button": "长辈模式",
+        "elder_button_hint": "大字 · 可请工作人员协助",
+        "elder_exit": "退出长辈模式",
+        "elder_hint": "轻触业务，看清办理须知后取号",
+        "help_button": "请工作人员协助",
+        "help_title": "已通知工作人员",
+        "help_hint": "请在此稍候，工作人员马上过来",
+        "help_desk": "也可到{}咨询",
+        "page_next": "下一页",
+        "page_prev": "上一页",
+        "page_of": "第 {} 页 / 共 {} 页",
+        "you_can": "您可以：",
+        "do_other_kiosk": "到大厅其他取号机取号",
+        "do_desk": "到{}，请工作人员帮您取号",
+        "do_staff": "请大厅工作人员帮您取号",
+        "do_desk_ask": "到{}咨询",
+        "do_staff_ask": "向大厅工作人员咨询",
+        "do_wait": "稍候片刻，恢复后即可在这里取号",
+        "do_hotline": "拨打咨询电话 {}",
+        "do_online": "用手机扫右边的二维码，在网上办理",
+        "do_online_below": "用手机扫下面的二维码，在网上办理",
         "choose_hint": "轻触业务即可取号",
         "waiting": "等候 {} 人",
-        "about": "约 {}",
-        "no_wait": "无需等候",
-        "minutes": "{} 分钟",
-        "hours": "{} 小时",
-        "hours_minutes": "{} 小时 {} 分",
         "guide_button": "办理须知",
         "paused": "窗口暂停服务",
         "paused_because": "窗口暂停服务：{}",
@@ -42,7 +61,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "go": "请到 {}",
         "take_ticket": "请取走号票，留意叫号",
         "watch": "请留意叫号",
-        "unstaffed": "等候 {} 人  ·  请留意叫号",
+        "unstaffed": "{}  ·  请留意叫号",
         "closed_over_title": "今日取号已结束",
         "closed_day_title": "今日休息",
         "closed_soon_title": "尚未开始取号",
@@ -75,13 +94,30 @@ _WORDS: dict[str, dict[str, str]] = {
     },
     "zh-Hant": {
         "choose": "請選擇要辦理的業務",
+        "nobody_waiting": "無人等候",
+        "elder_button": "長輩模式",
+        "elder_button_hint": "大字 · 可請工作人員協助",
+        "elder_exit": "退出長輩模式",
+        "elder_hint": "輕觸業務，看清辦理須知後取號",
+        "help_button": "請工作人員協助",
+        "help_title": "已通知工作人員",
+        "help_hint": "請在此稍候，工作人員馬上過來",
+        "help_desk": "也可到{}諮詢",
+        "page_next": "下一頁",
+        "page_prev": "上一頁",
+        "page_of": "第 {} 頁 / 共 {} 頁",
+        "you_can": "您可以：",
+        "do_other_kiosk": "到大廳其他取號機取號",
+        "do_desk": "到{}，請工作人員幫您取號",
+        "do_staff": "請大廳工作人員幫您取號",
+        "do_desk_ask": "到{}諮詢",
+        "do_staff_ask": "向大廳工作人員諮詢",
+        "do_wait": "稍候片刻，恢復後即可在這裡取號",
+        "do_hotline": "撥打諮詢電話 {}",
+        "do_online": "用手機掃右邊的二維碼，在網上辦理",
+        "do_online_below": "用手機掃下面的二維碼，在網上辦理",
         "choose_hint": "輕觸業務即可取號",
         "waiting": "等候 {} 人",
-        "about": "約 {}",
-        "no_wait": "無需等候",
-        "minutes": "{} 分鐘",
-        "hours": "{} 小時",
-        "hours_minutes": "{} 小時 {} 分",
         "guide_button": "辦理須知",
         "paused": "窗口暫停服務",
         "paused_because": "窗口暫停服務：{}",
@@ -104,7 +140,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "go": "請到 {}",
         "take_ticket": "請取走號票，留意叫號",
         "watch": "請留意叫號",
-        "unstaffed": "等候 {} 人  ·  請留意叫號",
+        "unstaffed": "{}  ·  請留意叫號",
         "closed_over_title": "今日取號已結束",
         "closed_day_title": "今日休息",
         "closed_soon_title": "尚未開始取號",
@@ -137,13 +173,30 @@ _WORDS: dict[str, dict[str, str]] = {
     },
     "en": {
         "choose": "Please choose a service",
+        "nobody_waiting": "nobody waiting",
+        "elder_button": "Large text",
+        "elder_button_hint": "Bigger type, and staff on call",
+        "elder_exit": "Normal text",
+        "elder_hint": "Tap a service to see what to bring, then take a ticket",
+        "help_button": "Ask staff for help",
+        "help_title": "Staff have been told",
+        "help_hint": "Please wait here: someone is coming to help you",
+        "help_desk": "Or go to the {}",
+        "page_next": "Next page",
+        "page_prev": "Previous page",
+        "page_of": "page {} of {}",
+        "you_can": "You can:",
+        "do_other_kiosk": "Take a ticket at another kiosk in the hall",
+        "do_desk": "Go to the {}: staff will give you a ticket",
+        "do_staff": "Ask a member of staff for a ticket",
+        "do_desk_ask": "Ask at the {}",
+        "do_staff_ask": "Ask a member of staff",
+        "do_wait": "Wait a moment: tickets come back here by themselves",
+        "do_hotline": "Call {}",
+        "do_online": "Scan the code on the right to do it online",
+        "do_online_below": "Scan the code below to do it online",
         "choose_hint": "Tap a service to take a ticket",
         "waiting": "{} waiting",
-        "about": "about {}",
-        "no_wait": "no wait",
-        "minutes": "{} min",
-        "hours": "{} h",
-        "hours_minutes": "{} h {} min",
         "guide_button": "What to bring",
         "paused": "Windows paused",
         "paused_because": "Windows paused: {}",
@@ -167,7 +220,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "go": "Please go to {}",
         "take_ticket": "Please take your ticket and listen for your number",
         "watch": "Please watch for your number",
-        "unstaffed": "{} waiting  ·  watch for your number",
+        "unstaffed": "{}  ·  watch for your number",
         "closed_over_title": "No more tickets today",
         "closed_day_title": "Closed today",
         "closed_soon_title": "Tickets are not issued yet",
@@ -217,20 +270,119 @@ def say(locale: str, key: str, *args: object) -> str:
     return text.format(*args) if args else text
 
 
-def short_wait(estimated_wait_s: float | None, locale: str) -> str:
-    """ "约 15 分钟" for a service button; "无需等候" when a window is free now."""
+# --- the wait rule: one rule for every wait the kiosk shows or prints ------------------------------------
+#
+# The words must agree with the figures beside them (people ahead, or waiting for a service):
+#   no estimate (nobody staffed for the service)     -> no wait at all; the citizen is told 请留意叫号 instead
+#   nobody ahead, no wait left                        -> 无需等候 (only where a window is named to go straight to)
+#   nobody ahead, a wait left (the windows are busy)  -> say why: 窗口正在办理，约 N 分钟
+#   people ahead, no wait left (free windows call now) -> 即将叫号, never a number of minutes
+#   people ahead and a wait                           -> 约 N 分钟
+# docs/kiosk.md ("Waits") writes the same rule for the pages that mirror it.
+NONE, NO_WAIT, BUSY, SOON, QUEUE = "none", "no_wait", "busy", "soon", "queue"
+
+_WAIT_WORDS: dict[str, dict[str, str]] = {
+    "zh-Hans": {
+        "screen_no_wait": "无需等候",
+        "screen_busy": "窗口正在办理，约 {}",
+        "screen_soon": "即将叫号",
+        "screen_queue": "约 {}",
+        "ticket_no_wait": "无需等候，请直接前往",
+        "ticket_busy": "窗口正在办理，预计等候约 {}",
+        "ticket_soon": "即将叫号，请留意",
+        "ticket_queue": "预计等候约 {}",
+        "minutes": "{} 分钟",
+        "hours": "{} 小时",
+        "hours_minutes": "{} 小时 {} 分",
+        "ticket_hours_minutes": "{} 小时 {} 分钟",
+    },
+    "zh-Hant": {
+        "screen_no_wait": "無需等候",
+        "screen_busy": "窗口正在辦理，約 {}",
+        "screen_soon": "即將叫號",
+        "screen_queue": "約 {}",
+        "ticket_no_wait": "無需等候，請直接前往",
+        "ticket_busy": "窗口正在辦理，預計等候約 {}",
+        "ticket_soon": "即將叫號，請留意",
+        "ticket_queue": "預計等候約 {}",
+        "minutes": "{} 分鐘",
+        "hours": "{} 小時",
+        "hours_minutes": "{} 小時 {} 分",
+        "ticket_hours_minutes": "{} 小時 {} 分鐘",
+    },
+    "en": {
+        "screen_no_wait": "no wait",
+        "screen_busy": "windows busy, about {}",
+        "screen_soon": "called soon",
+        "screen_queue": "about {}",
+        "ticket_no_wait": "No wait: please go straight there",
+        "ticket_busy": "The window is serving someone: about {}",
+        "ticket_soon": "You will be called soon",
+        "ticket_queue": "Estimated wait: about {}",
+        "minutes": "{} min",
+        "hours": "{} h",
+        "hours_minutes": "{} h {} min",
+        "ticket_hours_minutes": "{} h {} min",
+    },
+}
+
+
+def wait_minutes(estimated_wait_s: float) -> int:
+    """Minutes to show for a wait: whole minutes under 10, fives under an hour, tens beyond; at least 1.
+
+    A printed estimate is a promise a citizen holds us to; coarser steps for longer waits say how rough it is.
+    """
+    minutes = estimated_wait_s / 60
+    if minutes < 10:
+        return max(1, math.floor(minutes + 0.5))
+    if minutes < 60:
+        return min(60, 5 * math.floor(minutes / 5 + 0.5))
+    return 10 * math.floor(minutes / 10 + 0.5)
+
+
+def wait_kind(ahead: int | None, estimated_wait_s: float | None, *, at_window: bool = True) -> str:
+    """Which of the rule's cases a wait is (see above); `ahead` None when the count is not known."""
     if estimated_wait_s is None:
-        return ""
+        return NONE
     if estimated_wait_s <= 0:
-        return say(locale, "no_wait")
+        if ahead is not None and ahead > 0:
+            return SOON
+        return NO_WAIT if at_window else NONE
+    return BUSY if ahead is not None and ahead <= 0 else QUEUE
+
+
+def _span(estimated_wait_s: float, locale: str, ticket: bool) -> str:
+    w = _WAIT_WORDS[locale if locale in _WAIT_WORDS else "zh-Hans"]
     minutes = wait_minutes(estimated_wait_s)
     if minutes < 60:
-        span = say(locale, "minutes", minutes)
-    elif minutes % 60 == 0:
-        span = say(locale, "hours", minutes // 60)
-    else:
-        span = say(locale, "hours_minutes", minutes // 60, minutes % 60)
-    return say(locale, "about", span)
+        return w["minutes"].format(minutes)
+    if minutes % 60 == 0:
+        return w["hours"].format(minutes // 60)
+    return w["ticket_hours_minutes" if ticket else "hours_minutes"].format(minutes // 60, minutes % 60)
+
+
+def _wait_words(kind: str, estimated_wait_s: float | None, locale: str, ticket: bool) -> str:
+    if kind == NONE or estimated_wait_s is None and kind in (BUSY, QUEUE):
+        return ""
+    w = _WAIT_WORDS[locale if locale in _WAIT_WORDS else "zh-Hans"]
+    text = w[f"{'ticket' if ticket else 'screen'}_{kind}"]
+    return text.format(_span(estimated_wait_s, locale, ticket)) if "{}" in text and estimated_wait_s else text
+
+
+def short_wait(estimated_wait_s: float | None, locale: str, ahead: int | None = None, *, at_window: bool = True) -> str:
+    """A wait on a service button or the screen, beside "等候 N 人": "约 15 分钟", "窗口正在办理，约 6 分钟",
+    "即将叫号", "无需等候" or "" (the rule above, with the people waiting as `ahead`)."""
+    kind = wait_kind(ahead, estimated_wait_s, at_window=at_window)
+    return _wait_words(kind, estimated_wait_s, locale, ticket=False)
+
+
+def wait_text(estimated_wait_s: float | None, ahead: int, locale: str, *, at_window: bool = True) -> str:
+    """The printed (and result screen's) wait line under "您前面还有 N 人等候", by the same rule:
+    "预计等候约 15 分钟", "窗口正在办理，预计等候约 6 分钟", "即将叫号，请留意", "无需等候，请直接前往" or ""."""
+    if locale not in LOCALES:
+        raise ValueError(f"locale {locale!r} is not one of {LOCALES}")
+    kind = wait_kind(ahead, estimated_wait_s, at_window=at_window)
+    return _wait_words(kind, estimated_wait_s, locale, ticket=True)
 
 
 def clock_text(now: datetime, locale: str) -> str:

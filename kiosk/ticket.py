@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 
 from onewindow.drivers.printer.layout import QR, Cut, Rule, Text, TicketLayout
 
-LOCALES = ("zh-Hans", "zh-Hant", "en")
+from .texts import LOCALES, wait_minutes, wait_text
+
+__all__ = ["LOCALES", "ahead_text", "sample_layout", "ticket_layout", "wait_minutes", "wait_text", "where_text"]
 
 _WORDS = {
     "zh-Hans": {
@@ -17,12 +18,11 @@ _WORDS = {
         "priority": "绿色通道",
         "ahead": "您前面还有 {} 人等候",
         "nobody_ahead": "您前面没有人等候",
-        "wait": "预计等候约 {}",
-        "no_wait": "无需等候，请直接前往",
-        "minutes": "{} 分钟",
-        "hours": "{} 小时",
-        "hours_minutes": "{} 小时 {} 分钟",
         "scan": "扫码查看进度、改选窗口或取消",
+        "valid": "当日有效",
+        "hotline": "咨询电话：{}",
+        "test": "测试",
+        "test_note": "测试号票 · 不是有效号票",
     },
     "zh-Hant": {
         "service": "業務：{}",
@@ -31,12 +31,11 @@ _WORDS = {
         "priority": "綠色通道",
         "ahead": "您前面還有 {} 人等候",
         "nobody_ahead": "您前面沒有人等候",
-        "wait": "預計等候約 {}",
-        "no_wait": "無需等候，請直接前往",
-        "minutes": "{} 分鐘",
-        "hours": "{} 小時",
-        "hours_minutes": "{} 小時 {} 分鐘",
         "scan": "掃碼查看進度、改選窗口或取消",
+        "valid": "當日有效",
+        "hotline": "諮詢電話：{}",
+        "test": "測試",
+        "test_note": "測試號票 · 不是有效號票",
     },
     "en": {
         "service": "Service: {}",
@@ -45,12 +44,11 @@ _WORDS = {
         "priority": "Priority",
         "ahead": "{} people ahead of you",
         "nobody_ahead": "Nobody ahead of you",
-        "wait": "Estimated wait: about {}",
-        "no_wait": "No wait: please go straight there",
-        "minutes": "{} min",
-        "hours": "{} h",
-        "hours_minutes": "{} h {} min",
         "scan": "Scan to follow your turn, change window or cancel",
+        "valid": "valid today only",
+        "hotline": "Hotline: {}",
+        "test": "TEST",
+        "test_note": "Test ticket: not a real ticket",
     },
 }
 
@@ -65,37 +63,6 @@ def _words(locale: str) -> dict[str, str]:
     if locale not in _WORDS:
         raise ValueError(f"locale {locale!r} is not one of {LOCALES}")
     return _WORDS[locale]
-
-
-def wait_minutes(estimated_wait_s: float) -> int:
-    """Minutes to print for a wait: whole minutes under 10, fives under an hour, tens beyond; at least 1.
-
-    A printed estimate is a promise a citizen holds us to; coarser steps for longer waits say how rough it is.
-    """
-    minutes = estimated_wait_s / 60
-    if minutes < 10:
-        return max(1, math.floor(minutes + 0.5))
-    if minutes < 60:
-        return min(60, 5 * math.floor(minutes / 5 + 0.5))
-    return 10 * math.floor(minutes / 10 + 0.5)
-
-
-def wait_text(estimated_wait_s: float | None, ahead: int, locale: str, *, at_window: bool = True) -> str:
-    """ "预计等候约 15 分钟"; "无需等候…" when nobody is ahead and the window named on the ticket is free; "" when
-    no wait can be promised: no estimate (nobody staffed for the service), or no window to go straight to."""
-    w = _words(locale)
-    if estimated_wait_s is None:
-        return ""
-    if estimated_wait_s <= 0 and ahead <= 0:
-        return w["no_wait"] if at_window else ""
-    minutes = wait_minutes(max(0.0, estimated_wait_s))
-    if minutes < 60:
-        span = w["minutes"].format(minutes)
-    elif minutes % 60 == 0:
-        span = w["hours"].format(minutes // 60)
-    else:
-        span = w["hours_minutes"].format(minutes // 60, minutes % 60)
-    return w["wait"].format(span)
 
 
 def where_text(window_name: str | None, locale: str) -> str:
@@ -126,17 +93,22 @@ def ticket_layout(
     locale: str,
     guide: str = "",
     priority: bool = False,
+    missed_rule: str = "",
+    hotline: str = "",
+    test: bool = False,
 ) -> TicketLayout:
-    """The printed ticket: hall, number (huge), service, window, people ahead, estimated wait, time, the
-    service's guide, and the QR code of the ticket's status page; then a cut.
+    """The printed ticket: hall, number (huge), service, window, people ahead, estimated wait, time and 当日有效,
+    the service's guide, the hall's rule for a missed call and its hotline (when the hall file gives them), and
+    the QR code of the ticket's status page; then a cut.
 
     `window_name` None: the ticket waits in its service's shared queue, and says 请留意叫号 where the window would
     be, with no "no wait" (nobody is there to go straight to); `estimated_wait_s` None prints no wait line.
-    `issued_at` is printed in its own time zone: pass it in the hall's.
+    `issued_at` is printed in its own time zone: pass it in the hall's. `test`: a print-test ticket, marked 测试
+    above and below in the largest type so nobody queues with it.
     """
     w = _words(locale)
-    blocks: list = [Text(hall_name, bold=True)]
-    blocks.append(Text(number, size="huge", bold=True))
+    blocks: list = [Text(w["test"], size="huge", bold=True), Text(w["test_note"], bold=True)] if test else []
+    blocks += [Text(hall_name, bold=True), Text(number, size="huge", bold=True)]
     if priority:
         blocks.append(Text(w["priority"], size="large", bold=True))
     blocks += [
@@ -147,26 +119,43 @@ def ticket_layout(
     wait = wait_text(estimated_wait_s, ahead, locale, at_window=window_name is not None)
     if wait:
         blocks.append(Text(wait))
-    blocks.append(Text(issued_at.strftime("%Y-%m-%d %H:%M")))
+    blocks.append(Text(f"{issued_at.strftime('%Y-%m-%d %H:%M')}  {w['valid']}"))
     if guide.strip():
         blocks += [Rule(), Text(guide.strip(), align="left")]
-    blocks += [Rule(), QR(status_url), Text(w["scan"]), Cut()]
+    rules = [Text(missed_rule.strip(), align="left")] if missed_rule.strip() else []
+    if hotline.strip():
+        rules.append(Text(w["hotline"].format(hotline.strip()), align="left"))
+    if rules:
+        blocks += [Rule(), *rules]
+    blocks += [Rule(), QR(status_url), Text(w["scan"])]
+    if test:
+        blocks.append(Text(w["test_note"], bold=True))
+    blocks.append(Cut())
     return TicketLayout(blocks, language=locale)
 
 
-def sample_layout(locale: str, hall_name: str) -> TicketLayout:
-    """A realistic ticket for `onewindow print-test`: the technician sees what citizens will get."""
+TEST_NUMBER = "000"  # numbers are a service's letters and 001 upwards: this one no kiosk ever issues
+
+
+def sample_layout(
+    locale: str, hall_name: str, at: datetime, *, missed_rule: str = "", hotline: str = ""
+) -> TicketLayout:
+    """The ticket `onewindow print-test` prints: laid out as citizens get it, but marked 测试 in the largest type
+    and numbered 000, which is never issued; printed at `at`, the hall's time (its core's clock)."""
     _words(locale)
     service, window, guide = _SAMPLE[locale]
     return ticket_layout(
         hall_name=hall_name,
-        number="A001",
+        number=TEST_NUMBER,
         service_name=service,
         window_name=window,
         ahead=5,
         estimated_wait_s=15 * 60,
-        issued_at=datetime.now().astimezone(),
+        issued_at=at,
         status_url="https://onewindow.invalid/t/print-test",
         locale=locale,
         guide=guide,
+        missed_rule=missed_rule,
+        hotline=hotline,
+        test=True,
     )

@@ -106,6 +106,11 @@ class HallConfig:
     rating_grace_s: int = 20
     require_sign_in: bool = True
     priority: bool = True
+    # the hall's own words for citizens, "" when the hall file gives none: printed on tickets, shown on the kiosk
+    hotline: str = ""  # 咨询电话, e.g. "0000-12345678"
+    service_desk: str = ""  # where the 服务台/咨询台 is, for a citizen the kiosk cannot serve
+    missed_rule: str = ""  # 过号规则, e.g. "过号请到窗口说明，按当前队列顺延办理"
+    online_url: str = ""  # an address where the hall's business can be done by phone, shown as a QR code
     hours: HallHours | None = None  # None: the hall never closes
     alerts: AlertRules = AlertRules()
     units: tuple[Unit, ...] = ()
@@ -176,6 +181,7 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
     hall = file.table("hall", required=True)
     name = locale = timezone = None
     recall_limit, rating_window_s, rating_grace_s, require_sign_in, priority = 3, 120, 20, True, True
+    words: dict[str, str] = {}
     if hall is not None:
         name = hall.str("name")
         locale = hall.str("locale", "zh-Hans", choices=LOCALES)
@@ -190,6 +196,7 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
         rating_grace_s = hall.int("rating_grace_s", 20, minval=1, maxval=3600)
         require_sign_in = hall.bool("require_sign_in", True)
         priority = hall.bool("priority", True)
+        words = _read_citizen_words(hall)
         hall.finish()
 
     hours = _read_hours(file)
@@ -228,6 +235,10 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
         priority=priority,
         hours=hours,
         alerts=alerts,
+        hotline=words.get("hotline", ""),
+        service_desk=words.get("service_desk", ""),
+        missed_rule=words.get("missed_rule", ""),
+        online_url=words.get("online_url", ""),
         units=tuple(units),
         services=tuple(services),
         windows=tuple(windows),
@@ -237,6 +248,21 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
         devices=tuple(devices),
         path=str(file.path),
     )
+
+
+def _read_citizen_words(hall: Table) -> dict[str, str]:
+    """The optional words of [hall] a citizen reads on the kiosk and the ticket; absent keys are left out."""
+    found = {
+        "hotline": hall.str(
+            "hotline", "", max_length=40, pattern=r"[0-9+() /、-]+", pattern_help="digits, spaces, + ( ) - / 、"
+        ),
+        "service_desk": hall.str("service_desk", "", max_length=60),
+        "missed_rule": hall.str("missed_rule", "", max_length=120),
+        "online_url": hall.str(
+            "online_url", "", max_length=300, pattern=r"https?://\S+", pattern_help='an address, e.g. "https://…"'
+        ),
+    }
+    return {key: value for key, value in found.items() if value}
 
 
 def number_ranges(numbers: list[int]) -> str:

@@ -156,3 +156,19 @@ def test_load_hall_raises_with_every_error():
     with pytest.raises(ConfigError) as err:
         load_hall(Path("/nonexistent/hall.toml"))
     assert err.value.errors == ["hall.toml: no such file (/nonexistent/hall.toml)"]
+
+
+def test_the_halls_own_words_for_citizens_are_optional_and_checked():
+    hall = load_hall(EXAMPLES / "hall.toml")
+    assert hall.hotline == "0000-12345678" and hall.service_desk == "大厅入口右侧咨询服务台"
+    assert hall.missed_rule.startswith("叫号三次未到视为过号") and hall.online_url.startswith("https://")
+    bare = ConfigFile("hall.toml", hall_toml())
+    plain = read_hall(bare)
+    assert plain is not None and (plain.hotline, plain.service_desk, plain.missed_rule, plain.online_url) == ("",) * 4
+    words = 'hotline = "call us"\nonline_url = "shebao.example.gov.cn"\nmissed_rule = ""\n'
+    text = hall_toml().replace("[hall]\n", "[hall]\n" + words, 1)
+    assert errors_of(text) == [
+        'hall.toml:2 [hall]: hotline: "call us" is not allowed (digits, spaces, + ( ) - / 、)',
+        'hall.toml:3 [hall]: online_url: "shebao.example.gov.cn" is not allowed (an address, e.g. "https://…")',
+        "hall.toml:4 [hall]: missed_rule: must not be empty",
+    ]

@@ -9,14 +9,17 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from onewindow.drivers.printer.preview import render
+from onewindow.hallfile import load_hall
 from onewindow.kiosk import printtest
 from tests.support.fake_printer import OFFLINE, OUT, NetworkPrinter
-from tests.support.hall import basic, raw_request
+from tests.support.hall import Clock, basic, raw_request, serve
 from tests.support.kiosk_rig import hall_text, network_printer, role_text
 from tests.support.process import CoreProcess, free_port
 
@@ -114,11 +117,43 @@ def test_print_test_prints_a_sample_with_the_hall_name_from_the_core(tmp_path, p
         role.write_text(role_text(core.url, network_printer(printer.address, 'mode = "gb18030"')), encoding="utf-8")
         assert printtest.main(["--config", str(role)]) == 0
     out = capsys.readouterr().out
-    assert out.strip() == "printed (network printer, gb18030, the hall's name from the core)"
+    assert out.strip() == "printed (network printer, gb18030, the hall's name and time from the core)"
     paper = render(printer.received)
-    assert paper.lines[0] == "County Human Resources and Social Security Hall"
+    assert paper.lines[:3] == [
+        "TEST",
+        "Test ticket: not a real ticket",
+        "County Human Resources and Social Security Hall",
+    ]
     assert "Please go to Window 3" in paper.lines
     assert qr_texts(paper.image) == ["https://onewindow.invalid/t/print-test"]
+
+
+def test_print_test_is_marked_test_at_the_hall_time_not_the_machine_clock(tmp_path, printer, capsys, monkeypatch):
+    """The core's clock says 2 March 10:17 in Shanghai; this machine's clock says another day in New York. The
+    ticket says 测试 above and below, numbers itself 000 (never issued), and prints the hall's time and words."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        hall_at = datetime(2026, 3, 2, 10, 17, tzinfo=ZoneInfo("Asia/Shanghai"))
+        machine = datetime.now().astimezone()
+        assert machine.strftime("%Y-%m-%d %H:%M") != "2026-03-02 10:17"
+        words = 'hotline = "0000-12345678"\nmissed_rule = "叫号三次未到视为过号，过号请重新取号"\n'
+        hall = hall_text("zh-Hans").replace("[hall]\n", "[hall]\n" + words, 1)
+        (tmp_path / "hall.toml").write_text(hall, encoding="utf-8")
+        role = tmp_path / "kiosk.toml"
+        with serve(tmp_path, clock=Clock(hall_at), config=load_hall(tmp_path / "hall.toml")) as core:
+            role.write_text(role_text(core.url, network_printer(printer.address, 'mode = "gb18030"')), encoding="utf-8")
+            assert printtest.main(["--config", str(role)]) == 0
+        assert "the hall's name and time from the core" in capsys.readouterr().out
+        lines = render(printer.received).lines
+        assert lines[:2] == ["测试", "测试号票 · 不是有效号票"] and lines[-1] == "测试号票 · 不是有效号票"
+        assert "000" in lines and not any(line.startswith(("A0", "B0", "C0")) for line in lines)
+        assert "2026-03-02 10:17  当日有效" in lines
+        assert not any(machine.strftime("%Y-%m-%d %H:%M") in line for line in lines)
+        assert "叫号三次未到视为过号，过号请重新取号" in lines and "咨询电话：0000-12345678" in lines
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
 
 
 def test_print_test_says_plainly_what_is_wrong(tmp_path, printer, capsys):

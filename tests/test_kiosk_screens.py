@@ -84,6 +84,22 @@ def test_every_screen(tmp_path, locale, size):
             assert actions(kiosk) == [("back", None), ("take", "general")]
             kiosk.tap("back")
 
+            # elder mode: its services, a service's guide, the call for staff, and out again
+            kiosk.tap("elder", "on")
+            kiosk.until(lambda: kiosk.app.target("help"), what="elder mode")
+            kiosk.save(f"{name}-elder")
+            assert ("guide", "general") in actions(kiosk) and ("service", "general") not in actions(kiosk)
+            kiosk.tap("guide", "general")
+            kiosk.show("guide")
+            kiosk.save(f"{name}-elder-guide")
+            kiosk.tap("back")
+            kiosk.tap("help")
+            kiosk.show("help")
+            kiosk.save(f"{name}-help")
+            kiosk.tap("back")
+            kiosk.tap("elder", "off")
+            kiosk.until(lambda: kiosk.app.target("elder", "on"), what="the ordinary services")
+
             kiosk.tap("priority")
             kiosk.show("priority")
             kiosk.save(f"{name}-priority")

@@ -84,7 +84,7 @@ def test_gb18030_text_is_framed_by_fs_and_and_fs_dot():
         + bytes.fromhex("1c 2e 0a")
         + bytes.fromhex("1d 21 00 1b 45 00")  # back to normal
     )
-    assert pieces[-1] == bytes.fromhex("1b 61 00 1b 64 04 1d 56 00")  # feed past the cutter, full cut
+    assert pieces[-1] == bytes.fromhex("1b 61 00 1d 56 41 10")  # feed to the cutter and 16 dots past, full cut
 
 
 def test_gb18030_ascii_lines_go_without_chinese_mode_and_huge_numbers_stay_on_one_line():
@@ -98,7 +98,7 @@ def test_gb18030_ascii_lines_go_without_chinese_mode_and_huge_numbers_stay_on_on
 def test_gb18030_partial_cut_and_native_qr():
     data = b"".join(encode_gb18030(TicketLayout([QR(URL)]), 576, cut="partial"))
     assert commands.qr_native(URL, 6) in data
-    assert data.endswith(bytes.fromhex("1d 56 01"))
+    assert data.endswith(bytes.fromhex("1d 56 42 10"))
 
 
 def test_gb18030_paper_reads_back():
@@ -169,7 +169,7 @@ def test_raster_bytes_are_gs_v_0_bands_of_the_paper_width_then_a_cut():
             assert 1 <= rows <= BAND_ROWS
             assert len(band) == 8 + dots // 8 * rows
         assert all(p.startswith((b"\x1dv0", b"\x1bJ")) for p in pieces[1:-1])
-        assert pieces[-1] == bytes.fromhex("1b 64 04 1d 56 00")
+        assert pieces[-1] == bytes.fromhex("1d 56 41 10")
 
 
 def test_raster_paper_is_the_rendered_slip_dot_for_dot():

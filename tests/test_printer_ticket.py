@@ -74,7 +74,7 @@ def test_simplified_chinese_ticket_says_everything_in_order():
         "请到 3号窗口",
         "您前面还有 5 人等候",
         "预计等候约 15 分钟",
-        "2026-11-27 09:03",
+        "2026-11-27 09:03  当日有效",
         "扫码查看进度、改选窗口或取消",
     ]
     assert Text("A001", size="huge", bold=True) in layout.blocks
@@ -88,7 +88,7 @@ def test_traditional_chinese_and_english_tickets():
         "請到 3號窗口",
         "您前面還有 5 人等候",
         "預計等候約 15 分鐘",
-        "2026-11-27 09:03",
+        "2026-11-27 09:03  當日有效",
     ]
     assert ticket("zh-Hant").texts()[-1] == "掃碼查看進度、改選窗口或取消"
     english = ticket("en", guide="", ahead=1, estimated_wait_s=200)
@@ -112,8 +112,8 @@ def test_nobody_ahead():
     assert wait_text(0, 0, "zh-Hans") == "无需等候，请直接前往"
     layout = ticket("zh-Hans", ahead=0, estimated_wait_s=0)
     assert "您前面没有人等候" in layout.texts() and "无需等候，请直接前往" in layout.texts()
-    # nobody waiting, but the window is still busy with someone: there is a wait
-    assert "预计等候约 4 分钟" in ticket("zh-Hans", ahead=0, estimated_wait_s=230).texts()
+    # nobody waiting, but the window is still busy with someone: there is a wait, and the ticket says why
+    assert "窗口正在办理，预计等候约 4 分钟" in ticket("zh-Hans", ahead=0, estimated_wait_s=230).texts()
     assert ticket("en", ahead=0, estimated_wait_s=0).texts()[4:6] == [
         "Nobody ahead of you",
         "No wait: please go straight there",
@@ -126,7 +126,7 @@ def test_nobody_ahead():
 def test_a_ticket_in_the_shared_queue_names_no_window_and_promises_no_wait(locale, watch):
     """Issued while nobody is staffed for its service: 请留意叫号 where the window would be, no wait line."""
     texts = ticket(locale, window_name=None, ahead=0, estimated_wait_s=None).texts()
-    assert texts[3] == watch and texts[5] == "2026-11-27 09:03"
+    assert texts[3] == watch and texts[5].startswith("2026-11-27 09:03")
     assert not any("None" in t or "无需等候" in t or "無需等候" in t or "No wait" in t for t in texts)
     # staffed again, its estimate known: a wait, still no window, and never "go straight there"
     assert "预计等候约 15 分钟" in ticket("zh-Hans", window_name=None, estimated_wait_s=900).texts()
@@ -209,10 +209,13 @@ def test_gb18030_ticket_reads_back_line_for_line(locale):
     assert qr_texts(paper.image) == [URL]
 
 
-def test_sample_ticket_for_print_test():
-    layout = sample_layout("zh-Hant", "某某縣社保大廳")
+def test_sample_ticket_for_print_test_is_marked_test_and_numbered_000():
+    layout = sample_layout("zh-Hant", "某某縣社保大廳", datetime(2026, 3, 2, 10, 17, tzinfo=BEIJING))
     texts = layout.texts()
-    assert texts[:2] == ["某某縣社保大廳", "A001"] and "請到 3號窗口" in texts
+    assert texts[:4] == ["測試", "測試號票 · 不是有效號票", "某某縣社保大廳", "000"] and "請到 3號窗口" in texts
+    assert texts[-1] == "測試號票 · 不是有效號票"  # the tail that is torn off says it too
+    assert Text("測試", size="huge", bold=True) == layout.blocks[0]
+    assert "2026-03-02 10:17  當日有效" in texts
     assert layout.language == "zh-Hant"
     assert any(isinstance(b, QR) for b in layout.blocks)
 
@@ -245,10 +248,37 @@ def test_print_test_on_the_fake_and_on_a_device_file(tmp_path):
     folder = tmp_path / "printer"
     fake = PrinterSettings(type="fake", connection=FakeOptions(str(folder)), mode="gb18030")
     assert print_test(fake, "某某县社保大厅", "zh-Hans") == (0, "printed")
-    assert render((folder / "1.bin").read_bytes()).lines[0] == "某某县社保大厅"
+    assert render((folder / "1.bin").read_bytes()).lines[:3] == ["测试", "测试号票 · 不是有效号票", "某某县社保大厅"]
     lp = tmp_path / "lp0"
     lp.write_bytes(b"")
     device = PrinterSettings(type="file", connection=FileOptions(str(lp)))
     code, message = print_test(device, "x", "en")
     assert code == 0 and message.startswith("printed (sent; status unknown")
     assert lp.stat().st_size > 0
+
+
+@pytest.mark.parametrize("dots", [576, 384])
+def test_the_halls_rules_and_hotline_print_at_80_and_58_mm_and_the_tail_is_short(dots):
+    """当日有效, the 过号 rule and the hotline from the hall file, on both papers; after the last line the paper
+    runs only to the cutter and 2 mm more (GS V 65 n), not a fixed blank feed."""
+    rule = "叫号三次未到视为过号，过号请重新取号"
+    layout = ticket("zh-Hans", missed_rule=rule, hotline="0000-12345678", ahead=0, estimated_wait_s=360)
+    texts = layout.texts()
+    assert "2026-11-27 09:03  当日有效" in texts
+    assert "叫号三次未到视为过号，过号请重新取号" in texts and "咨询电话：0000-12345678" in texts
+    assert "窗口正在办理，预计等候约 6 分钟" in texts and "您前面没有人等候" in texts
+    data = b"".join(encode_raster(layout, dots))
+    assert data.endswith(bytes.fromhex("1d 56 41 10"))
+    paper = render(data, dots)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    paper.image.save(ARTIFACTS / f"ticket_rules_{dots}.png")
+    assert qr_texts(paper.image) == [URL]
+    printed = " ".join(line.text for line in render_layout(layout, dots)[0].lines).replace(" ", "")
+    for text in texts:
+        assert text.replace(" ", "") in printed
+    # blank paper under the last inked row: the slip's own bottom margin and the 16 dots before the cut
+    rows = [paper.image.crop((0, y, dots, y + 1)).getextrema()[0] for y in range(paper.image.height)]
+    last_ink = max(y for y, darkest in enumerate(rows) if darkest < 128)
+    assert paper.image.height - 1 - last_ink <= 16 + 24  # 5 mm at most; the old feed left 15 mm and more
+    shop = ticket("zh-Hans").texts()
+    assert not any("咨询电话" in t or "过号" in t for t in shop)  # a hall file without them prints neither

@@ -179,6 +179,11 @@ def hall_view(hall: Hall, seq: int) -> dict[str, Any]:
         "rating_window_s": cfg.rating_window_s,
         "require_sign_in": cfg.require_sign_in,
         "rating_reasons": list(cfg.rating_reasons),
+        # the hall's own words for citizens (hall file, optional): the kiosk shows and prints them
+        "hotline": cfg.hotline,
+        "service_desk": cfg.service_desk,
+        "missed_rule": cfg.missed_rule,
+        "online_url": cfg.online_url,
         "services": services,
         "windows": [window_view(hall, w) for w in hall.windows.values()],
         "hours": hours_view(hall),

@@ -62,6 +62,16 @@ def cut(kind: str = "full") -> bytes:
     return bytes((GS, 0x56, _CUT[kind]))
 
 
+def feed_and_cut(kind: str = "full", dots: int = 0) -> bytes:
+    """GS V m n (function B): feed the paper to the cutter plus `dots`, then cut (m 65 full, 66 partial).
+
+    The printer knows how far its own cutter is from the head, so the ticket ends right under its last line:
+    a fixed feed (ESC d) long enough for every model leaves a blank tail on most of them."""
+    if not 0 <= dots <= 255:
+        raise ValueError("GS V feeds 0 to 255 dots before the cut")
+    return bytes((GS, 0x56, 65 + _CUT[kind], dots))
+
+
 def raster(width_bytes: int, rows: bytes) -> bytes:
     """GS v 0 m=0: one raster band, `rows` packed 8 dots a byte, most significant bit left, 1 = black."""
     if width_bytes <= 0 or len(rows) % width_bytes:

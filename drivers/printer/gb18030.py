@@ -14,7 +14,7 @@ from .layout import QR, Feed, Rule, Text, TicketLayout
 
 FONT_A_DOTS = 12  # width of an ASCII character in font A; a Chinese character is twice as wide
 MULTIPLIER = {"normal": 1, "large": 2, "huge": 4}
-FEED_BEFORE_CUT = 4
+TAIL_DOTS = 16  # white paper under the last line, past the cutter (2 mm at 8 dots per mm)
 
 
 def columns(text: str) -> int:
@@ -60,5 +60,5 @@ def encode_gb18030(layout: TicketLayout, dots: int, cut: str = "full") -> list[b
                 out.append(commands.align("left") + b"-" * (dots // FONT_A_DOTS) + commands.LF)
             elif isinstance(block, Feed):
                 out.append(commands.feed_lines(block.lines))
-        out.append(commands.align("left") + commands.feed_lines(FEED_BEFORE_CUT) + commands.cut(cut))
+        out.append(commands.align("left") + commands.feed_and_cut(cut, TAIL_DOTS))
     return out

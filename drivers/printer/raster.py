@@ -17,7 +17,7 @@ from .layout import QR, Block, Feed, Rule, Text, TicketLayout
 
 BAND_ROWS = 96  # rows per GS v 0 command: small enough for the receive buffer of cheap printers
 BLANK_RUN = 24  # white runs at least this tall are fed with ESC J rather than sent as rows
-FEED_BEFORE_CUT = 4  # lines (ESC d) that carry the last printed line past the cutter
+TAIL_DOTS = 16  # white paper under the last line, past the cutter (2 mm at 8 dots per mm)
 MARGIN = 8  # dots kept clear at the left and right edges
 
 
@@ -237,7 +237,7 @@ def encode_raster(layout: TicketLayout, dots: int, cut: str = "full") -> list[by
     slips = render_layout(layout, dots)
     for slip in slips:
         out.extend(slip_commands(slip.image))
-        out.append(commands.feed_lines(FEED_BEFORE_CUT) + commands.cut(cut))
+        out.append(commands.feed_and_cut(cut, TAIL_DOTS))
     if not slips:
-        out.append(commands.feed_lines(FEED_BEFORE_CUT) + commands.cut(cut))
+        out.append(commands.feed_and_cut(cut, TAIL_DOTS))
     return out
