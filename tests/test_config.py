@@ -161,7 +161,7 @@ def test_load_hall_raises_with_every_error():
 def test_the_halls_own_words_for_citizens_are_optional_and_checked():
     hall = load_hall(EXAMPLES / "hall.toml")
     assert hall.hotline == "0000-12345678" and hall.service_desk == "大厅入口右侧咨询服务台"
-    assert hall.missed_rule.startswith("叫号三次未到视为过号") and hall.online_url.startswith("https://")
+    assert hall.missed_rule.startswith("呼叫四次未到视为过号") and hall.online_url.startswith("https://")
     bare = ConfigFile("hall.toml", hall_toml())
     plain = read_hall(bare)
     assert plain is not None and (plain.hotline, plain.service_desk, plain.missed_rule, plain.online_url) == ("",) * 4
