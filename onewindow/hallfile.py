@@ -85,6 +85,25 @@ class Device:
 
 
 @dataclass(frozen=True)
+class Weights:
+    """How much each part of the appraisal sheet (绩效考核) counts in its total, out of 100: quantity (工作数量),
+    efficiency (工作效率), attitude (服务态度) and the manager's qualitative marks (品德, 才能, 奉献, 廉政, 学习)."""
+
+    quantity: int = 30
+    efficiency: int = 20
+    attitude: int = 30
+    marks: int = 20
+
+    def parts(self) -> dict[str, int]:
+        return {
+            "quantity": self.quantity,
+            "efficiency": self.efficiency,
+            "attitude": self.attitude,
+            "marks": self.marks,
+        }
+
+
+@dataclass(frozen=True)
 class HallConfig:
     name: str
     locale: str = "zh-Hans"
@@ -101,6 +120,7 @@ class HallConfig:
     clerks: tuple[Clerk, ...] = ()
     users: tuple[User, ...] = ()
     devices: tuple[Device, ...] = ()
+    appraisal: Weights = Weights()
     path: str = ""
     _by_id: dict[str, Service] = field(default_factory=dict, compare=False, repr=False)
 
@@ -197,8 +217,9 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
     clerks = _read_clerks(file, unit_ids)
     users = _read_users(file)
     devices = _read_devices(file, window_numbers)
+    appraisal = _read_appraisal(file)
     file.finish()
-    if file.errors or name is None or locale is None or timezone is None:
+    if file.errors or name is None or locale is None or timezone is None or appraisal is None:
         return None
     return HallConfig(
         name=name,
@@ -216,6 +237,7 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
         clerks=tuple(clerks),
         users=tuple(users),
         devices=tuple(devices),
+        appraisal=appraisal,
         path=str(file.path),
     )
 
@@ -339,6 +361,23 @@ def _date(item: Any) -> date | None:
         return date.fromisoformat(item)
     except ValueError:
         return None
+
+
+def _read_appraisal(file: ConfigFile) -> Weights | None:
+    """The appraisal's weights, whole points adding up to 100; without the table, Weights' defaults."""
+    t = file.table("appraisal")
+    if t is None:
+        return Weights()
+    default = Weights().parts()
+    given = {part: t.int(part, default[part], minval=0, maxval=100) for part in default}
+    t.finish()
+    if any(v is None for v in given.values()):
+        return None
+    if sum(given.values()) != 100:
+        listed = " + ".join(f"{part} {v}" for part, v in given.items())
+        t.error(None, f"the weights add up to {sum(given.values())} ({listed}): they must add up to 100")
+        return None
+    return Weights(**given)
 
 
 def _read_units(file: ConfigFile) -> list[Unit]:

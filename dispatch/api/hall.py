@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app
 from ..store import StoreError
 from .auth import require_user
 from .state import app_state
+from .stats import oplog_head
 from .views import hall_view
 
 hall = Blueprint("hall", __name__)
@@ -37,4 +38,6 @@ def get_hall() -> dict[str, Any]:
 def end_day() -> dict[str, Any]:
     """A manager ends the day: the waiting tickets are cancelled and the clerks signed out (409 while serving)."""
     p = require_user("manager")
-    return app_state().core.execute(lambda hall: hall.end_day(p.actor))
+    core = app_state().core
+    ended = core.execute(lambda hall: hall.end_day(p.actor))
+    return {**ended, "oplog": oplog_head(core.store)}  # the day's last entry is written: its keyed head
