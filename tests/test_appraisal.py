@@ -4,8 +4,11 @@ and the operation log's keyed head in the day's report."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from onewindow.cli import main
 from onewindow.configfile import ConfigFile
 from onewindow.hallfile import Weights, read_hall
 from tests.support.appraisal import D1, D2, SHEET, UNITS, Scene, appraisal_hall_toml, two_days
@@ -148,3 +151,14 @@ def test_the_weights_are_read_and_checked():
     assert "[appraisal]: mood: unknown key" in errors
     errors = "\n".join(errors_of(appraisal_hall_toml().replace("quantity = 40", "quantity = -1")))
     assert "[appraisal]: quantity: -1 is too small" in errors
+
+
+def test_onewindow_report_gives_the_units_from_the_database(scene, tmp_path):
+    hall_file = tmp_path / "hall.toml"
+    hall_file.write_text(appraisal_hall_toml(), encoding="utf-8")
+    scene.core.store.claim("测试大厅", str(hall_file))  # as the core records it at start: names and limits known
+    out = tmp_path / "units.json"
+    db = scene.core.store.db
+    assert main(["report", "--kind", "units", "--from", D1, "--to", D2, "--format", "json", "--out", str(out), db]) == 0
+    rows = json.loads(out.read_text(encoding="utf-8"))["rows"]
+    assert rows == [{"hall": "测试大厅", **r} for r in UNITS]
