@@ -74,7 +74,8 @@ def sheet(records: Records, legend: Legend) -> list[Row]:
     took for the same services in the period (handling_pct, 100 = the hall's pace), scored 100 at or under it and
     10000 / handling_pct above. Attitude: the satisfaction rate (4 and 5 over all rated). Marks: the mean of the
     manager's five marks. The total weighs the parts a clerk has figures for by the hall's `[appraisal]`, the
-    weights of the others left out; equal totals share a rank."""
+    weights of the others left out; equal totals share a rank. A clerk with no calls, decisions, time signed in or
+    marks in the period (away all of it) has no total and no rank."""
     clerks: dict[str, _Clerk] = {c: _Clerk() for c in legend.clerks}
     scores = {r.ticket_id: r for r in records.ratings()}
     for c in records.calls():
@@ -150,8 +151,11 @@ def _row(clerk: str, one: _Clerk, legend: Legend, means: dict[str, float], busie
     rated = sum(one.levels.values())
     satisfaction = 100 * (one.levels[5] + one.levels[4]) / rated if rated else None
     marks = one.marks.scores if one.marks is not None else None
+    work = one.calls + one.reviewed + one.approved
+    # a clerk with no work, no time signed in and no marks in the period (on leave) is not appraised
+    present = work > 0 or one.signed_in_s > 0 or marks is not None
     parts = {
-        "quantity": 100 * (one.calls + one.reviewed + one.approved) / busiest if busiest else None,
+        "quantity": 100 * work / busiest if busiest and present else None,
         "efficiency": (100.0 if pct <= 100 else 10000 / pct) if pct else None,
         "attitude": satisfaction,
         "marks": sum(marks.values()) / len(marks) if marks else None,

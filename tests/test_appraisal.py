@@ -52,6 +52,7 @@ def test_marks_and_feedback_keep_their_history_and_name_the_manager(scene):
     sheet = browser.get(f"/api/v1/appraisal/c01?from={D1}&to={D2}", headers=basic("auditor")).json
     assert sheet["row"] == SHEET[1]
     assert sheet["weights"] == {"quantity": 40, "efficiency": 10, "attitude": 30, "marks": 20}
+    assert sheet["ranked"] == 7  # c03, away all the period, is not ranked
     assert [(m["learning"], m["by"], m["at"]) for m in sheet["marks"]] == [
         (70, "user:manager", f"{D2}T10:30:00+08:00"),
         (80, "user:manager", f"{D2}T10:30:00+08:00"),

@@ -52,7 +52,7 @@ def _clerk_sheet(clerk: str, first: str, last: str) -> dict[str, Any]:
         "from": first,
         "to": last,
         "weights": legend.weights.parts(),
-        "clerks": len(rows),
+        "ranked": sum(1 for r in rows if r["rank"] is not None),
         "row": row,
         "marks": [_marks_view(m, legend) for m in store.marks_of(first, last, clerk)],
         "feedback": [_feedback_view(f, legend) for f in store.feedback_of(first, last, clerk)],

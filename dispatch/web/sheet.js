@@ -69,7 +69,7 @@ function render(sheet) {
   const r = sheet.row;
   $("#who").textContent = `${r.name}（${r.clerk}）`;
   $("#total").textContent = num(r.total);
-  $("#rank").textContent = r.rank == null ? s("no_rank") : s("rank", { rank: r.rank, n: sheet.clerks });
+  $("#rank").textContent = r.rank == null ? s("no_rank") : s("rank", { rank: r.rank, n: sheet.ranked });
   figures("#quantity", [
     [s("calls"), r.calls], [s("finished"), r.finished], [s("no_shows"), r.no_shows], [s("transfers"), r.transfers],
     [s("reviewed"), r.reviewed], [s("approved"), r.approved], [s("score"), num(r.quantity_score)],

@@ -259,5 +259,5 @@ SHEET = [
     sheet_row("c05", "职员5", calls=1, finished=1, mean_handling_s=1200.0, service_mean_s=1200.0, handling_pct=100.0,
               signed_in_h=2.0, calls_per_hour=0.5, rated_2=1, satisfaction_pct=0.0, poor=1, followed_up=1,
               quantity_score=33.3, efficiency_score=100.0, attitude_score=0.0, total=29.2, rank=7),
-    sheet_row("c03", "职员3", quantity_score=0.0, total=0.0, rank=8),  # never there: quantity 0
+    sheet_row("c03", "职员3"),  # away all the period: not appraised
 ]  # fmt: skip
