@@ -59,8 +59,8 @@ def week(core: Core, clock: Clock, chance: random.Random) -> None:
             for _ in range(chance.choice((2, 3, 3, 4))):
                 service = chance.choices(list(services), weights=list(services.values()))[0]
                 core.execute(lambda h, s=service: h.issue(s, False, "pictures"))
-            for n, (_, pace, five, four, poor) in DESKS.items():
-                core.execute(lambda h, n=n: _serve(h, n, due, minutes, pace, (five, four, poor), chance))
+            for n, (_, pace, *scores) in DESKS.items():
+                core.execute(lambda h, n=n, p=pace, s=tuple(scores), d=due: _serve(h, n, d, minutes, p, s, chance))
             if step % 10 == 0:
                 core.execute(lambda h: _decide(h, chance))
         core.execute(lambda h: _close(h))
