@@ -5,14 +5,16 @@ and the operation log's keyed head in the day's report."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import pytest
 
 from onewindow.cli import main
 from onewindow.configfile import ConfigFile
 from onewindow.hallfile import Weights, read_hall
-from tests.support.appraisal import D1, D2, SHEET, UNITS, Scene, appraisal_hall_toml, two_days
-from tests.support.hall import PINS, basic
+from tests.support.appraisal import D1, D2, SHEET, UNITS, Scene, appraisal_hall_toml, at, two_days
+from tests.support.hall import PINS, TZ, basic
+from tests.support.postgres import throwaway_cluster
 from tests.test_reports import csv_rows, xlsx_rows
 
 
@@ -45,6 +47,43 @@ def test_every_figure_of_two_days_and_the_same_rows_as_csv_and_xlsx(scene, kind,
     assert columns == list(expected[0])
     # an empty text cell comes back as None from a workbook
     assert cells == [[None if r[c] == "" else r[c] for c in columns] for r in expected]
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    with throwaway_cluster() as url:
+        yield url
+
+
+def test_the_same_figures_on_postgresql(postgres, tmp_path):
+    on_server = Scene(f"{postgres}?schema=appraisal", audit_key=str(tmp_path / "hall.audit-key"))
+    try:
+        two_days(on_server)
+        for kind, expected in (("units", UNITS), ("appraisal", SHEET)):
+            answer = on_server.app.test_client().get(
+                f"/api/v1/reports/{kind}?from={D1}&to={D2}", headers=basic("manager")
+            )
+            assert answer.json["rows"] == expected, kind
+    finally:
+        on_server.close()
+
+
+def test_an_open_case_is_overdue_once_past_its_limit(tmp_path):
+    scene = Scene(str(tmp_path / "hall.sqlite"))
+    try:
+        at(scene.clock, D1, "09:00")
+        scene.sign_in(5, "c05")
+        scene.issue("injury")
+        scene.act(5, "call")
+        scene.act(5, "finish")  # an injury case opened at 09:00, 30 minutes to its end
+        overdue = []
+        for hhmm in ("09:30", "09:31"):
+            at(scene.clock, D1, hhmm)
+            rows = scene.manager("GET", f"/api/v1/reports/units?from={D1}&to={D1}")["rows"]
+            overdue.append((rows[0]["open"], rows[0]["overdue"]))
+        assert overdue == [(1, 0), (1, 1)]
+    finally:
+        scene.close()
 
 
 def test_marks_and_feedback_keep_their_history_and_name_the_manager(scene):
@@ -127,10 +166,6 @@ def test_the_day_ends_with_the_keyed_head_and_a_removed_tail_no_longer_matches(t
 
 
 def _midnight_after(day: str) -> float:
-    from datetime import datetime, timedelta
-
-    from tests.support.hall import TZ
-
     return (datetime.fromisoformat(day).replace(tzinfo=TZ) + timedelta(days=1)).timestamp()
 
 

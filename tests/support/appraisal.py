@@ -30,11 +30,11 @@ def at(clock: Clock, day: str, hhmm: str) -> None:
 class Scene:
     """The hall's app over a real core and SQLite file, with the people who act in it."""
 
-    def __init__(self, db: str):
+    def __init__(self, db: str, audit_key: str | None = None):
         self.clock = Clock(datetime(2026, 12, 1, 8, 0, tzinfo=TZ))
         config = read_hall(ConfigFile("hall.toml", appraisal_hall_toml()))
         assert config is not None
-        self.core = Core(config, Store(db), clock=self.clock)
+        self.core = Core(config, Store(db, audit_key=audit_key), clock=self.clock)
         self.app = create_app(self.core)
         self.desks: dict[int, Any] = {}
 
