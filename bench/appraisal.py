@@ -180,6 +180,7 @@ def main() -> int:
             args.out.mkdir(parents=True, exist_ok=True)
             made = shoot(f"http://{host}:{port}", args.out)
         finally:
+            core.broker.close()  # the pages' event streams end, so the server can stop
             server.stop()
             core.close()
     print("\n".join(str(p) for p in made))
