@@ -80,6 +80,10 @@ def test_a_manager_records_marks_and_feedback_and_the_clerk_sees_their_own_sheet
             page.click("#feedback-form button[type=submit]")
             page.wait_for_selector("#feedback-history:has-text('差评要及时回访')")
             page.screenshot(path=str(ARTIFACTS / "manager-1440.png"), full_page=True)
+            for width, height in ((1024, 768), (390, 844)):  # the sheet scrolls in its box, never the page
+                page.set_viewport_size({"width": width, "height": height})
+                assert page.evaluate("document.documentElement.scrollWidth") <= width
+                page.screenshot(path=str(ARTIFACTS / f"manager-{width}.png"), full_page=True)
 
             logged = [e for e in scene.core.store.audit_entries() if e["data"].find('"c02"') >= 0]
             assert [(e["actor"], e["action"]) for e in logged if e["action"].startswith("appraisal.")] == [
@@ -108,6 +112,7 @@ def test_a_manager_records_marks_and_feedback_and_the_clerk_sees_their_own_sheet
             assert "差评要及时回访，注意说明材料要求" in clerk.inner_text("#feedback")
             marks = clerk.inner_text("#marks")
             assert "品德" in marks and "95" in marks and "90" in marks
+            assert clerk.evaluate("document.documentElement.scrollWidth") <= 390
             clerk.screenshot(path=str(ARTIFACTS / "clerk-390.png"), full_page=True)
             # only theirs: the manager's pages and other clerks' sheets stay closed to the clerk's session
             other = clerk.evaluate(
