@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import replace
 from datetime import datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -47,10 +49,10 @@ def legend_of(store: Store, db: str, zone: tzinfo | None) -> Legend:
         except ConfigError:
             config = None
         if config is not None and config.name == name:
-            legend = Legend.of(config)
-            return legend if zone is None else Legend(legend.hall, zone, legend.clerks, legend.services)
+            legend = Legend.of(config, time.time())
+            return legend if zone is None else replace(legend, zone=zone)
     log.info("the hall file of %s is not readable here: clerks and services are shown by their ids", name)
-    return Legend(name, zone or _local_zone())
+    return Legend(name, zone or _local_zone(), now=time.time())
 
 
 def _local_zone() -> tzinfo:

@@ -21,6 +21,7 @@ from .model import (
     DONE,
     FINISHED,
     IN_REVIEW,
+    MARKS,
     NO_SHOW,
     OPEN,
     PASS,
@@ -36,6 +37,8 @@ from .model import (
     CaseStep,
     Changes,
     Event,
+    Feedback,
+    Marks,
     Queue,
     Rating,
     Ticket,
@@ -843,6 +846,34 @@ class Hall:
             {"rating": rating.id, "number": rating.number, "day": rating.day, "window": rating.window, "note": note},
         )
         return rating
+
+    # --- the appraisal (SPEC §11) -----------------------------------------------------------------
+    def _appraised(self, clerk_id: str, first: str, last: str) -> None:
+        if clerk_id not in self.clerks:
+            raise NotFound("unknown_clerk", f"no clerk {clerk_id!r} in the hall file")
+        if first > last:
+            raise Invalid("bad_range", f"from ({first}) is after to ({last})")
+
+    def give_marks(self, clerk_id: str, first: str, last: str, scores: dict[str, int], actor: str) -> Marks:
+        """A manager's qualitative marks of a clerk for the period `first` to `last` (品德, 才能, 奉献, 廉政, 学习,
+        0-100 each); marks given again for the period replace them on the sheet, and both stay recorded."""
+        self._appraised(clerk_id, first, last)
+        if set(scores) != set(MARKS) or any(type(v) is not int or not 0 <= v <= 100 for v in scores.values()):
+            raise Invalid("bad_marks", f"give each of {', '.join(MARKS)} as a whole number from 0 to 100")
+        given = Marks(None, clerk_id, first, last, {name: scores[name] for name in MARKS}, actor, self.clock())
+        self.changes.marks.append(given)
+        self._record(actor, "appraisal.marked", {"clerk": clerk_id, "from": first, "to": last, **given.scores})
+        return given
+
+    def give_feedback(self, clerk_id: str, first: str, last: str, note: str, actor: str) -> Feedback:
+        """The feedback a manager gave a clerk on the period's sheet (绩效反馈), recorded beside any earlier one."""
+        self._appraised(clerk_id, first, last)
+        if not note.strip():
+            raise Invalid("note_required", "say what feedback was given")
+        given = Feedback(None, clerk_id, first, last, note.strip(), actor, self.clock())
+        self.changes.feedback.append(given)
+        self._record(actor, "appraisal.feedback", {"clerk": clerk_id, "from": first, "to": last, "note": given.note})
+        return given
 
     # --- cases (SPEC §10) -----------------------------------------------------------------------
     # Finishing a ticket of review or approve business opens a case: the unit's reviewer passes it (on to its

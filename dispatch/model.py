@@ -276,6 +276,36 @@ class Case:
         return done | ({self.clerk} if self.clerk else set())
 
 
+MARKS = ("morals", "ability", "dedication", "integrity", "learning")  # 品德, 才能, 奉献, 廉政, 学习 (SPEC §11)
+
+
+@dataclass
+class Marks:
+    """A manager's qualitative marks (0-100 each) of a clerk for one appraisal period; the newest of a period
+    counts, the earlier ones stay as its history."""
+
+    id: int | None
+    clerk: str
+    first: str  # the period's first and last day, YYYY-MM-DD
+    last: str
+    scores: dict[str, int]  # each of MARKS
+    by: str
+    at: float
+
+
+@dataclass
+class Feedback:
+    """The feedback a manager gave a clerk on one period's sheet (绩效反馈): each is kept, none overwrites another."""
+
+    id: int | None
+    clerk: str
+    first: str
+    last: str
+    note: str
+    by: str
+    at: float
+
+
 @dataclass
 class Event:
     type: str
@@ -304,6 +334,8 @@ class Changes:
     audit: list[AuditRecord] = field(default_factory=list)
     cases: dict[str, Case] = field(default_factory=dict)
     case_steps: list[CaseStep] = field(default_factory=list)
+    marks: list[Marks] = field(default_factory=list)
+    feedback: list[Feedback] = field(default_factory=list)
     day: str = ""
 
     def __bool__(self) -> bool:
@@ -317,4 +349,6 @@ class Changes:
             or self.audit
             or self.cases
             or self.case_steps
+            or self.marks
+            or self.feedback
         )

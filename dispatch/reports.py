@@ -1,17 +1,19 @@
-"""Reports over any range of days, per window, clerk, service or hour of day, made from the stored records."""
+"""Reports over any range of days, per window, clerk, service, unit or hour of day, and the appraisal sheet, made
+from the stored records."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from onewindow.hallfile import HallConfig
+from onewindow.hallfile import HallConfig, Weights
 
-from .model import DONE, NO_SHOW, TRANSFERRED, Call, Rating, Ticket
+from . import appraisal
+from .model import CASE_OPEN, DONE, NO_SHOW, PASS, TRANSFERRED, Call, Case, Feedback, Marks, Rating, Ticket
 from .stats import percentile
 
 # any three years, a leap day included: a longer report is a mistake more often than a wish, and a slow one
@@ -59,8 +61,27 @@ def report_range(first: str | None, last: str | None) -> tuple[str, str]:
     return start.isoformat(), end.isoformat()
 
 
+class Shift(Protocol):
+    """A window's sign-in or sign-out as the event stream recorded it."""
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def data(self) -> dict[str, Any]: ...
+
+    @property
+    def at(self) -> float: ...
+
+
 class Records(Protocol):
     """A hall's records of a range of days; a report reads each kind once, in the order ratings, calls, tickets."""
+
+    @property
+    def first(self) -> str: ...
+
+    @property
+    def last(self) -> str: ...
 
     def tickets(self) -> Iterable[Ticket]: ...
 
@@ -68,25 +89,48 @@ class Records(Protocol):
 
     def ratings(self) -> Iterable[Rating]: ...
 
+    def cases(self) -> Iterable[Case]: ...
+
+    def marks(self) -> Iterable[Marks]: ...
+
+    def feedback(self) -> Iterable[Feedback]: ...
+
+    def shifts(self, start: float, end: float) -> Iterable[Shift]: ...
+
 
 @dataclass(frozen=True)
 class Legend:
-    """What a report's keys mean in its hall: the hall's name, its time zone for hours, its clerks' and services'
-    names (an id missing here is shown as itself)."""
+    """What a report's keys mean in its hall: the hall's name, its time zone for hours, its clerks', services' and
+    units' names (an id missing here is shown as itself), each service's 办结时限 in minutes, the appraisal's weights,
+    and the time the report is made (open cases are overdue, and signed-in clerks counted, up to it)."""
 
     hall: str
     zone: tzinfo
     clerks: dict[str, str] = field(default_factory=dict)
     services: dict[str, str] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+    limits: dict[str, int] = field(default_factory=dict)
+    weights: Weights = Weights()
+    now: float | None = None
 
     @classmethod
-    def of(cls, config: HallConfig) -> Legend:
+    def of(cls, config: HallConfig, now: float | None = None) -> Legend:
         return cls(
             hall=config.name,
             zone=ZoneInfo(config.timezone),
             clerks={c.id: c.name for c in config.clerks},
             services={s.id: s.name for s in config.services},
+            units={u.id: u.name for u in config.units},
+            limits={s.id: s.limit_min for s in config.services if s.limit_min is not None},
+            weights=config.appraisal,
+            now=now,
         )
+
+    def span(self, first: str, last: str) -> tuple[float, float]:
+        """The period's first moment and its end (midnight after `last`, or now when that is earlier)."""
+        start = datetime.fromisoformat(first).replace(tzinfo=self.zone).timestamp()
+        end = (datetime.fromisoformat(last).replace(tzinfo=self.zone) + timedelta(days=1)).timestamp()
+        return start, end if self.now is None else max(start, min(end, self.now))
 
 
 @dataclass(frozen=True)
@@ -243,6 +287,68 @@ KINDS: dict[str, Kind] = {
         )
     ),
 }
+
+
+# --- units: the cases each unit reviewed and approved, and how long they took (SPEC §10, §11) -----------------
+
+UNIT_FIGURES = (
+    "cases",
+    "reviewed",
+    "approved",
+    "returns",
+    "done",
+    "open",
+    "overdue",
+    "mean_review_s",
+    "p95_review_s",
+    "mean_approval_s",
+    "p95_approval_s",
+)
+
+
+def _passed(case: Case, action: str) -> float | None:
+    """When the case's last passing decision of `action` (reviewed, approved) was taken."""
+    return next((s.at for s in reversed(case.steps) if s.action == action and s.decision == PASS), None)
+
+
+def units_rows(records: Records, legend: Legend) -> list[Row]:
+    """Per unit, the cases opened in the period: how many passed review and approval, the returns (each 退回补正),
+    done and still open, overdue against the service's `limit_min` (open ones up to now), and the flow times
+    (流转时间) from the window's first finish to the passing review and to the approval, mean and 95th percentile."""
+    tallies: dict[str, dict[str, Any]] = {}
+    for case in records.cases():
+        tally = tallies.setdefault(
+            case.unit, {"counts": dict.fromkeys(UNIT_FIGURES[:7], 0), "review": [], "approval": []}
+        )
+        counts = tally["counts"]
+        counts["cases"] += 1
+        counts["returns"] += sum(1 for s in case.steps if s.decision == "return")
+        counts["done"] += case.status == DONE
+        counts["open"] += case.status in CASE_OPEN
+        for action, key in (("reviewed", "review"), ("approved", "approval")):
+            at = _passed(case, action)
+            if at is not None:
+                counts[action] += 1
+                tally[key].append(at - case.opened_at)
+        limit = legend.limits.get(case.service)
+        end = case.done_at if case.done_at is not None else legend.now
+        counts["overdue"] += limit is not None and end is not None and end - case.opened_at > limit * 60
+    return [
+        {
+            "unit": unit,
+            "name": legend.units.get(unit, unit),
+            **tallies[unit]["counts"],
+            "mean_review_s": _round(_mean(tallies[unit]["review"])),
+            "p95_review_s": _round(percentile(tallies[unit]["review"], 95)),
+            "mean_approval_s": _round(_mean(tallies[unit]["approval"])),
+            "p95_approval_s": _round(percentile(tallies[unit]["approval"], 95)),
+        }
+        for unit in sorted(tallies)
+    ]
+
+
+KINDS["units"] = Kind(("unit", "name", *UNIT_FIGURES), units_rows)
+KINDS["appraisal"] = Kind(appraisal.COLUMNS, appraisal.sheet)
 
 
 def _mean(values: list[float]) -> float | None:

@@ -51,11 +51,26 @@ from sqlalchemy.schema import CreateSchema
 
 from . import audit as oplog
 from .devices import DeviceState
-from .model import CASE_OPEN, OPEN, AuditRecord, Call, Case, CaseStep, Changes, Event, Rating, Ticket, Window
+from .model import (
+    CASE_OPEN,
+    MARKS,
+    OPEN,
+    AuditRecord,
+    Call,
+    Case,
+    CaseStep,
+    Changes,
+    Event,
+    Feedback,
+    Marks,
+    Rating,
+    Ticket,
+    Window,
+)
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 PROBE_BYTES = 64 * 1024  # more than a busy group commit writes: room for this is room for the next commands
 
@@ -175,6 +190,32 @@ case_steps = Table(
     Column("note", Text, nullable=False, default=""),
 )
 
+# the manager's qualitative marks of a clerk for an appraisal period (SPEC §11), each time they were given
+marks = Table(
+    "marks",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("clerk", String(64), nullable=False, index=True),
+    Column("from_day", String(10), nullable=False),
+    Column("to_day", String(10), nullable=False),
+    *(Column(name, Integer, nullable=False) for name in MARKS),
+    Column("given_by", String(128), nullable=False),
+    Column("at", Float, nullable=False),
+)
+
+# the feedback given on a clerk's sheet for a period (绩效反馈), every one kept
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("clerk", String(64), nullable=False, index=True),
+    Column("from_day", String(10), nullable=False),
+    Column("to_day", String(10), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("given_by", String(128), nullable=False),
+    Column("at", Float, nullable=False),
+)
+
 devices = Table(
     "devices",
     metadata,
@@ -253,6 +294,8 @@ class Staged:
     devices: list[Row] = field(default_factory=list)
     cases: list[Row] = field(default_factory=list)
     case_steps: list[Row] = field(default_factory=list)
+    marks: list[Row] = field(default_factory=list)
+    feedback: list[Row] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     audit: list[AuditRecord] = field(default_factory=list)
     stored: list[StoredEvent] = field(default_factory=list)  # the events with their sequence numbers
@@ -467,7 +510,7 @@ class Store:
         with self.engine.connect() as conn:
             top = {
                 t.name: conn.execute(select(func.coalesce(func.max(t.c.id), 0))).scalar_one()
-                for t in (calls, ratings, case_steps)
+                for t in (calls, ratings, case_steps, marks, feedback)
             }
         return {name: value + 1 for name, value in top.items()}
 
@@ -555,6 +598,56 @@ class Store:
         query = select(ratings).where(ratings.c.day.between(first, last)).order_by(ratings.c.id)
         return (_rating(row) for row in self._stream(query))
 
+    def cases_between(self, first: str, last: str) -> Iterator[Case]:
+        """The cases opened on the days `first` to `last`, each with its steps, in the order they were opened."""
+        query = select(cases).where(cases.c.day.between(first, last)).order_by(cases.c.opened_at, cases.c.id)
+        found = [Case(**{name: row[name] for name in _CASE_FIELDS}) for row in self._stream(query)]
+        by_id = {c.id: c for c in found}
+        steps = (
+            select(case_steps)
+            .where(case_steps.c.case_id.in_(select(cases.c.id).where(cases.c.day.between(first, last))))
+            .order_by(case_steps.c.id)
+        )
+        for row in self._stream(steps):
+            by_id[row["case_id"]].steps.append(CaseStep(id=row["id"], **{name: row[name] for name in _STEP_FIELDS}))
+        return iter(found)
+
+    def marks_of(self, first: str, last: str, clerk: str | None = None) -> Iterator[Marks]:
+        """Every time marks were given for the period `first` to `last` (exactly), oldest first."""
+        query = select(marks).where((marks.c.from_day == first) & (marks.c.to_day == last)).order_by(marks.c.id)
+        if clerk is not None:
+            query = query.where(marks.c.clerk == clerk)
+        return (_marks(row) for row in self._stream(query))
+
+    def feedback_of(self, first: str, last: str, clerk: str | None = None) -> Iterator[Feedback]:
+        """The feedback given on the sheets of the period `first` to `last` (exactly), oldest first."""
+        query = (
+            select(feedback).where((feedback.c.from_day == first) & (feedback.c.to_day == last)).order_by(feedback.c.id)
+        )
+        if clerk is not None:
+            query = query.where(feedback.c.clerk == clerk)
+        return (_feedback(row) for row in self._stream(query))
+
+    def shifts_between(self, start: float, end: float) -> Iterator[StoredEvent]:
+        """The windows' sign-ins and sign-outs from `start` to `end` (seconds), in order, for hours signed in."""
+        query = (
+            select(events)
+            .where(events.c.type.in_(("window.signed_in", "window.signed_out")) & events.c.at.between(start, end))
+            .order_by(events.c.seq)
+        )
+        return (StoredEvent(r["seq"], r["type"], json.loads(r["data"]), r["at"]) for r in self._stream(query))
+
+    @_storage
+    def audit_head_at(self, before: float | None = None) -> tuple[int, str]:
+        """The operation log's keyed head (last sequence number and its hash) as written, or as it stood at
+        `before` (seconds): printed in a day's report, so that removing the newest entries is seen."""
+        query = select(audit.c.seq, audit.c.hash).order_by(audit.c.seq.desc()).limit(1)
+        if before is not None:
+            query = query.where(audit.c.at < before)
+        with self.engine.connect() as conn:
+            head = conn.execute(query).first()
+        return (head[0], str(head[1])) if head else (0, oplog.GENESIS)
+
     def _stream(self, query: Any) -> Iterator[Any]:
         # a generator: the database is read while the caller walks it, so errors are translated here
         try:
@@ -578,10 +671,14 @@ class Store:
     def rows(self, changes: Changes) -> Staged:
         """One command's changes as rows, now, while the records are as the command left them. New calls and
         ratings get their ids here, so that a later command's change of them names the same row."""
-        numbered: tuple[tuple[Table, list[Call] | list[Rating] | list[CaseStep]], ...] = (
+        numbered: tuple[
+            tuple[Table, list[Call] | list[Rating] | list[CaseStep] | list[Marks] | list[Feedback]], ...
+        ] = (
             (calls, changes.calls),
             (ratings, changes.ratings),
             (case_steps, changes.case_steps),
+            (marks, changes.marks),
+            (feedback, changes.feedback),
         )
         for table, records in numbered:
             for r in records:
@@ -596,6 +693,8 @@ class Store:
             devices=[(d.id, d.kind, d.last_seen, d.online, canonical(d.status)) for d in changes.devices.values()],
             cases=[_case_values(c) for c in changes.cases.values()],
             case_steps=[_step_values(step) for step in changes.case_steps],
+            marks=[_marks_values(m) for m in changes.marks],
+            feedback=[_feedback_values(f) for f in changes.feedback],
             events=list(changes.events),
             audit=list(changes.audit),
         )
@@ -739,6 +838,18 @@ class StoredPeriod:
     def ratings(self) -> Iterator[Rating]:
         return self.store.ratings_between(self.first, self.last)
 
+    def cases(self) -> Iterator[Case]:
+        return self.store.cases_between(self.first, self.last)
+
+    def marks(self) -> Iterator[Marks]:
+        return self.store.marks_of(self.first, self.last)
+
+    def feedback(self) -> Iterator[Feedback]:
+        return self.store.feedback_of(self.first, self.last)
+
+    def shifts(self, start: float, end: float) -> Iterator[StoredEvent]:
+        return self.store.shifts_between(start, end)
+
 
 def open_existing(db: str) -> Store:
     """The store of a hall's database that is already there: a mistyped path or URL never makes an empty one."""
@@ -802,10 +913,16 @@ def _add_cases(conn: Any) -> None:
     case_steps.create(conn, checkfirst=True)
 
 
+def _add_appraisal(conn: Any) -> None:
+    marks.create(conn, checkfirst=True)
+    feedback.create(conn, checkfirst=True)
+
+
 MIGRATIONS: dict[int, Any] = {
     # schema version n -> n+1: a function taking a connection
     1: _add_calls_and_rating_reasons,
     2: _add_cases,
+    3: _add_appraisal,
 }
 
 
@@ -912,7 +1029,7 @@ def _audit_rows(
 
 
 # the tables whose rows name a record (first column): of several rows of one record in a batch, the last is kept
-_KEYED = ("tickets", "windows", "calls", "ratings", "devices", "cases", "case_steps")
+_KEYED = ("tickets", "windows", "calls", "ratings", "devices", "cases", "case_steps", "marks", "feedback")
 
 
 def _last_rows(batches: Iterable[list[Row]]) -> list[Row]:
@@ -958,6 +1075,8 @@ class _Statements:
             "devices": _Statement(dialect, devices, "id"),
             "cases": _Statement(dialect, cases, "id"),
             "case_steps": _Statement(dialect, case_steps, "id"),
+            "marks": _Statement(dialect, marks, "id"),
+            "feedback": _Statement(dialect, feedback, "id"),
         }
         self.events = _Statement(dialect, events)
         self.audit = _Statement(dialect, audit)
@@ -967,7 +1086,7 @@ class _Statements:
         """PostgreSQL counts ids in a sequence of its own: keep it past the ids given here, as if it had given them."""
         if not self.postgresql:
             return
-        for table in ("calls", "ratings", "case_steps"):
+        for table in ("calls", "ratings", "case_steps", "marks", "feedback"):
             if latest[table]:
                 cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
 
@@ -1010,6 +1129,23 @@ def _load_cases(conn: Any, wanted: ColumnElement[bool]) -> list[Case]:
         for r in rows:
             by_id[r.case_id].steps.append(CaseStep(id=r.id, **{name: r._mapping[name] for name in _STEP_FIELDS}))
     return found
+
+
+def _marks_values(m: Marks) -> Row:
+    return (m.id, m.clerk, m.first, m.last, *(m.scores[name] for name in MARKS), m.by, m.at)
+
+
+def _marks(row: Any) -> Marks:
+    scores = {name: row[name] for name in MARKS}
+    return Marks(row["id"], row["clerk"], row["from_day"], row["to_day"], scores, row["given_by"], row["at"])
+
+
+def _feedback_values(f: Feedback) -> Row:
+    return (f.id, f.clerk, f.first, f.last, f.note, f.by, f.at)
+
+
+def _feedback(row: Any) -> Feedback:
+    return Feedback(row["id"], row["clerk"], row["from_day"], row["to_day"], row["note"], row["given_by"], row["at"])
 
 
 def _reason(exc: Exception) -> str:

@@ -349,7 +349,7 @@ def _database_commands(sub: Any) -> None:
         "--from to --to, over each hall's database in turn, with the hall's name first. Each database is a SQLite "
         "file or a URL such as postgresql://city@db/halls?schema=hall_a (one schema per hall).",
     )
-    p.add_argument("--kind", required=True, help="windows, clerks, services or hours")
+    p.add_argument("--kind", required=True, help="windows, clerks, services, units, hours or appraisal")
     p.add_argument("--from", dest="first", required=True, metavar="YYYY-MM-DD", help="the first day")
     p.add_argument("--to", dest="last", required=True, metavar="YYYY-MM-DD", help="the last day (included)")
     p.add_argument("--format", choices=("csv", "xlsx", "json"), default="csv", help="default csv (UTF-8 with BOM)")

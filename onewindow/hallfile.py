@@ -97,6 +97,25 @@ class AlertRules:
 
 
 @dataclass(frozen=True)
+class Weights:
+    """How much each part of the appraisal sheet (绩效考核) counts in its total, out of 100: quantity (工作数量),
+    efficiency (工作效率), attitude (服务态度) and the manager's qualitative marks (品德, 才能, 奉献, 廉政, 学习)."""
+
+    quantity: int = 30
+    efficiency: int = 20
+    attitude: int = 30
+    marks: int = 20
+
+    def parts(self) -> dict[str, int]:
+        return {
+            "quantity": self.quantity,
+            "efficiency": self.efficiency,
+            "attitude": self.attitude,
+            "marks": self.marks,
+        }
+
+
+@dataclass(frozen=True)
 class HallConfig:
     name: str
     locale: str = "zh-Hans"
@@ -121,6 +140,7 @@ class HallConfig:
     rating_reasons: tuple[str, ...] = ()
     users: tuple[User, ...] = ()
     devices: tuple[Device, ...] = ()
+    appraisal: Weights = Weights()
     path: str = ""
     _by_id: dict[str, Service] = field(default_factory=dict, compare=False, repr=False)
 
@@ -221,8 +241,9 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
     rating_reasons = _read_rating_reasons(file)
     users = _read_users(file)
     devices = _read_devices(file, window_numbers)
+    appraisal = _read_appraisal(file)
     file.finish()
-    if file.errors or name is None or locale is None or timezone is None:
+    if file.errors or name is None or locale is None or timezone is None or appraisal is None:
         return None
     return HallConfig(
         name=name,
@@ -246,6 +267,7 @@ def read_hall(file: ConfigFile) -> HallConfig | None:
         rating_reasons=rating_reasons,
         users=tuple(users),
         devices=tuple(devices),
+        appraisal=appraisal,
         path=str(file.path),
     )
 
@@ -399,6 +421,23 @@ def _date(item: Any) -> date | None:
         return date.fromisoformat(item)
     except ValueError:
         return None
+
+
+def _read_appraisal(file: ConfigFile) -> Weights | None:
+    """The appraisal's weights, whole points adding up to 100; without the table, Weights' defaults."""
+    t = file.table("appraisal")
+    if t is None:
+        return Weights()
+    default = Weights().parts()
+    given = {part: t.int(part, default[part], minval=0, maxval=100) for part in default}
+    t.finish()
+    if any(v is None for v in given.values()):
+        return None
+    if sum(given.values()) != 100:
+        listed = " + ".join(f"{part} {v}" for part, v in given.items())
+        t.error(None, f"the weights add up to {sum(given.values())} ({listed}): they must add up to 100")
+        return None
+    return Weights(**given)
 
 
 def _read_units(file: ConfigFile) -> list[Unit]:

@@ -341,6 +341,7 @@ def test_the_manager_ends_the_day_from_the_api_and_it_is_logged(hall_at):
         hall.clock.set(at(11, 30, 17, 40))
         hall.press(1, "finish")
         status, answer = raw_request(hall.url, "POST", "/api/v1/day/end", b"{}", basic("manager"))
+        head = answer.pop("oplog")  # the keyed head the day ends with: its own entry, day.ended
         assert (status, answer) == (200, {"day": "2026-11-30", "cancelled": ["A002"], "signed_out": [1, 2]})
         assert hall.ticket(second)["status"] == "cancelled" and hall.ticket(first)["status"] == "done"
         assert hall.window(1)["clerk"] is None
@@ -348,4 +349,5 @@ def test_the_manager_ends_the_day_from_the_api_and_it_is_logged(hall_at):
         status, log = raw_request(hall.url, "GET", "/api/v1/audit?limit=5", headers=basic("manager"))
         newest = log["entries"][0]
         assert (newest["action"], newest["actor"]) == ("day.ended", "user:manager")
+        assert head == {"seq": newest["seq"], "hash": newest["hash"]}
         assert newest["data"]["cancelled"] == ["A002"] and newest["data"]["signed_out"] == [1, 2]

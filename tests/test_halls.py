@@ -90,7 +90,7 @@ def test_without_the_hall_file_clerks_are_shown_by_id_and_a_missing_database_is_
     assert main(["report", "--kind", "hours", "--from", D1, "--to", D3, east, str(tmp_path / "typo.sqlite")]) == 1
     assert "no database at" in capsys.readouterr().err
     assert not (tmp_path / "typo.sqlite").exists()
-    assert main(["report", "--kind", "units", "--from", D1, "--to", D3, east]) == 1
+    assert main(["report", "--kind", "nonsense", "--from", D1, "--to", D3, east]) == 1
     assert main(["report", "--kind", "hours", "--from", D3, "--to", D1, east]) == 1
     assert "after" in capsys.readouterr().err
 

@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from onewindow.dispatch.model import DONE, FINISHED, Call, Rating, Ticket
+from onewindow.dispatch.model import DONE, FINISHED, Call, Case, Feedback, Marks, Rating, Ticket
 from onewindow.dispatch.reports import KINDS, MAX_DAYS, BadRange, Legend, report, report_range
+from onewindow.dispatch.store import StoredEvent
 from tests.support.hall import TZ, Clock, basic, raw_request, serve
 from tests.support.workload import D1, D2, D3, EXPECTED, EXPECTED_D2_WINDOWS, START, row, three_days
 
@@ -114,10 +115,24 @@ def test_a_range_is_real_days_in_order_of_at_most_three_years():
 
 
 class Listed:
-    """Records held in lists, as a test gives them."""
+    """Records of one day held in lists, as a test gives them; no cases, marks, feedback or sign-ins."""
+
+    first = last = D1
 
     def __init__(self, tickets: list[Ticket], calls: list[Call], ratings: list[Rating]):
         self._tickets, self._calls, self._ratings = tickets, calls, ratings
+
+    def cases(self) -> list[Case]:
+        return []
+
+    def marks(self) -> list[Marks]:
+        return []
+
+    def feedback(self) -> list[Feedback]:
+        return []
+
+    def shifts(self, start: float, end: float) -> list[StoredEvent]:
+        return []
 
     def tickets(self) -> list[Ticket]:
         return self._tickets

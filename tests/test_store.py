@@ -16,6 +16,8 @@ import pytest
 
 from onewindow.client import CoreClient, CoreRefused, CoreUnreachable
 from onewindow.dispatch.core import Core
+from onewindow.dispatch.model import MARKS
+from onewindow.dispatch.reports import Legend, report
 from onewindow.dispatch.store import SCHEMA_VERSION, Store, StoreError, verify_audit
 from onewindow.hallfile import load_hall
 from tests.support.cases import case_hall_toml
@@ -141,6 +143,35 @@ def test_a_database_from_the_release_before_cases_upgrades_and_keeps_its_cases(t
     core.execute(lambda hall: hall.decide(case.id, "approve", "r2", "pass", "", "clerk:r2"))
     assert core.read(lambda hall: hall.case_of(t.id).status) == "done" and verify_audit(core.store)[0]
     core.close()
+
+
+def test_a_database_from_the_release_before_the_appraisal_upgrades_and_keeps_its_marks(tmp_path):
+    """tests/data/schema-3.sqlite (with its operation log's key and anchor) was written by the release before the
+    appraisal (schema 3, tests/data/make_schema3.py): it upgrades, its day reports as before, and marks and
+    feedback given on it survive a restart."""
+    db = tmp_path / "hall.sqlite"
+    for suffix in ("", ".audit-key", ".audit-key.anchor"):
+        shutil.copy(DATA / f"schema-3.sqlite{suffix}", tmp_path / f"hall.sqlite{suffix}")
+    config = load_hall(write_cases_hall(tmp_path))
+    clock = Clock(datetime(2026, 12, 1, 9, 0, tzinfo=TZ))
+    store = Store(str(db))
+    assert store.schema_version() == SCHEMA_VERSION == 4 and verify_audit(store)[0]
+    day = "2026-11-30"
+    legend = Legend.of(config, clock())
+    units = report("units", store.period(day, day), legend)
+    assert [(r["unit"], r["cases"], r["reviewed"], r["done"], r["mean_review_s"]) for r in units] == [
+        ("injury", 1, 1, 0, 300.0)
+    ]
+    core = Core(config, store, clock=clock)
+    core.execute(lambda hall: hall.give_marks("c01", day, day, dict.fromkeys(MARKS, 88), "user:manager"))
+    core.execute(lambda hall: hall.give_feedback("c01", day, day, "保持", "user:manager"))
+    core.close()
+    store = Store(str(db))
+    sheet = report("appraisal", store.period(day, day), legend)
+    c01 = next(r for r in sheet if r["clerk"] == "c01")
+    assert (c01["calls"], c01["finished"], c01["rated_5"], c01["morals"], c01["marks_score"]) == (1, 1, 1, 88, 88.0)
+    assert c01["feedback"] == "2026-12-01 保持" and verify_audit(store)[0]
+    store.close()
 
 
 def write_cases_hall(folder: Path) -> Path:

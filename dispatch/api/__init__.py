@@ -8,6 +8,7 @@ from flask import Flask
 
 from ..core import Core
 from . import errors
+from .appraisal import appraisal
 from .attempts import Attempts
 from .audit import audit
 from .body import MAX_BODY
@@ -25,7 +26,7 @@ from .stats import stats
 from .tickets import tickets
 from .windows import windows
 
-BLUEPRINTS = (hall, tickets, windows, devices, events, sessions, stats, reports, audit, pages, manage, cases)
+BLUEPRINTS = (hall, tickets, windows, devices, events, sessions, stats, reports, audit, pages, manage, cases, appraisal)
 
 
 def create_app(

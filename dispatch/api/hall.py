@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app
 from .auth import require_user
 from .body import read_body
 from .state import app_state
+from .stats import oplog_head
 from .views import hall_view
 
 hall = Blueprint("hall", __name__)
@@ -38,4 +39,6 @@ def end_day() -> dict[str, Any]:
     """A manager ends the day: the waiting tickets are cancelled and the clerks signed out (409 while serving)."""
     p = require_user("manager")
     read_body({})  # like every other action: a field it does not know is refused, not silently ignored
-    return app_state().core.execute(lambda hall: hall.end_day(p.actor))
+    core = app_state().core
+    ended = core.execute(lambda hall: hall.end_day(p.actor))
+    return {**ended, "oplog": oplog_head(core.store)}  # the day's last entry is written: its keyed head

@@ -28,6 +28,12 @@ def page() -> ResponseReturnValue:
     return send_from_directory(FILES, "index.html", max_age=0)
 
 
+@manage.get("/manage/appraisal")
+def appraisal_page() -> ResponseReturnValue:
+    """The appraisal sheet (绩效考核): managers give marks and record feedback, auditors read."""
+    return send_from_directory(FILES, "appraisal.html", max_age=0)
+
+
 @manage.get("/manage/<path:name>")
 def asset(name: str) -> ResponseReturnValue:
     return send_from_directory(FILES, name, max_age=0)

@@ -64,6 +64,12 @@ def caller() -> Response:
     return _page("caller.html", private=True)
 
 
+@pages.get("/caller/sheet")
+def caller_sheet() -> Response:
+    """A clerk's own appraisal sheet, from the soft caller's session (SPEC §11): theirs and only theirs."""
+    return _page("sheet.html", private=True)
+
+
 @pages.get("/caller/keys")
 def caller_keys() -> Response:
     """The clerks' key card for the built-in numpad map, with the hall's services as the transfer digits count them;

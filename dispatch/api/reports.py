@@ -28,7 +28,7 @@ def range_report(kind: str) -> dict[str, Any] | Response:
     except BadRange as exc:
         raise ApiError(400, "bad_range", str(exc)) from None
     core = app_state().core
-    legend = core.read(lambda hall: Legend.of(hall.config))
+    legend = core.read(lambda hall: Legend.of(hall.config, hall.clock()))
     rows = report(kind, core.store.period(first, last), legend)
     columns = KINDS[kind].columns
     if file_format == "json":

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Blueprint, request
 
 from ..stats import day_stats
+from ..store import Store
 from .auth import principal, require_user
 from .body import read_body
 from .errors import ApiError
@@ -42,9 +44,17 @@ def day_figures() -> dict[str, Any]:
     ratings = core.store.ratings_of(day)
     calls = core.store.calls_of(day)
     figures = core.read(lambda hall: day_stats(hall, day, tickets, ratings, calls))
-    if own is None:
-        return figures
-    return {"date": day, "clerks": [row for row in figures["clerks"] if row["clerk"] == own]}
+    if own is not None:
+        return {"date": day, "clerks": [row for row in figures["clerks"] if row["clerk"] == own]}
+    # the operation log's keyed head as the day ended (or now, today): a later removal of entries is seen
+    end = datetime.fromisoformat(day).replace(tzinfo=ZoneInfo(core.config.timezone)) + timedelta(days=1)
+    return {**figures, "oplog": oplog_head(core.store, end.timestamp())}
+
+
+def oplog_head(store: Store, before: float | None = None) -> dict[str, Any]:
+    """The operation log's last sequence number and its hash (SPEC §3), as a day's report prints them."""
+    seq, digest = store.audit_head_at(before)
+    return {"seq": seq, "hash": digest}
 
 
 @stats.get("/api/v1/ratings")
