@@ -8,6 +8,7 @@ import contextlib
 import json
 import logging
 import socket
+import struct
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
@@ -185,6 +186,10 @@ class Followers:
             self.cut += 1
         log.info("an event-stream follower at %s %s; cut (it resumes from its last event)", f.address, why)
         if f.transport is not None:
+            sock = f.transport.get_extra_info("socket")
+            if sock is not None:
+                # a reset, not a close: the kernel would otherwise keep what the follower never read
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             f.transport.abort()
         f.wake.set()
 
