@@ -30,10 +30,20 @@ RETRY = b"retry: 2000\n\n"
 HEARTBEAT = b": heartbeat\n\n"
 # the key in a request's scope under which the server puts its connection (ASGI itself has no way to drop one)
 CONNECTION = "onewindow.connection"
+# followers served between two looks at the loop's other work (a fan-out or a round of heartbeats)
+SLICE = 64
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+def chunk(body: bytes) -> bytes:
+    """`body` as one chunk of the stream's chunked answer, ready for the socket."""
+    return b"%x\r\n%s\r\n" % (len(body), body)
+
+
+HEARTBEAT_CHUNK = chunk(HEARTBEAT)
 
 
 def frame(e: StoredEvent) -> bytes:
@@ -90,6 +100,18 @@ class Follower:
             self.seq = seq
         self.wake.set()
 
+    def writable(self) -> bool:
+        """Whether the fan-out may write to the socket itself: nothing of this follower's is queued or being sent,
+        and the kernel took everything so far. Otherwise the follower's own task sends, and may be cut."""
+        t = self.transport
+        return (
+            t is not None
+            and self.sending_since is None
+            and not self.chunks
+            and not t.is_closing()
+            and t.get_write_buffer_size() == 0
+        )
+
     def take(self) -> bytes:
         chunk = b"".join(self.chunks)
         self.chunks.clear()
@@ -105,7 +127,9 @@ class Followers:
     """The event stream's ASGI route and its fan-out.
 
     The writer's thread hands each committed batch to the loop (`call_soon_threadsafe`); there each event is framed
-    once and the same bytes are queued to every live follower, devices first. A follower that cannot keep up
+    once, and the same bytes (one chunk of the chunked answer) are written to the socket of every live follower
+    that is keeping up, devices first, with no task woken; a follower with anything still unsent gets them queued
+    for its own task instead. A follower that cannot keep up
     (its backlog over `Limits.backlog_bytes`, or no byte taken for `stall_s`) is cut at once: its connection is
     dropped and its backlog freed, and it comes back with Last-Event-ID missing nothing. A follower catching up
     reads the broker's recent events, or the store (on a thread of its own, never on the loop).
@@ -133,7 +157,8 @@ class Followers:
         self.cut = 0  # followers cut for falling behind, since start
         self.refused = 0
         self.reader = ThreadPoolExecutor(max_workers=2, thread_name_prefix="events-from-store")
-        self.sweeper: asyncio.Task[None] | None = None
+        self.batches: asyncio.Queue[list[StoredEvent] | None] = asyncio.Queue()
+        self.tasks: list[asyncio.Task[None]] = []
         broker.listen(self._from_writer)
 
     # --- the fan-out ---------------------------------------------------------------------------------------
@@ -143,7 +168,7 @@ class Followers:
         with self.broker.lock:
             self.published = self.broker.last_seq
             self.loop = loop
-        self.sweeper = loop.create_task(self._sweep())
+        self.tasks = [loop.create_task(self._sweep()), loop.create_task(self._fan_out())]
 
     def _from_writer(self, batch: list[StoredEvent] | None) -> None:
         loop = self.loop
@@ -153,21 +178,37 @@ class Followers:
             loop.call_soon_threadsafe(self._deliver, batch)
 
     def _deliver(self, batch: list[StoredEvent] | None) -> None:
-        if batch is None:
-            self.end_all()
-            return
-        framed = [(e.seq, self._framed(e)) for e in batch]
-        first, last = batch[0].seq, batch[-1].seq
-        self.published = max(self.published, last)
-        whole = b"".join(chunk for _, chunk in framed)
-        for group in (self.by_device, self.by_others):
-            for f in group:
-                if not f.live or f.gone or f.seq >= last:
-                    continue
-                chunk = whole if f.seq < first else b"".join(c for s, c in framed if s > f.seq)
-                f.push(chunk, last)
-                if f.queued > self.limits.backlog_bytes:
-                    self._cut(f, "fell behind")
+        if batch is not None:
+            self.published = max(self.published, batch[-1].seq)
+        self.batches.put_nowait(batch)
+
+    async def _fan_out(self) -> None:
+        """Each batch to every follower, in order. A write to a socket costs some microseconds, so thousands of
+        followers take tens of milliseconds: the loop is let go every `SLICE` followers, so that the answers to the
+        hall's requests (which pass through the loop) never wait for a whole fan-out."""
+        while True:
+            batch = await self.batches.get()
+            if batch is None:
+                self.end_all()
+                continue
+            framed = [(e.seq, self._framed(e)) for e in batch]
+            first, last = batch[0].seq, batch[-1].seq
+            whole = b"".join(c for _, c in framed)
+            wire = chunk(whole)  # the same bytes for every follower that is keeping up
+            everyone = [*self.by_device, *self.by_others]  # devices first
+            for start in range(0, len(everyone), SLICE):
+                now = time.monotonic()
+                for f in everyone[start : start + SLICE]:
+                    if not f.live or f.done or f.seq >= last:
+                        continue
+                    if f.seq < first and f.writable():
+                        f.transport.write(wire)  # type: ignore[union-attr]
+                        f.seq, f.last_write = last, now
+                        continue
+                    f.push(whole if f.seq < first else b"".join(c for s, c in framed if s > f.seq), last)
+                    if f.queued > self.limits.backlog_bytes:
+                        self._cut(f, "fell behind")
+                await asyncio.sleep(0)
 
     def _framed(self, e: StoredEvent) -> bytes:
         found = self.frames.get(e.seq)
@@ -205,14 +246,20 @@ class Followers:
         while True:
             await asyncio.sleep(tick)
             now = time.monotonic()
-            for f in [*self.by_device, *self.by_others]:
+            for n, f in enumerate([*self.by_device, *self.by_others], 1):
+                if n % SLICE == 0:
+                    await asyncio.sleep(0)  # as the fan-out does: heartbeats due together are many writes
                 if f.sending_since is not None and now - f.sending_since > self.limits.stall_s:
                     self._cut(f, f"took nothing for {self.limits.stall_s:g} s")
                 elif f.device is None and now - f.started > self.limits.lifetime_s:
                     f.ended = True
                     f.wake.set()
                 elif f.live and f.sending_since is None and not f.chunks and now - f.last_write >= self.heartbeat_s:
-                    f.push(HEARTBEAT)
+                    if f.writable():
+                        f.transport.write(HEARTBEAT_CHUNK)  # type: ignore[union-attr]
+                        f.last_write = now
+                    else:
+                        f.push(HEARTBEAT)
 
     @property
     def count(self) -> int:
@@ -296,6 +343,8 @@ class Followers:
                 "status": 200,
                 "headers": [
                     (b"content-type", b"text/event-stream; charset=utf-8"),
+                    # said, not left to the server: the fan-out writes whole chunks to the socket itself
+                    (b"transfer-encoding", b"chunked"),
                     (b"cache-control", b"no-cache"),
                     (b"x-accel-buffering", b"no"),
                 ],
@@ -344,8 +393,8 @@ class Followers:
         f.live = True
 
     def close(self) -> None:
-        if self.sweeper is not None:
-            self.sweeper.cancel()
+        for task in self.tasks:
+            task.cancel()
         self.reader.shutdown(wait=False, cancel_futures=True)
 
 

@@ -40,24 +40,41 @@ async function request(method, path, body) {
   return { status: response.status, body: data };
 }
 
-/** Follow the core's events from `seq` on. EventSource reconnects by itself and resumes with Last-Event-ID;
- * `onEvent(type, data)` hears each event once, `onConnection(up)` the stream's state. */
+/** Follow the core's events from `seq` on. EventSource reconnects by itself and resumes with Last-Event-ID, but
+ * gives up when the core turns the stream away (429 or 503: too many streams from this address or in all), so then
+ * a new one starts from the last event heard, a while later. `onEvent(type, data)` hears each event once,
+ * `onConnection(up)` the stream's state; the returned `close()` stops it all. */
 function follow(seq, onEvent, onConnection) {
-  const source = new EventSource(`/api/v1/events?after=${encodeURIComponent(seq)}`);
-  for (const type of EVENT_TYPES) {
-    source.addEventListener(type, (message) => {
-      let data = {};
-      try {
-        data = JSON.parse(message.data);
-      } catch (exc) {
-        return;
-      }
-      onEvent(type, data);
-    });
-  }
-  source.onopen = () => onConnection && onConnection(true);
-  source.onerror = () => onConnection && onConnection(false);
-  return source;
+  let last = seq;
+  let source = null;
+  let retry = null;
+  const open = () => {
+    source = new EventSource(`/api/v1/events?after=${encodeURIComponent(last)}`);
+    for (const type of EVENT_TYPES) {
+      source.addEventListener(type, (message) => {
+        if (message.lastEventId) last = message.lastEventId;
+        let data = {};
+        try {
+          data = JSON.parse(message.data);
+        } catch (exc) {
+          return;
+        }
+        onEvent(type, data);
+      });
+    }
+    source.onopen = () => onConnection && onConnection(true);
+    source.onerror = () => {
+      onConnection && onConnection(false);
+      if (source.readyState === EventSource.CLOSED) retry = setTimeout(open, 10000 + Math.random() * 10000);
+    };
+  };
+  open();
+  return {
+    close() {
+      clearTimeout(retry);
+      source.close();
+    },
+  };
 }
 
 /** Call `fn` once, `ms` after the last of a burst of calls (a call is several events). */
