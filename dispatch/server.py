@@ -161,6 +161,11 @@ class HallServer:
         self.sock.close()
 
 
+# uvicorn's own lines ("Started server process", "Waiting for application startup") name a logger
+# "uvicorn.error" even at INFO: in the journal they would read as errors, and the core says when it serves
+logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+
+
 def make_server(
     core: Core,
     host: str,
