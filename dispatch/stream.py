@@ -192,7 +192,7 @@ class Followers:
                 self.end_all()
                 continue
             framed = [(e.seq, self._framed(e)) for e in batch]
-            first, last = batch[0].seq, batch[-1].seq
+            last = batch[-1].seq
             whole = b"".join(c for _, c in framed)
             wire = chunk(whole)  # the same bytes for every follower that is keeping up
             everyone = [*self.by_device, *self.by_others]  # devices first
@@ -201,14 +201,23 @@ class Followers:
                 for f in everyone[start : start + SLICE]:
                     if not f.live or f.done or f.seq >= last:
                         continue
-                    if f.seq < first and f.writable():
-                        f.transport.write(wire)  # type: ignore[union-attr]
-                        f.seq, f.last_write = last, now
-                        continue
-                    f.push(whole if f.seq < first else b"".join(c for s, c in framed if s > f.seq), last)
-                    if f.queued > self.limits.backlog_bytes:
-                        self._cut(f, "fell behind")
+                    try:
+                        self._hand(f, framed, whole, wire, now)
+                    except Exception:  # one follower's socket must not stop the stream for the rest
+                        log.exception("an event-stream follower at %s failed", f.address)
+                        self._cut(f, "failed")
                 await asyncio.sleep(0)
+
+    def _hand(self, f: Follower, framed: list[tuple[int, bytes]], whole: bytes, wire: bytes, now: float) -> None:
+        """The batch to one live follower: written at once if it keeps up, else queued for its own task."""
+        first, last = framed[0][0], framed[-1][0]
+        if f.seq < first and f.writable():
+            f.transport.write(wire)  # type: ignore[union-attr]
+            f.seq, f.last_write = last, now
+            return
+        f.push(whole if f.seq < first else b"".join(c for s, c in framed if s > f.seq), last)
+        if f.queued > self.limits.backlog_bytes:
+            self._cut(f, "fell behind")
 
     def _framed(self, e: StoredEvent) -> bytes:
         found = self.frames.get(e.seq)
