@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 # each writes its own section; the simulator's tables take the longest, so they come last
-BENCHMARKS = ("caller", "display", "kiosk", "core_load", "core_day", "throughput", "simulate")
+BENCHMARKS = ("caller", "display", "kiosk", "core_load", "followers", "core_day", "throughput", "simulate")
 
 
 def main(argv: list[str] | None = None) -> int:

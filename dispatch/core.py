@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import TypeVar
 
@@ -32,67 +33,55 @@ READ_WAIT_S = 0.2
 
 
 class Broker:
-    """Hands committed events to every follower; a follower behind the recent ones reads the store."""
+    """Hands each batch of committed events to its listeners (the event stream's fan-out) and keeps the recent
+    ones, so that a follower coming back reads them from memory; one further behind reads the store."""
 
     def __init__(self, store: Store, keep: int = 2000):
         self.store = store
-        self.cond = threading.Condition()
+        self.lock = threading.Lock()
         self.recent: deque[StoredEvent] = deque(maxlen=keep)
         self.last_seq = store.last_seq
         self.closed = False
-        self.followers = 0
+        self.listeners: list[Callable[[list[StoredEvent] | None], None]] = []
+
+    def listen(self, listener: Callable[[list[StoredEvent] | None], None]) -> None:
+        """`listener` hears every batch published from now on, in order, then None when the broker closes; it runs
+        on the writer's thread, so it hands the batch on and returns."""
+        with self.lock:
+            self.listeners.append(listener)
 
     def publish(self, stored: list[StoredEvent]) -> None:
         if not stored:
             return
-        with self.cond:
+        with self.lock:
             self.recent.extend(stored)
             self.last_seq = stored[-1].seq
-            self.cond.notify_all()
+            listeners = list(self.listeners)
+        for listener in listeners:
+            try:
+                listener(stored)
+            except Exception:  # a listener's failure must not stop the writer answering the hall's requests
+                log.exception("an event listener failed")
 
     def close(self) -> None:
-        with self.cond:
+        with self.lock:
+            if self.closed:
+                return
             self.closed = True
-            self.cond.notify_all()
+            listeners = list(self.listeners)
+        for listener in listeners:
+            listener(None)
 
-    def follow(self, after: int | None, heartbeat_s: float) -> Iterator[StoredEvent | None]:
-        """Every event after `after` (None: only new ones), then live ones; None when a heartbeat is due."""
-        with self.cond:
-            self.followers += 1
-            if after is None or after > self.last_seq:
-                # a client ahead of us followed a database that was replaced: carry on from here
-                after = self.last_seq
-        try:
-            while True:
-                with self.cond:
-                    if self.closed:
-                        return
-                    batch = self._recent_after(after)
-                    if batch == []:
-                        self.cond.wait(timeout=heartbeat_s)
-                        if self.closed:
-                            return
-                        batch = self._recent_after(after)
-                if batch == []:
-                    yield None
-                    continue
-                if batch is None:
-                    batch = self.store.events_after(after, limit=500)
-                for e in batch:
-                    yield e
-                    after = e.seq
-        finally:
-            with self.cond:
-                self.followers -= 1
-
-    def _recent_after(self, after: int) -> list[StoredEvent] | None:
-        """The recent events after `after`, [] when there are none yet, None when they left the window."""
-        if after >= self.last_seq:
-            return []
-        if not self.recent or self.recent[0].seq > after + 1:
-            return None
-        start = after + 1 - self.recent[0].seq
-        return list(self.recent)[start:]
+    def after(self, seq: int, limit: int = 500) -> list[StoredEvent] | None:
+        """Up to `limit` recent events after `seq`, [] when there are none yet, None when they left the window (the
+        store has them). Only what is asked for is copied, however many are kept."""
+        with self.lock:
+            if seq >= self.last_seq:
+                return []
+            if not self.recent or self.recent[0].seq > seq + 1:
+                return None
+            start = seq + 1 - self.recent[0].seq
+            return list(itertools.islice(self.recent, start, start + limit))
 
 
 class Core:

@@ -1,16 +1,23 @@
-"""Serving the core: cheroot's threaded WSGI server, grown as event-stream followers hold threads."""
+"""Serving the core: uvicorn's event loop in front, the event stream on it natively, every other route handed to the
+Flask app on a bounded thread pool; systemd readiness and watchdog, SIGHUP reload, graceful stop."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import resource
 import signal
+import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, cast
 
-from cheroot import wsgi
+import uvicorn
+from a2wsgi import WSGIMiddleware
 from flask import Flask
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from onewindow import systemd
@@ -21,35 +28,19 @@ from .api import create_app
 from .api.state import KEY
 from .core import Core
 from .store import StoreError
+from .stream import CONNECTION, PATH, Followers, Limits, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
-# Each event-stream follower holds a worker thread for as long as it follows; keep this many idle beside them.
-SPARE_THREADS = 8
-MAX_THREADS = 1000
-KEEP_ALIVE = 1000
-
-
-class GrowingPool:
-    """WSGI middleware that grows the server's thread pool before followers can exhaust it."""
-
-    def __init__(self, app: Callable[..., Iterable[bytes]]):
-        self.app = app
-        self.server: wsgi.Server | None = None
-        self.lock = threading.Lock()
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        pool = self.server.requests if self.server is not None else None
-        if pool is not None and pool.idle < SPARE_THREADS // 2 and self.lock.acquire(blocking=False):
-            # grow beside the request: cheroot's grow() waits for the new threads to start
-            threading.Thread(target=self._grow, args=(pool,), name="grow-pool", daemon=True).start()
-        return self.app(environ, start_response)
-
-    def _grow(self, pool: Any) -> None:
-        try:
-            pool.grow(SPARE_THREADS)  # never beyond the pool's max
-        finally:
-            self.lock.release()
+# Requests other than the stream run the Flask app on these threads; a request waits in line beyond them. None is
+# held for long (the hall's lock, a commit, a PIN's scrypt), so this is many times what a hall's devices need.
+WSGI_THREADS = 32
+# A kept-alive connection with no request for this long is closed; the client reuses one idle for 10 s at most.
+KEEP_ALIVE_S = 30
+# a whole hall's phones may reconnect at once after a restart: the kernel queues this many connections
+BACKLOG = 4096
+# descriptors kept for the database, logs and devices' requests beside the followers
+RESERVED_FILES = 256
 
 
 class FromTheProxy:
@@ -67,26 +58,165 @@ class FromTheProxy:
         return self.app(environ, start_response)
 
 
-def make_server(core: Core, host: str, port: int, heartbeat_s: float = 15.0, behind_tls: bool = False) -> wsgi.Server:
+class HallProtocol(HttpToolsProtocol):
+    """uvicorn's HTTP/1.1 protocol, and two things it lacks: each request's scope carries its connection, so the
+    stream can drop a follower that stopped reading at once (ASGI has no abort, and closing would wait for the
+    follower to read); and a connection that sends no request at all is closed like an idle kept-alive one."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.timeout_keep_alive_task = self.loop.call_later(self.timeout_keep_alive, self.timeout_keep_alive_handler)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self.scope["extensions"] = {CONNECTION: {"transport": self.transport}}
+
+
+class Front:
+    """The ASGI app: the event stream served on the loop, everything else by the Flask app through a2wsgi."""
+
+    def __init__(self, followers: Followers, flask_app: Flask, wsgi: Callable[..., Iterable[bytes]]):
+        self.followers = followers
+        self.flask_app = flask_app
+        self.pool = WSGIMiddleware(wsgi, workers=WSGI_THREADS)  # type: ignore[arg-type]
+        # a2wsgi types the ASGI messages more narrowly than the plain dicts the stream passes around
+        self.wsgi = cast(Callable[[Scope, Receive, Send], Awaitable[None]], self.pool)
+        self.started = threading.Event()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == PATH and scope["method"] == "GET":
+            await self.followers(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        else:
+            await self.wsgi(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                self.followers.start(asyncio.get_running_loop())
+                await send({"type": "lifespan.startup.complete"})
+                self.started.set()
+            elif message["type"] == "lifespan.shutdown":
+                self.followers.close()
+                self.pool.executor.shutdown(wait=False)
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+
+class HallServer:
+    """The core's HTTP server, bound at once (so a busy port is an error at start) and served from its own thread."""
+
+    def __init__(self, front: Front, sock: socket.socket):
+        self.front = front
+        self.sock = sock
+        self.address: tuple[str, int] = sock.getsockname()[:2]
+        config = uvicorn.Config(
+            front,
+            http=HallProtocol,
+            ws="none",
+            lifespan="on",
+            interface="asgi3",
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,  # FromTheProxy decides whom to believe, with --behind-tls only
+            server_header=False,
+            headers=[("Server", "onewindow")],
+            timeout_keep_alive=KEEP_ALIVE_S,
+            timeout_graceful_shutdown=2,
+            backlog=BACKLOG,
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [sock]}, name="http", daemon=True)
+
+    @property
+    def followers(self) -> Followers:
+        return self.front.followers
+
+    @property
+    def app(self) -> Flask:
+        return self.front.flask_app
+
+    @property
+    def alive(self) -> bool:
+        return self.thread.is_alive()
+
+    def start(self, timeout: float = 30.0) -> None:
+        self.thread.start()
+        end = time.monotonic() + timeout
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > end:
+                raise RuntimeError("the HTTP server did not start")
+            self.front.started.wait(0.02)
+
+    def stop(self) -> None:
+        """Streams end (their followers reconnect to the next core), requests under way are answered, then it stops."""
+        loop = self.followers.loop
+        if loop is not None and self.thread.is_alive():
+            with contextlib.suppress(RuntimeError):  # the loop already stopped
+                loop.call_soon_threadsafe(self.followers.end_all)
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()
+
+
+# uvicorn's own lines ("Started server process", "Waiting for application startup") name a logger
+# "uvicorn.error" even at INFO: in the journal they would read as errors, and the core says when it serves
+logging.getLogger("uvicorn.error").setLevel(logging.WARNING)
+
+
+def make_server(
+    core: Core,
+    host: str,
+    port: int,
+    heartbeat_s: float = 15.0,
+    behind_tls: bool = False,
+    limits: Limits | None = None,
+) -> HallServer:
     flask_app = create_app(core, heartbeat_s=heartbeat_s, behind_tls=behind_tls)
+    wsgi: Callable[..., Iterable[bytes]] = flask_app
     if behind_tls:
-        flask_app.wsgi_app = FromTheProxy(flask_app.wsgi_app)  # type: ignore[method-assign]
-    app = GrowingPool(flask_app)
-    server = wsgi.Server(
-        (host, port),
-        app,
-        numthreads=SPARE_THREADS * 2,
-        max=MAX_THREADS,
-        server_name="onewindow",
-        shutdown_timeout=2,
-        timeout=30,
-        # every device keeps its connection: a hall has a few dozen, and reconnecting for each press costs
-        request_queue_size=128,
+        wsgi = FromTheProxy(flask_app)
+    followers = Followers(
+        core.broker,
+        heartbeat_s,
+        devices=lambda: flask_app.extensions[KEY].devices_by_hash,  # the hall file's, after a reload too
+        limits=limits,
+        believe_proxy=behind_tls,
     )
-    # cheroot keeps only 10 connections alive by default and closes the rest after each answer
-    server.keep_alive_conn_limit = KEEP_ALIVE
-    app.server = server
-    return server
+    found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    family, kind, proto, _, address = found[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(BACKLOG)
+    except OSError:
+        sock.close()
+        raise
+    return HallServer(Front(followers, flask_app, wsgi), sock)
+
+
+def raise_open_files() -> int:
+    """Every follower is a connection: the soft limit on open files goes up to the hard one (the unit's LimitNOFILE
+    sets both; elsewhere the soft limit is often 1024). Returns the limit in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 65536 if hard == resource.RLIM_INFINITY else hard
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+            soft = wanted
+        except (ValueError, OSError) as exc:
+            log.warning("open files stay limited to %d (%s): fewer followers can be served", soft, exc)
+    return 65536 if soft == resource.RLIM_INFINITY else soft
+
+
+def limits_for(open_files: int, per_address: int | None = None) -> Limits:
+    """The stream's limits within `open_files`: unauthenticated followers leave room for everything else."""
+    defaults = Limits()
+    anonymous = max(16, min(defaults.anonymous, open_files - RESERVED_FILES))
+    return Limits(anonymous=anonymous, per_address=per_address or defaults.per_address)
 
 
 def reload_hall(core: Core, app: Flask) -> bool:
@@ -117,18 +247,23 @@ def reload_hall(core: Core, app: Flask) -> bool:
 
 
 def run(
-    core: Core, host: str, port: int, heartbeat_s: float = 15.0, tick_s: float = 1.0, behind_tls: bool = False
+    core: Core,
+    host: str,
+    port: int,
+    heartbeat_s: float = 15.0,
+    tick_s: float = 1.0,
+    behind_tls: bool = False,
+    per_address: int | None = None,
 ) -> int:
     """Serve until SIGTERM or SIGINT; the main loop does the hall's housekeeping and feeds the watchdog."""
-    server = make_server(core, host, port, heartbeat_s, behind_tls)
-    server.prepare()
-    bound = server.bind_addr
-    thread = threading.Thread(target=server.serve, name="http", daemon=True)
-    thread.start()
+    limits = limits_for(raise_open_files(), per_address)
+    server = make_server(core, host, port, heartbeat_s, behind_tls, limits)
+    server.start()
     stop, reload = threading.Event(), threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     signal.signal(signal.SIGHUP, lambda *_: reload.set())
+    bound = server.address
     log.info("core serving %s on http://%s:%s/", core.config.name, bound[0], bound[1])
     systemd.notify("READY=1")
     watchdog = systemd.watchdog_interval_s()
@@ -136,15 +271,15 @@ def run(
     while not stop.wait(tick_s):
         if reload.is_set():
             reload.clear()
-            reload_hall(core, server.wsgi_app.app)
+            reload_hall(core, server.app)
         try:
             core.tick()
         except Exception:
             log.exception("housekeeping failed")
-        if watchdog is not None and time.monotonic() - last_watchdog >= watchdog and thread.is_alive():
+        if watchdog is not None and time.monotonic() - last_watchdog >= watchdog and server.alive:
             systemd.notify("WATCHDOG=1")
             last_watchdog = time.monotonic()
-        if not thread.is_alive():
+        if not server.alive:
             log.error("the HTTP server stopped")
             return 1
     systemd.notify("STOPPING=1")

@@ -46,7 +46,14 @@ def cmd_core(args: argparse.Namespace) -> int:
         print(f"onewindow core: {exc}", file=sys.stderr)
         return 1
     try:
-        return run(core, args.host, args.port, heartbeat_s=args.heartbeat, behind_tls=args.behind_tls)
+        return run(
+            core,
+            args.host,
+            args.port,
+            heartbeat_s=args.heartbeat,
+            behind_tls=args.behind_tls,
+            per_address=args.followers_per_address,
+        )
     except OSError as exc:
         print(f"onewindow core: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
         return 1
@@ -262,6 +269,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("ONEWINDOW_BEHIND_TLS", "").lower() in ("1", "yes", "true"),
         help="browsers come through an HTTPS proxy on this machine (docs/deployment.md): the session cookie is "
         "Secure and the proxy's X-Forwarded-For is believed (default: ONEWINDOW_BEHIND_TLS=yes in the environment)",
+    )
+    p.add_argument(
+        "--followers-per-address",
+        type=int,
+        default=int(os.environ.get("ONEWINDOW_FOLLOWERS_PER_ADDRESS", "0")) or None,
+        metavar="N",
+        help="event streams without a device token from one address (default 64, or "
+        "$ONEWINDOW_FOLLOWERS_PER_ADDRESS); raise it when the hall's phones reach the core through one NAT address",
     )
     p.add_argument("--heartbeat", type=float, default=15.0, help=argparse.SUPPRESS)
     p.set_defaults(run=cmd_core)

@@ -266,9 +266,11 @@ class EventFollower:
         last_id: int | None = None,
         read_timeout_s: float = 45.0,
         max_backoff_s: float = 5.0,
+        token: str | None = None,
     ):
         parts = urlsplit(base_url.rstrip("/"))
         self.host, self.port, self.scheme = parts.hostname or "", parts.port, parts.scheme
+        self.token = token  # a device's: the core serves it first and never turns it away
         self.on_event = on_event
         self.on_connection = on_connection
         self.last_id = last_id
@@ -326,6 +328,8 @@ class EventFollower:
         headers = {"Accept": "text/event-stream"}
         if self.last_id is not None:
             headers["Last-Event-ID"] = str(self.last_id)
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
         try:
             conn.request("GET", "/api/v1/events", headers=headers)
             response = conn.getresponse()

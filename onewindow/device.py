@@ -88,7 +88,7 @@ class LiveHall:
             return
         seq = self.snapshot["seq"] if self.snapshot else None
         self._follower = EventFollower(
-            self.client.base_url, self._event, self._connection, last_id=seq, max_backoff_s=3.0
+            self.client.base_url, self._event, self._connection, last_id=seq, max_backoff_s=3.0, token=self.client.token
         ).start()
         while not self._stop.is_set():
             woke = self._dirty.wait(self.refresh_s)

@@ -31,9 +31,9 @@ ROLE_FILES = {
 # What a role's machine must never carry: the core's web server and database on a device, screens on the core.
 FOREIGN = {
     "core": ["pygame", "escpos", "evdev"],
-    "kiosk": ["flask", "sqlalchemy", "cheroot", "psycopg", "evdev"],
-    "display": ["flask", "sqlalchemy", "cheroot", "psycopg", "escpos", "evdev"],
-    "caller": ["flask", "sqlalchemy", "cheroot", "psycopg", "pygame", "escpos"],
+    "kiosk": ["flask", "sqlalchemy", "uvicorn", "psycopg", "evdev"],
+    "display": ["flask", "sqlalchemy", "uvicorn", "psycopg", "escpos", "evdev"],
+    "caller": ["flask", "sqlalchemy", "uvicorn", "psycopg", "pygame", "escpos"],
 }
 
 

@@ -14,7 +14,6 @@ from .audit import audit
 from .body import MAX_BODY
 from .cases import cases
 from .devices import devices
-from .events import events
 from .hall import hall
 from .manage import manage
 from .pages import no_framing, pages
@@ -26,7 +25,7 @@ from .stats import stats
 from .tickets import tickets
 from .windows import windows
 
-BLUEPRINTS = (hall, tickets, windows, devices, events, sessions, stats, reports, audit, pages, manage, cases, appraisal)
+BLUEPRINTS = (hall, tickets, windows, devices, sessions, stats, reports, audit, pages, manage, cases, appraisal)
 
 
 def create_app(

@@ -12,7 +12,6 @@ from onewindow.hallfile import Device, User
 from ..core import Core
 from .attempts import Attempts
 from .signins import CookieRules, SignIns
-from .sse import Frames
 
 KEY = "onewindow"
 
@@ -27,7 +26,6 @@ class AppState:
     windows: frozenset[int]
     signins: SignIns = field(default_factory=SignIns)
     cookies: CookieRules = field(default_factory=CookieRules)
-    frames: Frames = field(default_factory=Frames)
 
     @classmethod
     def serving(

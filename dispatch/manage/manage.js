@@ -478,7 +478,13 @@ function follow() {
   if (source) source.close();
   source = new EventSource(`/api/v1/events?after=${hall.seq}`);
   source.onopen = () => { $("#live").className = "live"; $("#live").textContent = t.online; };
-  source.onerror = () => { $("#live").className = "live off"; $("#live").textContent = t.offline; };
+  source.onerror = () => {
+    $("#live").className = "live off";
+    $("#live").textContent = t.offline;
+    // turned away (too many streams from this address): EventSource gives up, so the page tries again later
+    if (source.readyState === EventSource.CLOSED) setTimeout(() => refresh().finally(follow), 10000);
+  };
+  source.onmessage = () => {};
   const later = () => { clearTimeout(refreshTimer); refreshTimer = setTimeout(refresh, 400); };
   for (const type of ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.finished", "ticket.no_show",
     "ticket.moved", "ticket.transferred", "ticket.cancelled", "window.paused", "window.resumed", "window.signed_in",

@@ -7,7 +7,6 @@ const PAGE_SESSION = "clerk"; // this page's own session cookie (common.js reque
 
 const REASONS = ["reason_break", "reason_meeting", "reason_away", "reason_system"];
 const STORE = { window: "onewindow.caller.window", clerk: "onewindow.caller.clerk" };
-const CASE_EVENTS = ["case.opened", "case.reviewed", "case.approved", "case.returned", "case.done"];
 const TYPED_MS = 5000; // typed digits left this long are forgotten, as on the keypad
 
 const state = {

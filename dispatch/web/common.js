@@ -6,6 +6,8 @@ const EVENT_TYPES = [
   "ticket.moved", "ticket.transferred", "ticket.cancelled", "window.paused", "window.resumed",
   "window.signed_in", "window.signed_out", "window.closed", "window.opened", "rating.recorded", "device.status",
 ];
+// a page that shows cases (the soft caller, the review station, the ticket page) listens for these as well
+const CASE_EVENTS = ["case.opened", "case.reviewed", "case.approved", "case.returned", "case.done"];
 
 /** A request to the core. Resolves to {status, body}; rejects with {status, code, message} on an error
  * (status 0: the core did not answer). Writes always send JSON, as cookie-signed-in pages must. A page that
@@ -40,24 +42,53 @@ async function request(method, path, body) {
   return { status: response.status, body: data };
 }
 
-/** Follow the core's events from `seq` on. EventSource reconnects by itself and resumes with Last-Event-ID;
- * `onEvent(type, data)` hears each event once, `onConnection(up)` the stream's state. */
+/** Follow the core's events from `seq` on. EventSource reconnects by itself and resumes with Last-Event-ID, but
+ * gives up when the core turns the stream away (429 or 503: too many streams from this address or in all), so then
+ * a new one starts from the last event heard, a while later. `onEvent(type, data)` hears each event once,
+ * `onConnection(up)` the stream's state; the returned `close()` stops it all. */
 function follow(seq, onEvent, onConnection) {
-  const source = new EventSource(`/api/v1/events?after=${encodeURIComponent(seq)}`);
-  for (const type of EVENT_TYPES) {
+  let last = seq;
+  let source = null;
+  let retry = null;
+  const extra = []; // [type, fn] a page added: attached again to every stream this one reopens
+  const listen = (type, fn) => {
     source.addEventListener(type, (message) => {
-      let data = {};
-      try {
-        data = JSON.parse(message.data);
-      } catch (exc) {
-        return;
-      }
-      onEvent(type, data);
+      if (message.lastEventId) last = message.lastEventId;
+      fn(message);
     });
-  }
-  source.onopen = () => onConnection && onConnection(true);
-  source.onerror = () => onConnection && onConnection(false);
-  return source;
+  };
+  const open = () => {
+    source = new EventSource(`/api/v1/events?after=${encodeURIComponent(last)}`);
+    for (const type of EVENT_TYPES) {
+      listen(type, (message) => {
+        let data = {};
+        try {
+          data = JSON.parse(message.data);
+        } catch (exc) {
+          return;
+        }
+        onEvent(type, data);
+      });
+    }
+    for (const [type, fn] of extra) listen(type, fn);
+    source.onopen = () => onConnection && onConnection(true);
+    source.onerror = () => {
+      onConnection && onConnection(false);
+      // turned away (too many streams from this address): EventSource gives up, so the page opens a new one later
+      if (source.readyState === EventSource.CLOSED) retry = setTimeout(open, 10000 + Math.random() * 10000);
+    };
+  };
+  open();
+  return {
+    addEventListener(type, fn) {
+      extra.push([type, fn]);
+      listen(type, fn);
+    },
+    close() {
+      clearTimeout(retry);
+      source.close();
+    },
+  };
 }
 
 /** Call `fn` once, `ms` after the last of a burst of calls (a call is several events). */

@@ -4,7 +4,6 @@
 
 const PAGE_SESSION = "clerk"; // this page's own session cookie (common.js request)
 
-const CASE_EVENTS = ["case.opened", "case.reviewed", "case.approved", "case.returned", "case.done"];
 const DUTY_OF = { in_review: "review", in_approval: "approve" };
 const STORE = { clerk: "onewindow.review.clerk" };
 const TICK_MS = 15000; // ages and overdue marks move on between events

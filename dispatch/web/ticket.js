@@ -10,7 +10,6 @@ const ENDED = ["done", "no_show", "cancelled"];
 // served at a window: what the unit still decides, then done (SPEC §10)
 const SERVED = ["in_review", "in_approval", "returned", "done"];
 // the case's events reach this page too: its stage moves without the window's doing anything
-const CASE_EVENTS = ["case.opened", "case.reviewed", "case.approved", "case.returned", "case.done"];
 const SCORES = [5, 4, 3, 2, 1];
 
 const state = { hall: null, ticket: null, choices: null, source: null, score: null, reasons: new Set() };

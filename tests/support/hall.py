@@ -15,8 +15,9 @@ from onewindow.client import CoreClient
 from onewindow.credentials import hash_secret, token_sha256
 from onewindow.dispatch.core import Core
 from onewindow.dispatch.policy import Policy
-from onewindow.dispatch.server import make_server
+from onewindow.dispatch.server import HallServer, make_server
 from onewindow.dispatch.store import Store
+from onewindow.dispatch.stream import Limits
 from onewindow.hallfile import HallConfig, load_hall
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -140,6 +141,7 @@ class RunningCore:
     clock: Clock
     config: HallConfig
     db: str
+    server: HallServer | None = None
 
     def client(self, device: str | None = None) -> CoreClient:
         return CoreClient(self.url, token(device) if device else None)
@@ -154,6 +156,7 @@ def serve(
     heartbeat_s: float = 15.0,
     policy: Policy | None = None,
     config: HallConfig | None = None,
+    limits: Limits | None = None,
     **options: object,
 ) -> Iterator[RunningCore]:
     """A real core on a free loopback port, over a real SQLite file."""
@@ -163,17 +166,14 @@ def serve(
     # a database URL keeps the operation log's key in the test's folder; a SQLite file keeps it beside itself
     audit_key = folder / "hall.audit-key" if "://" in db else None
     core = Core(config, Store(db, audit_key=audit_key), clock=clock, policy=policy)
-    server = make_server(core, "127.0.0.1", 0, heartbeat_s=heartbeat_s)
-    server.prepare()
-    thread = threading.Thread(target=server.serve, daemon=True)
-    thread.start()
-    host, port = server.bind_addr[:2]
+    server = make_server(core, "127.0.0.1", 0, heartbeat_s=heartbeat_s, limits=limits)
+    server.start()
+    host, port = server.address
     try:
-        yield RunningCore(core, f"http://{host}:{port}", clock, config, db)
+        yield RunningCore(core, f"http://{host}:{port}", clock, config, db, server)
     finally:
         core.broker.close()
         server.stop()
-        thread.join(timeout=5)
         core.close()
 
 
