@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,16 +31,13 @@ def browser():
 def served(scene: Scene) -> Iterator[str]:
     """The scene's core on a free loopback port."""
     server = make_server(scene.core, "127.0.0.1", 0)
-    server.prepare()
-    thread = threading.Thread(target=server.serve, daemon=True)
-    thread.start()
-    host, port = server.bind_addr[:2]
+    server.start()
+    host, port = server.address
     try:
         yield f"http://{host}:{port}"
     finally:
         scene.core.broker.close()  # the event streams end, so the server can stop
         server.stop()
-        thread.join(timeout=5)
 
 
 def test_a_manager_records_marks_and_feedback_and_the_clerk_sees_their_own_sheet(tmp_path, browser):

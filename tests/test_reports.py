@@ -8,6 +8,7 @@ import io
 import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
+from email.message import Message
 
 import pytest
 from openpyxl import load_workbook
@@ -19,13 +20,14 @@ from tests.support.hall import TZ, Clock, basic, raw_request, serve
 from tests.support.workload import D1, D2, D3, EXPECTED, EXPECTED_D2_WINDOWS, START, row, three_days
 
 
-def fetch(url: str, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+def fetch(url: str, path: str, headers: dict[str, str]) -> tuple[int, Message, bytes]:
+    """(status, headers read case-insensitively as HTTP says, body)."""
     request = urllib.request.Request(url + path, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:
-            return answer.status, dict(answer.headers), answer.read()
+            return answer.status, answer.headers, answer.read()
     except urllib.error.HTTPError as refused:
-        return refused.code, dict(refused.headers), refused.read()
+        return refused.code, refused.headers, refused.read()
 
 
 def csv_rows(body: bytes) -> tuple[list[str], list[list[str]]]:
