@@ -32,6 +32,8 @@ class Answer(NamedTuple):
 BROKEN = Answer(500, [(b"Content-Type", b"text/plain; charset=utf-8"), (b"Content-Length", b"21")],
                 b"Internal Server Error")  # fmt: skip
 NO_BODY = frozenset((204, 304))
+# the server's extension (dispatch/server.py) that sends a head and its body in one write
+WHOLE = "onewindow.whole"
 
 
 class Request(NamedTuple):
@@ -76,8 +78,14 @@ class RouteThreads:
         answered: asyncio.Future[Answer] = loop.create_future()
         self.waiting.put(Request(scope, body, loop, answered))
         answer = await answered
-        await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
-        await send({"type": "http.response.body", "body": answer.body})
+        start = {"type": "http.response.start", "status": answer.status, "headers": answer.headers}
+        whole = {"type": "http.response.body", "body": answer.body}
+        send_whole = scope.get("extensions", {}).get(WHOLE, {}).get("send")
+        if send_whole is not None:
+            await send_whole(start, whole)
+        else:
+            await send(start)
+            await send(whole)
 
     async def _body(self, scope: Scope, receive: Receive) -> bytes | None:
         """The body, or its first `max_body` + 1 bytes when it goes on past the limit (the app answers 413 from
