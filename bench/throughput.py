@@ -498,7 +498,7 @@ walked and sorted every waiting ticket to estimate waits, twice; now the queues 
 building, transaction and fsync under the hall's lock; now one writer thread (`dispatch/writer.py`) writes every
 change waiting in one transaction with statements compiled once. The server: cheroot's threads until 45b6ad4,
 then uvicorn's loop (issue 12, for the followers) with a2wsgi running Flask, whose four to five thread-loop
-crossings per request cost more than cheroot; now the core's own bridge (`dispatch/bridge.py`): the body read on
+round trips per request cost more than cheroot; now the core's own bridge (`dispatch/bridge.py`): the body read on
 the loop, the app run to its end on a thread, the whole answer handed back once and sent in one write.
 """
 

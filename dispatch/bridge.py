@@ -49,11 +49,11 @@ class RouteThreads:
     """The WSGI app on `threads` threads, fed in arrival order; a request waits in line beyond them.
 
     Why not a general ASGI-to-WSGI bridge (a2wsgi, which this replaced): it runs the app while the answer is being
-    sent, so every read of the body and every piece of the answer crosses between the thread and the loop on its
-    own, each crossing a future with a lock and a wake-up on the other side (four to five per request), through
-    a ThreadPoolExecutor whose futures take a Condition each. Here a request crosses twice: a put on a plain queue,
-    and one `call_soon_threadsafe` with the whole answer. Bodies are at most `max_body` bytes (the app answers 413
-    past it), so reading one on the loop first costs nothing worth streaming for."""
+    sent, so the run itself, the body's read, the head, each piece of the body and its end each make a round trip
+    between the thread and the loop (four to five per request), each a future with a lock and a wake-up on the
+    other side, through a ThreadPoolExecutor whose futures take a Condition each. Here a request makes one: a put
+    on a plain queue, and one `call_soon_threadsafe` with the whole answer. Bodies are at most `max_body` bytes
+    (the app answers 413 past it), so reading one on the loop first costs nothing worth streaming for."""
 
     def __init__(self, app: WsgiApp, threads: int, max_body: int):
         self.app = app
