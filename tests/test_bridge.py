@@ -5,11 +5,13 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from onewindow.dispatch.api.body import MAX_BODY
-from tests.support.hall import bearer, serve
+from tests.support.hall import bearer, raw_request, serve
+from tests.support.pty_pair import wait_until
 
 TICKET = json.dumps({"service": "general"}).encode()
 
@@ -101,3 +103,37 @@ def test_an_app_that_raises_answers_500_logged_and_the_connection_serves_on(tmp_
         assert "GET /broken failed" in caplog.text and "broken on purpose" in caplog.text
         assert ask(conn, "GET", "/healthz")[0] == 200
         conn.close()
+
+
+def test_a_request_under_way_when_the_server_stops_is_answered(tmp_path):
+    with serve(tmp_path) as hall:
+        assert hall.server is not None
+        server = hall.server
+        routes = server.front.routes
+        flask_app = routes.app
+        entered, release = threading.Event(), threading.Event()
+
+        def slow(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            if environ["PATH_INFO"] == "/healthz":
+                entered.set()
+                release.wait(10)
+            return flask_app(environ, start_response)
+
+        routes.app = slow
+        answered: list[int] = []
+        asking = threading.Thread(target=lambda: answered.append(raw_request(hall.url, "GET", "/healthz")[0]))
+        asking.start()
+        assert entered.wait(10)
+        stopping = threading.Thread(target=server.stop)
+        stopping.start()
+
+        def told_to_close() -> bool:  # the server's shutdown has reached the connection whose request runs
+            cycles = [c.cycle for c in server.server.server_state.connections if c.cycle is not None]
+            return bool(cycles) and not any(c.keep_alive for c in cycles)
+
+        assert wait_until(told_to_close, timeout=10)
+        release.set()
+        asking.join(10)
+        stopping.join(20)
+        assert answered == [200]
+        assert not server.alive
