@@ -492,13 +492,14 @@ Against SPEC §9's throughput bar (issue 13), the last version measured:
 
 The peer (FQM, Flask + SQLite) served 85–99 issues/s at 8 clients on this machine, at 9–13 ms of CPU per issue.
 The machine is shared (2 cores, other programs running at times): CPU per request rises with the load around it,
-for every version alike, so compare the columns of one run. Where the time went before, and what changed: every
-issue walked and sorted every waiting ticket to estimate waits (twice), so its cost grew with the queue; now the
-queues count by service (`dispatch/model.py` `Queue`) and the estimate printed at issue is worked out once. Each
-change built its SQL through SQLAlchemy and paid its own transaction and fsync under the hall's lock; now the
-commands stage rows under the lock and one writer thread (`dispatch/writer.py`) writes every change waiting in
-one transaction with statements compiled once, so changes that arrive together share one fsync, and each request
-is answered once its change is on disk. What is left is mostly the floor above: the HTTP server and Flask.
+for every version alike, so compare the columns of one run. How the cost came down (issue 13): every issue
+walked and sorted every waiting ticket to estimate waits, twice; now the queues count by service
+(`dispatch/model.py` `Queue`) and the estimate is worked out once. Each change paid its own SQLAlchemy statement
+building, transaction and fsync under the hall's lock; now one writer thread (`dispatch/writer.py`) writes every
+change waiting in one transaction with statements compiled once. The server: cheroot's threads until 45b6ad4,
+then uvicorn's loop (issue 12, for the followers) with a2wsgi running Flask, whose four to five thread-loop
+round trips per request cost more than cheroot; now the core's own bridge (`dispatch/bridge.py`): the body read on
+the loop, the app run to its end on a thread, the whole answer handed back once and sent in one write.
 """
 
 

@@ -1,23 +1,23 @@
-"""Serving the core: uvicorn's event loop in front, the event stream on it natively, every other route handed to the
-Flask app on a bounded thread pool; systemd readiness and watchdog, SIGHUP reload, graceful stop."""
+"""Serving the core: uvicorn's event loop in front, the event stream on it natively, every other route run by the
+Flask app on a bounded set of threads (bridge.py); systemd readiness and watchdog, SIGHUP reload, graceful stop."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import resource
 import signal
 import socket
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, cast
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import uvicorn
-from a2wsgi import WSGIMiddleware
 from flask import Flask
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from onewindow import systemd
@@ -25,7 +25,9 @@ from onewindow.configfile import ConfigError
 from onewindow.hallfile import load_hall
 
 from .api import create_app
+from .api.body import MAX_BODY
 from .api.state import KEY
+from .bridge import WHOLE, RouteThreads
 from .core import Core
 from .store import StoreError
 from .stream import CONNECTION, PATH, Followers, Limits, Receive, Scope, Send
@@ -71,16 +73,51 @@ class HallProtocol(HttpToolsProtocol):
         super().on_message_begin()
         self.scope["extensions"] = {CONNECTION: {"transport": self.transport}}
 
+    def on_headers_complete(self) -> None:
+        super().on_headers_complete()
+        if self.cycle is not None and self.cycle.scope is self.scope:
+            self.scope["extensions"][WHOLE] = {"send": functools.partial(send_whole, self.cycle)}
+
+
+class _Held:
+    """A transport stand-in that keeps what is written, so an answer's head and body leave in one write."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.closing = False
+
+    def write(self, data: bytes) -> None:
+        self.parts.append(data)
+
+    def close(self) -> None:
+        self.closing = True
+
+
+async def send_whole(cycle: RequestResponseCycle, start: dict[str, Any], body: dict[str, Any]) -> None:
+    """A whole answer sent through uvicorn's own checks and keep-alive rules, but as one write to the socket: on
+    loopback each write is a send that delivers to the client's socket and wakes it, and on this machine the
+    head's own write cost about as much as the rest of the answer's trip through the loop."""
+    real = cycle.transport
+    held = _Held()
+    cycle.transport = held  # type: ignore[assignment]
+    try:
+        await cycle.send(start)  # type: ignore[arg-type]
+        await cycle.send(body)  # type: ignore[arg-type]
+    finally:
+        cycle.transport = real
+    if held.parts:
+        real.write(b"".join(held.parts))
+    if held.closing:
+        real.close()
+
 
 class Front:
-    """The ASGI app: the event stream served on the loop, everything else by the Flask app through a2wsgi."""
+    """The ASGI app: the event stream served on the loop, everything else by the Flask app on the route threads."""
 
     def __init__(self, followers: Followers, flask_app: Flask, wsgi: Callable[..., Iterable[bytes]]):
         self.followers = followers
         self.flask_app = flask_app
-        self.pool = WSGIMiddleware(wsgi, workers=WSGI_THREADS)  # type: ignore[arg-type]
-        # a2wsgi types the ASGI messages more narrowly than the plain dicts the stream passes around
-        self.wsgi = cast(Callable[[Scope, Receive, Send], Awaitable[None]], self.pool)
+        self.routes = RouteThreads(wsgi, WSGI_THREADS, MAX_BODY)
         self.started = threading.Event()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -89,18 +126,19 @@ class Front:
         elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)
         else:
-            await self.wsgi(scope, receive, send)
+            await self.routes(scope, receive, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 self.followers.start(asyncio.get_running_loop())
+                self.routes.start()
                 await send({"type": "lifespan.startup.complete"})
                 self.started.set()
             elif message["type"] == "lifespan.shutdown":
                 self.followers.close()
-                self.pool.executor.shutdown(wait=False)
+                self.routes.stop()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -187,26 +187,34 @@ class Followers:
         followers take tens of milliseconds: the loop is let go every `SLICE` followers, so that the answers to the
         hall's requests (which pass through the loop) never wait for a whole fan-out."""
         while True:
-            batch = await self.batches.get()
-            if batch is None:
+            batches = [await self.batches.get()]
+            # what the writer committed while the last fan-out ran goes out with it: one write to each follower
+            while batches[-1] is not None and not self.batches.empty():
+                batches.append(self.batches.get_nowait())
+            batch = [e for b in batches if b is not None for e in b]
+            if batch:
+                await self._hand_out(batch)
+            if batches[-1] is None:
                 self.end_all()
-                continue
-            framed = [(e.seq, self._framed(e)) for e in batch]
-            last = batch[-1].seq
-            whole = b"".join(c for _, c in framed)
-            wire = chunk(whole)  # the same bytes for every follower that is keeping up
-            everyone = [*self.by_device, *self.by_others]  # devices first
-            for start in range(0, len(everyone), SLICE):
-                now = time.monotonic()
-                for f in everyone[start : start + SLICE]:
-                    if not f.live or f.done or f.seq >= last:
-                        continue
-                    try:
-                        self._hand(f, framed, whole, wire, now)
-                    except Exception:  # one follower's socket must not stop the stream for the rest
-                        log.exception("an event-stream follower at %s failed", f.address)
-                        self._cut(f, "failed")
-                await asyncio.sleep(0)
+
+    async def _hand_out(self, batch: list[StoredEvent]) -> None:
+        """One batch (or several in a row) to every follower, devices first, the loop let go every `SLICE`."""
+        framed = [(e.seq, self._framed(e)) for e in batch]
+        last = batch[-1].seq
+        whole = b"".join(c for _, c in framed)
+        wire = chunk(whole)  # the same bytes for every follower that is keeping up
+        everyone = [*self.by_device, *self.by_others]  # devices first
+        for start in range(0, len(everyone), SLICE):
+            now = time.monotonic()
+            for f in everyone[start : start + SLICE]:
+                if not f.live or f.done or f.seq >= last:
+                    continue
+                try:
+                    self._hand(f, framed, whole, wire, now)
+                except Exception:  # one follower's socket must not stop the stream for the rest
+                    log.exception("an event-stream follower at %s failed", f.address)
+                    self._cut(f, "failed")
+            await asyncio.sleep(0)
 
     def _hand(self, f: Follower, framed: list[tuple[int, bytes]], whole: bytes, wire: bytes, now: float) -> None:
         """The batch to one live follower: written at once if it keeps up, else queued for its own task."""

@@ -19,16 +19,20 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _too_large() -> ApiError:
+    # made only when raised: an ApiError is an exception with its answer, too dear to build for every body
+    return ApiError(413, "body_too_large", f"the body is larger than {MAX_BODY} bytes")
+
+
 def _parsed() -> dict[str, Any]:
     """The request's body as a JSON object; an empty body is an empty object."""
-    too_large = ApiError(413, "body_too_large", f"the body is larger than {MAX_BODY} bytes")
     try:
         raw = request.get_data(cache=True)
     except RequestEntityTooLarge:
-        raise too_large from None
+        raise _too_large() from None
     if request.content_length is None and len(raw) >= MAX_BODY:
         # a chunked body is read up to the limit and cut there: one that reaches it went on past it
-        raise too_large
+        raise _too_large()
     if not raw.strip():
         body: Any = {}
     else:
