@@ -16,7 +16,7 @@ from .auth import require_user
 from .errors import ApiError
 from .oplog_words import ACTIONS, action_words, actor_words, detail_words, words
 from .state import app_state
-from .stats import DAY
+from .stats import day_arg
 
 audit = Blueprint("audit", __name__)
 
@@ -71,13 +71,7 @@ def audit_search() -> Response | dict[str, Any]:
 
 
 def _search_args(today: str) -> tuple[str, dict[str, Any]]:
-    raw = request.args.get("date") or today
-    try:
-        day = date.fromisoformat(raw).isoformat() if DAY.fullmatch(raw) else ""
-    except ValueError:
-        day = ""
-    if not day:
-        raise ApiError(400, "bad_date", "date must be YYYY-MM-DD")
+    day = day_arg(request.args.get("date") or today)
     window = request.args.get("window") or None
     if window is not None and not (window.isdigit() and len(window) < 5):
         raise ApiError(400, "bad_window", "window must be a window's number")

@@ -22,6 +22,17 @@ stats = Blueprint("stats", __name__)
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
+def day_arg(raw: str) -> str:
+    """A `date=` parameter as the day it names (YYYY-MM-DD, a real date); 400 otherwise."""
+    try:
+        day = date.fromisoformat(raw).isoformat() if DAY.fullmatch(raw) else ""
+    except ValueError:
+        day = ""
+    if not day:
+        raise ApiError(400, "bad_date", "date must be YYYY-MM-DD")
+    return day
+
+
 @stats.get("/api/v1/stats")
 def day_figures() -> dict[str, Any]:
     """The day's figures for users; a clerk signed in at a window gets their own row only (the soft caller's
@@ -32,14 +43,7 @@ def day_figures() -> dict[str, Any]:
         require_user()
     core = app_state().core
     raw = request.args.get("date")
-    day = core.read(lambda hall: hall.day)
-    if raw is not None:
-        try:
-            day = date.fromisoformat(raw).isoformat() if DAY.fullmatch(raw) else ""
-        except ValueError:
-            day = ""
-        if not day:
-            raise ApiError(400, "bad_date", "date must be YYYY-MM-DD")
+    day = core.read(lambda hall: hall.day) if raw is None else day_arg(raw)
     tickets = core.store.tickets_of(day)
     ratings = core.store.ratings_of(day)
     calls = core.store.calls_of(day)

@@ -78,57 +78,15 @@ function openSignIn(message) {
   ($("#clerk").value ? $("#pin") : $("#clerk")).focus();
 }
 
-let lockedUntil = 0;
-
 async function signIn(event) {
   event.preventDefault();
-  const button = $("#sign-in-button");
-  if (button.disabled) return;
   const body = { window: Number($("#window").value), clerk: $("#clerk").value.trim(), pin: $("#pin").value };
-  button.disabled = true;
-  button.textContent = t("signing_in");
-  $("#sign-in-error").textContent = "";
-  try {
-    const answer = (await request("POST", "/api/v1/session", body)).body;
-    localStorage.setItem(STORE.window, String(body.window));
-    localStorage.setItem(STORE.clerk, body.clerk);
-    state.clerk = answer.clerk;
-    $("#pin").value = "";
-    button.disabled = false;
-    button.textContent = t("sign_in");
-    openDesk(body.window);
-    return;
-  } catch (error) {
-    $("#pin").value = "";
-    $("#pin").focus();
-    if (error.status === 429) {
-      const match = /(\d+)\s*s/.exec(error.message || "");
-      const seconds = match ? Number(match[1]) : 60;
-      lockedUntil = Date.now() + seconds * 1000;
-      countDown();
-      return;
-    }
-    const texts = { wrong_pin: "wrong_pin", unknown_clerk: "unknown_clerk" };
-    $("#sign-in-error").textContent = texts[error.code] ? t(texts[error.code]) : refusal(error);
-  }
-  button.disabled = false;
-  button.textContent = t("sign_in");
-}
-
-/** Too many wrong PINs: the core refuses for a while, and the button says how long. */
-function countDown() {
-  const button = $("#sign-in-button");
-  const left = Math.ceil((lockedUntil - Date.now()) / 1000);
-  if (left <= 0) {
-    button.disabled = false;
-    button.textContent = t("sign_in");
-    $("#sign-in-error").textContent = "";
-    return;
-  }
-  button.disabled = true;
-  button.textContent = t("sign_in");
-  $("#sign-in-error").textContent = t("too_many_attempts", { s: left });
-  setTimeout(countDown, 1000);
+  const answer = await signInWithPin(body);
+  if (!answer) return;
+  localStorage.setItem(STORE.window, String(body.window));
+  localStorage.setItem(STORE.clerk, body.clerk);
+  state.clerk = answer.clerk;
+  openDesk(body.window);
 }
 
 async function signOut() {

@@ -172,3 +172,47 @@ function ask(question, yesKeys) {
     $("#confirm-yes").focus();
   });
 }
+
+// --- a clerk's sign-in form (the soft caller, the review station) ----------------------------------------------
+let lockedUntil = 0;
+
+/** POST the page's sign-in `body` from its form (#sign-in-button, #pin, #sign-in-error): the button busy meanwhile,
+ * a wrong PIN said, too many counted down on the button. The core's answer once signed in, null when refused. */
+async function signInWithPin(body) {
+  const button = $("#sign-in-button");
+  if (button.disabled) return null;
+  button.disabled = true;
+  button.textContent = t("signing_in");
+  $("#sign-in-error").textContent = "";
+  try {
+    const answer = (await request("POST", "/api/v1/session", body)).body;
+    $("#pin").value = "";
+    button.disabled = false;
+    button.textContent = t("sign_in");
+    return answer;
+  } catch (error) {
+    $("#pin").value = "";
+    $("#pin").focus();
+    if (error.status === 429) {
+      const match = /(\d+)\s*s/.exec(error.message || "");
+      lockedUntil = Date.now() + (match ? Number(match[1]) : 60) * 1000;
+      countDown();
+      return null;
+    }
+    // an unknown id is answered as a wrong PIN (issue 12): no answer tells which ids exist
+    $("#sign-in-error").textContent = error.code === "wrong_pin" ? t("wrong_pin") : refusal(error);
+  }
+  button.disabled = false;
+  button.textContent = t("sign_in");
+  return null;
+}
+
+/** Too many wrong PINs: the core refuses for a while, and the button says how long. */
+function countDown() {
+  const button = $("#sign-in-button");
+  const left = Math.ceil((lockedUntil - Date.now()) / 1000);
+  button.disabled = left > 0;
+  button.textContent = t("sign_in");
+  $("#sign-in-error").textContent = left > 0 ? t("too_many_attempts", { s: left }) : "";
+  if (left > 0) setTimeout(countDown, 1000);
+}

@@ -72,48 +72,13 @@ function openSignIn(message) {
   ($("#clerk").value ? $("#pin") : $("#clerk")).focus();
 }
 
-let lockedUntil = 0;
-
 async function signIn(event) {
   event.preventDefault();
-  const button = $("#sign-in-button");
-  if (button.disabled) return;
   const body = { clerk: $("#clerk").value.trim(), pin: $("#pin").value, station: "review" };
-  button.disabled = true;
-  button.textContent = t("signing_in");
-  $("#sign-in-error").textContent = "";
-  try {
-    await request("POST", "/api/v1/session", body);
-    localStorage.setItem(STORE.clerk, body.clerk);
-    $("#pin").value = "";
-    button.disabled = false;
-    button.textContent = t("sign_in");
-    const session = await whoAmI();
-    if (session) openStation(session);
-    return;
-  } catch (error) {
-    $("#pin").value = "";
-    $("#pin").focus();
-    if (error.status === 429) {
-      const match = /(\d+)\s*s/.exec(error.message || "");
-      lockedUntil = Date.now() + (match ? Number(match[1]) : 60) * 1000;
-      countDown();
-      return;
-    }
-    $("#sign-in-error").textContent = error.code === "wrong_pin" ? t("wrong_pin") : refusal(error);
-  }
-  button.disabled = false;
-  button.textContent = t("sign_in");
-}
-
-/** Too many wrong PINs: the core refuses for a while, and the button says how long. */
-function countDown() {
-  const button = $("#sign-in-button");
-  const left = Math.ceil((lockedUntil - Date.now()) / 1000);
-  button.disabled = left > 0;
-  button.textContent = t("sign_in");
-  $("#sign-in-error").textContent = left > 0 ? t("too_many_attempts", { s: left }) : "";
-  if (left > 0) setTimeout(countDown, 1000);
+  if (!(await signInWithPin(body))) return;
+  localStorage.setItem(STORE.clerk, body.clerk);
+  const session = await whoAmI();
+  if (session) openStation(session);
 }
 
 async function signOut() {
