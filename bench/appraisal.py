@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import random
 import tempfile
-import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,9 +21,9 @@ from zoneinfo import ZoneInfo
 from onewindow.dispatch.core import Core
 from onewindow.dispatch.domain import Hall, HallError
 from onewindow.dispatch.model import MARKS
-from onewindow.dispatch.server import make_server
 from onewindow.dispatch.store import Store
 from onewindow.hallfile import load_hall
+from tests.support.hall import Clock, serving
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = ROOT / "docs" / "images"
@@ -36,14 +35,6 @@ SIZES = {"1440": (1440, 900), "1024": (1024, 768), "390": (390, 844)}
 DESKS = {n: (f"c{n:02d}", 0.7 + 0.05 * (n % 7), 0.55 + 0.03 * (n % 5), 0.25, 0.02 * (n % 4)) for n in range(1, 13)}
 DESKS.update({19: ("c19", 1.0, 0.6, 0.3, 0.02), 21: ("c21", 1.1, 0.5, 0.35, 0.05), 23: ("c23", 0.9, 0.7, 0.25, 0.0)})
 DECIDERS = {"review": ("r01", "r03", "r04", "r05"), "approve": ("r02", "r05")}
-
-
-class Clock:
-    def __init__(self, at: datetime):
-        self.now = at.timestamp()
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def week(core: Core, clock: Clock, chance: random.Random) -> None:
@@ -169,19 +160,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         clock = Clock(DAYS[0])
         core = Core(load_hall(ROOT / "config" / "examples" / "hall.toml"), Store(f"{folder}/hall.sqlite"), clock=clock)
-        server = make_server(core, "127.0.0.1", 0)
         try:
             week(core, clock, chance)
             clock.now = datetime(2026, 11, 30, 16, 0, tzinfo=ZONE).timestamp()
             appraise(core, chance)
-            server.prepare()
-            threading.Thread(target=server.serve, daemon=True).start()
-            host, port = server.bind_addr[:2]
-            args.out.mkdir(parents=True, exist_ok=True)
-            made = shoot(f"http://{host}:{port}", args.out)
+            with serving(core) as (url, _):
+                args.out.mkdir(parents=True, exist_ok=True)
+                made = shoot(url, args.out)
         finally:
-            core.broker.close()  # the pages' event streams end, so the server can stop
-            server.stop()
             core.close()
     print("\n".join(str(p) for p in made))
     return 0

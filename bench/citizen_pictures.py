@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import threading
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -19,12 +18,12 @@ from typing import Any
 from PIL import Image
 from playwright.sync_api import Page, expect, sync_playwright
 
-from bench.pictures import EXAMPLES, IMAGES, MORNING, Clock, morning
+from bench.pictures import EXAMPLES, IMAGES, MORNING, morning
 from onewindow.dispatch.core import Core
 from onewindow.dispatch.domain import Hall
-from onewindow.dispatch.server import make_server
 from onewindow.dispatch.store import Store
 from onewindow.hallfile import load_hall
+from tests.support.hall import Clock, serving
 
 PHONE = {"width": 390, "height": 844}
 TABLET = {"width": 1280, "height": 800}  # a 10-inch tablet at the counter, landscape
@@ -118,26 +117,18 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         clock = Clock(MORNING)
         core = Core(config, Store(str(Path(folder) / "hall.sqlite")), clock=clock)
-        server = make_server(core, "127.0.0.1", 0)
-        server.prepare()
-        thread = threading.Thread(target=server.serve, daemon=True)
-        thread.start()
-        host, port = server.bind_addr[:2]
         try:
             morning(core, clock)
-            with sync_playwright() as p:
+            with serving(core) as (url, _), sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
                 try:
-                    row = phone_pictures(browser, f"http://{host}:{port}", core, clock, Path(folder))
+                    row = phone_pictures(browser, url, core, clock, Path(folder))
                     row.save(args.out / "web-ticket.png", optimize=True)
-                    for path in evaluator_pictures(browser, f"http://{host}:{port}", core, token, Path(folder)):
+                    for path in evaluator_pictures(browser, url, core, token, Path(folder)):
                         Image.open(path).save(args.out / path.name, optimize=True)
                 finally:
                     browser.close()
         finally:
-            core.broker.close()
-            server.stop()
-            thread.join(timeout=5)
             core.close()
     print(f"{args.out}/web-ticket.png and web-evaluator*.png: the example hall on {MORNING:%A %Y-%m-%d %H:%M}")
     return 0

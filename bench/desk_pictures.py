@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,9 +22,9 @@ from playwright.sync_api import sync_playwright
 
 from onewindow.dispatch.core import Core
 from onewindow.dispatch.domain import Hall
-from onewindow.dispatch.server import make_server
 from onewindow.dispatch.store import Store
 from onewindow.hallfile import load_hall
+from tests.support.hall import Clock, serving
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "config" / "examples"
@@ -35,20 +34,6 @@ START = datetime(2026, 11, 27, 8, 35, tzinfo=ZONE)  # a Friday
 PIN = "1234"  # every example clerk's
 SIZES = {"1440": (1440, 900), "1024": (1024, 768), "390": (390, 844)}
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
-
-
-class Clock:
-    def __init__(self, at: datetime):
-        self.now = at.timestamp()
-        self.lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self.lock:
-            return self.now
-
-    def advance(self, seconds: float) -> None:
-        with self.lock:
-            self.now += seconds
 
 
 def handle(core: Core, clock: Clock, window: int, service: str, minutes: float) -> None:
@@ -146,20 +131,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         clock = Clock(START)
         core = Core(config, Store(str(Path(folder) / "hall.sqlite")), clock=clock)
-        server = make_server(core, "127.0.0.1", 0)
-        server.prepare()
-        thread = threading.Thread(target=server.serve, daemon=True)
-        thread.start()
         try:
             morning(core, clock)
-            host, port = server.bind_addr[:2]
-            args.out.mkdir(parents=True, exist_ok=True)
-            for path in shoot(f"http://{host}:{port}", args.out):
-                print(path)
+            with serving(core) as (url, _):
+                args.out.mkdir(parents=True, exist_ok=True)
+                for path in shoot(url, args.out):
+                    print(path)
         finally:
-            core.broker.close()
-            server.stop()
-            thread.join(timeout=5)
             core.close()
     return 0
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import random
 import tempfile
-import threading
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -25,9 +24,9 @@ from onewindow.dispatch.cases import same_person
 from onewindow.dispatch.core import Core
 from onewindow.dispatch.domain import Hall
 from onewindow.dispatch.model import IN_APPROVAL, IN_REVIEW
-from onewindow.dispatch.server import make_server
 from onewindow.dispatch.store import Store
 from onewindow.hallfile import HallConfig, load_hall
+from tests.support.hall import Clock, serving
 
 ROOT = Path(__file__).resolve().parents[1]
 IMAGES = ROOT / "docs" / "images"
@@ -40,14 +39,6 @@ STAFFED = [*range(1, 13), 19, 23, 25]
 IDLE, NOT_COME = 7, 12  # at the end: window 7 stops calling, window 12's citizen does not come
 PAPER = {"ok": False, "message": "", "parts": {"printer": {"state": "fault", "paper": "out", "message": ""}}}
 FINE = {"ok": True, "message": "", "parts": {}}
-
-
-class Clock:
-    def __init__(self, at: datetime):
-        self.now = at.timestamp()
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def hall_config() -> HallConfig:
@@ -179,19 +170,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         clock = Clock(OPENING)
         core = Core(hall_config(), Store(str(Path(folder) / "hall.sqlite")), clock=clock)
-        server = make_server(core, "127.0.0.1", 0, heartbeat_s=15.0)
         try:
             morning(core, clock, random.Random(20261127))
             follow_up_one(core)
-            server.prepare()
-            thread = threading.Thread(target=server.serve, daemon=True)
-            thread.start()
-            host, port = server.bind_addr[:2]
-            args.out.mkdir(parents=True, exist_ok=True)
-            written = photograph(f"http://{host}:{port}", args.out)
+            with serving(core) as (url, _):
+                args.out.mkdir(parents=True, exist_ok=True)
+                written = photograph(url, args.out)
         finally:
-            core.broker.close()
-            server.stop()
             core.close()
     print("\n".join(str(p) for p in written))
     return 0

@@ -40,6 +40,7 @@ from onewindow.kiosk import draw, flow  # noqa: E402
 from onewindow.kiosk.issuing import layout_for  # noqa: E402
 from onewindow.kiosk.paint import HallWords  # noqa: E402
 from onewindow.rolefile import load_role  # noqa: E402
+from tests.support.hall import Clock  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "config" / "examples"
@@ -51,14 +52,6 @@ KIOSK = (1080, 1920)
 PANEL = (430, 764)  # each kiosk screen in the picture
 BACKDROP = (40, 44, 52)
 STATUS_URL = "https://shebao.example.gov.cn/t/"
-
-
-class Clock:
-    def __init__(self, at: datetime):
-        self.now = at.timestamp()
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def morning(core: Core, clock: Clock) -> None:

@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from onewindow.dispatch.server import make_server
 from tests.support.appraisal import D1, D2, SHEET, Scene, two_days
-from tests.support.hall import PINS
+from tests.support.hall import PINS, serving
 from tests.test_manage_page import CHROMIUM_ARGS
 
 ARTIFACTS = Path(__file__).parent / "artifacts" / "appraisal"
@@ -27,25 +24,12 @@ def browser():
         b.close()
 
 
-@contextmanager
-def served(scene: Scene) -> Iterator[str]:
-    """The scene's core on a free loopback port."""
-    server = make_server(scene.core, "127.0.0.1", 0)
-    server.start()
-    host, port = server.address
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        scene.core.broker.close()  # the event streams end, so the server can stop
-        server.stop()
-
-
 def test_a_manager_records_marks_and_feedback_and_the_clerk_sees_their_own_sheet(tmp_path, browser):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     scene = Scene(str(tmp_path / "hall.sqlite"))
     two_days(scene)
     try:
-        with served(scene) as url:
+        with serving(scene.core) as (url, _):
             page = browser.new_page(viewport={"width": 1440, "height": 900})
             page.goto(f"{url}/manage/appraisal?from={D1}&to={D2}")
             page.fill("input[name=user]", "manager")

@@ -166,15 +166,25 @@ def serve(
     # a database URL keeps the operation log's key in the test's folder; a SQLite file keeps it beside itself
     audit_key = folder / "hall.audit-key" if "://" in db else None
     core = Core(config, Store(db, audit_key=audit_key), clock=clock, policy=policy)
+    try:
+        with serving(core, heartbeat_s=heartbeat_s, limits=limits) as (url, server):
+            yield RunningCore(core, url, clock, config, db, server)
+    finally:
+        core.close()
+
+
+@contextmanager
+def serving(core: Core, heartbeat_s: float = 15.0, limits: Limits | None = None) -> Iterator[tuple[str, HallServer]]:
+    """`core` served on a free loopback port while the block runs: (its URL, the server). The event streams end
+    first, so the server can stop."""
     server = make_server(core, "127.0.0.1", 0, heartbeat_s=heartbeat_s, limits=limits)
     server.start()
     host, port = server.address
     try:
-        yield RunningCore(core, f"http://{host}:{port}", clock, config, db, server)
+        yield f"http://{host}:{port}", server
     finally:
         core.broker.close()
         server.stop()
-        core.close()
 
 
 def raw_request(
