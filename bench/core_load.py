@@ -20,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -243,6 +245,41 @@ def rss_mb(pid: int) -> float:
     return int(re.search(r"VmRSS:\s+(\d+)", text).group(1)) / 1024  # type: ignore[union-attr]
 
 
+@contextmanager
+def signed_in_core(
+    folder: Path,
+    hall: Path,
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    preexec_fn: Callable[[], None] | None = None,
+    tries: int = 300,
+) -> Iterator[tuple[str, int]]:
+    """`onewindow core` in a process of its own on `hall` over a fresh SQLite file in `folder`, on a free loopback
+    port, healthy (asked up to `tries` times, 50 ms apart) and every window signed in: (its URL, its pid)."""
+    from tests.support.process import free_port
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "onewindow.cli", "--log-level", "warning", "core", "--config", str(hall),
+               "--db", str(folder / "core.sqlite"), "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
+    env = env if env is not None else {**os.environ, "PYTHONWARNINGS": "ignore"}
+    core = subprocess.Popen(command, env=env, cwd=cwd, preexec_fn=preexec_fn)
+    try:
+        with CoreClient(url) as probe:
+            for _ in range(tries):
+                if probe.healthy():
+                    break
+                time.sleep(0.05)
+        for n in range(1, WINDOWS + 1):
+            with CoreClient(url, _token(f"caller-{n}")) as caller:
+                caller.act(n, "sign-in", {"clerk": f"c{n:02d}", "pin": "1234"})
+        yield url, core.pid
+    finally:
+        core.terminate()
+        core.wait(timeout=30)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=120)
@@ -252,45 +289,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder:
         hall = bench_hall(Path(folder))
-        from tests.support.process import free_port
-
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        core = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "onewindow.cli",
-                "--log-level",
-                "warning",
-                "core",
-                "--config",
-                str(hall),
-                "--db",
-                f"{folder}/core.sqlite",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            env={**os.environ, "PYTHONWARNINGS": "ignore"},
-        )
-        try:
-            with CoreClient(url) as probe:
-                for _ in range(300):
-                    if probe.healthy():
-                        break
-                    time.sleep(0.05)
-            for n in range(1, WINDOWS + 1):
-                with CoreClient(url, _token(f"caller-{n}")) as caller:
-                    caller.act(n, "sign-in", {"clerk": f"c{n:02d}", "pin": "1234"})
-            rss_start = rss_mb(core.pid)
+        with signed_in_core(Path(folder), hall) as (url, pid):
+            rss_start = rss_mb(pid)
             paced = phase(url, args.seconds, args.factor, flat_out=False)
             flat = phase(url, args.flat_out_seconds, args.factor, flat_out=True)
-            rss_end = rss_mb(core.pid)
-        finally:
-            core.terminate()
-            core.wait(timeout=30)
+            rss_end = rss_mb(pid)
     peak = peak_rate_per_s()
     rows = []
     for name, r in ((f"paced, {args.factor:g}× the morning peak", paced), ("flat out", flat)):

@@ -20,7 +20,6 @@ import os
 import resource
 import socket
 import struct
-import subprocess
 import sys
 import tempfile
 import threading
@@ -28,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.core_load import WINDOWS, _token, bench_hall, callers, kiosks, peak_rate_per_s, percentile, rss_mb
+from bench.core_load import bench_hall, callers, kiosks, peak_rate_per_s, percentile, rss_mb, signed_in_core
 from bench.report import table, write_section
 from bench.throughput import cpu_s
 from onewindow.client import CoreClient
@@ -254,29 +253,12 @@ def one_core(followers: int, seconds: float, factor: float) -> dict[str, Any]:
     """A fresh core on a fresh database, every window signed in, measured with `followers` followers."""
     with tempfile.TemporaryDirectory() as folder:
         hall = bench_hall(Path(folder))
-        from tests.support.process import free_port
-
-        port = free_port()
-        command = [sys.executable, "-m", "onewindow.cli", "--log-level", "warning", "core", "--config", str(hall),
-                   "--db", f"{folder}/core.sqlite", "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
-        env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-        core = subprocess.Popen(command, env=env, preexec_fn=lambda: os.sched_setaffinity(0, CORE_CPUS))
-        try:
-            with CoreClient(f"http://127.0.0.1:{port}") as probe:
-                for _ in range(300):
-                    if probe.healthy():
-                        break
-                    time.sleep(0.05)
-            for n in range(1, WINDOWS + 1):
-                with CoreClient(f"http://127.0.0.1:{port}", _token(f"caller-{n}")) as caller:
-                    caller.act(n, "sign-in", {"clerk": f"c{n:02d}", "pin": "1234"})
-            rss_start = rss_mb(core.pid)
-            cpu_start = cpu_s(core.pid)
-            r = run(port, followers, seconds, factor, core.pid)
-            r["core_cpu_s"] = cpu_s(core.pid) - cpu_start
-        finally:
-            core.terminate()
-            core.wait(timeout=30)
+        with signed_in_core(Path(folder), hall, preexec_fn=lambda: os.sched_setaffinity(0, CORE_CPUS)) as (url, pid):
+            port = int(url.rsplit(":", 1)[1])
+            rss_start = rss_mb(pid)
+            cpu_start = cpu_s(pid)
+            r = run(port, followers, seconds, factor, pid)
+            r["core_cpu_s"] = cpu_s(pid) - cpu_start
     return {**r, "rss_start_mb": rss_start}
 
 

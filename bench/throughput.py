@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.core_load import EXAMPLE, WINDOWS, _token, bench_hall, percentile
+from bench.core_load import EXAMPLE, WINDOWS, _token, bench_hall, percentile, signed_in_core
 from bench.report import table, write_section
 from onewindow.client import CoreClient
 from onewindow.hallfile import load_hall
@@ -107,27 +107,9 @@ def export(rev: str, folder: Path) -> Version:
 def running_core(version: Version, folder: Path) -> Iterator[tuple[str, int]]:
     """A fresh core of `version` on a fresh database in `folder`, every window signed in; (url, pid)."""
     hall = bench_hall(folder, kiosks=KIOSKS)
-    from tests.support.process import free_port
-
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "onewindow.cli", "--log-level", "warning", "core", "--config", str(hall),
-               "--db", str(folder / "core.sqlite"), "--host", "127.0.0.1", "--port", str(port)]  # fmt: skip
     # run from the folder: the checkout's own onewindow/ must not shadow the version's
-    core = subprocess.Popen(command, env=version.env(), cwd=folder)
-    try:
-        with CoreClient(url) as probe:
-            for _ in range(600):
-                if probe.healthy():
-                    break
-                time.sleep(0.05)
-        for n in range(1, WINDOWS + 1):
-            with CoreClient(url, _token(f"caller-{n}")) as caller:
-                caller.act(n, "sign-in", {"clerk": f"c{n:02d}", "pin": "1234"})
-        yield url, core.pid
-    finally:
-        core.terminate()
-        core.wait(timeout=30)
+    with signed_in_core(folder, hall, env=version.env(), cwd=folder, tries=600) as core:
+        yield core
 
 
 # --- the load processes ------------------------------------------------------------------------------------
