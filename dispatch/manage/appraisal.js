@@ -59,15 +59,6 @@ let me = null;
 let rows = [];
 let chosen = null;
 
-const $ = (s) => document.querySelector(s);
-const el = (tag, attrs = {}, ...children) => {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") e.className = v; else if (k.startsWith("on")) e.addEventListener(k.slice(2), v); else e.setAttribute(k, v);
-  }
-  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(c ?? ""));
-  return e;
-};
 
 // The page's own session: a browser signed in at /caller as well keeps the two apart (X-Onewindow-Session).
 async function api(method, path, body, raw = false) {

@@ -138,15 +138,6 @@ let source = null;
 const charts = {};
 const drafts = {};  // follow-up notes being typed, by rating id
 
-const $ = (s) => document.querySelector(s);
-const el = (tag, attrs = {}, ...children) => {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") e.className = v; else if (k.startsWith("on")) e.addEventListener(k.slice(2), v); else e.setAttribute(k, v);
-  }
-  for (const c of children) e.append(c instanceof Node ? c : document.createTextNode(c ?? ""));
-  return e;
-};
 const kindWord = (kind) => t.kinds[kind] || kind || "";
 
 // The page's own session: a browser signed in at /caller as well keeps the two apart (X-Onewindow-Session).
